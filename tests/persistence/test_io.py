@@ -193,3 +193,13 @@ def test_fuzzed_archives_give_a_model_or_a_clean_error(tmp_path):
             regtune.load(path)
 
     check()
+
+
+def test_saved_file_gets_the_usual_permissions(tmp_path):
+    import os
+
+    X, y = _frame()
+    path = regtune.save(Ridge().fit(X[["x"]], y), tmp_path / "m.regtune")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask

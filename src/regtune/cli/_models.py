@@ -1,0 +1,248 @@
+"""``regtune fit``, ``regtune predict`` and ``regtune encode``."""
+
+from pathlib import Path
+
+import click
+
+from ._io import (
+    CommaList,
+    categorical_columns,
+    check_columns,
+    read_table,
+    split_target,
+    write_table,
+)
+from ._main import main
+from ._studies import DEFAULT_STORAGE, load_study
+
+MC_SAMPLES = 30
+
+
+def _read_params(path):
+    """``(params, seed)`` from a TOML file: a ``[params]`` table (or top-level keys) and ``seed``."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    with open(path, "rb") as file:
+        data = tomllib.load(file)
+    params = dict(data.get("params", data))
+    seed = data.get("seed") if "params" in data else params.pop("seed", None)
+    nested = [k for k, v in params.items() if isinstance(v, (dict, list))]
+    if nested:
+        raise ValueError(f"--params file must hold single values (name = value), got tables or "
+                         f"lists for {nested} in {str(path)!r}")
+    return params, seed
+
+
+def best_configuration(storage, study_name):
+    """``(params, settings)`` of a study's best trial, as ``tune`` refits it.
+
+    ``params`` holds the sampled and the fixed hyperparameters, with ``max_epochs`` set to the best
+    trial's best epoch; ``settings`` holds the study's task, target, columns and the trial's seed.
+    """
+    import optuna
+
+    from regtune.tuning import SearchSpace
+
+    study = load_study(storage, study_name)
+    attrs = study.user_attrs
+    if "space" not in attrs or "task" not in attrs:
+        raise ValueError(f"study {study_name!r} was not created by regtune tune")
+    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    if not complete:
+        raise ValueError(f"study {study_name!r} has no complete trial yet")
+    best = study.best_trial
+    space = SearchSpace.from_dict(attrs["space"])
+    params = space.suggest(optuna.trial.FixedTrial(dict(best.params)),
+                           has_categorical=bool(attrs["categorical"]))
+    if "best_epoch" in best.user_attrs:
+        params["max_epochs"] = int(best.user_attrs["best_epoch"])
+    settings = {"task": attrs["task"], "target": attrs["target"],
+                "categorical": list(attrs["categorical"]), "numeric": list(attrs["numeric"]),
+                "seed": int(best.user_attrs.get("seed", attrs.get("seed", 0)))}
+    return params, settings
+
+
+@main.command()
+@click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--target", help="Column to predict (default with --params best: the study's).")
+@click.option("--params", "params_source", default="best", show_default=True,
+              help="'best' (the best trial of --study in --storage) or a params TOML file.")
+@click.option("--storage", default=DEFAULT_STORAGE, show_default=True)
+@click.option("--study", "study_name", default="regtune", show_default=True)
+@click.option("--task", type=click.Choice(["binary", "multiclass", "regression"]),
+              help="With a TOML file; default: inferred from the target.")
+@click.option("--categorical", type=CommaList(),
+              help="With a TOML file: columns to target-encode (default: the non-numeric ones).")
+@click.option("--seed", type=int,
+              help="With a TOML file: the random seed (default: the file's seed, else 0).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default="model.regtune", show_default=True, help="Model file to write.")
+def fit(data, target, params_source, storage, study_name, task, categorical, seed, output):
+    """Fit the tuned pipeline on all rows of DATA and save it (.regtune file, no pickle).
+
+    --params best takes the best trial of a study (with its task, columns and seed);
+    --params FILE.toml takes hyperparameters such as OUT/best_params.toml written by tune.
+
+    \b
+    Examples:
+      regtune fit cars.csv --params best --storage sqlite:///regtune.db --study cars -o cars.regtune
+      regtune fit cars.csv --target price --params regtune-out/best_params.toml -o cars.regtune
+    """
+    import regtune
+    from regtune.tuning import build_pipeline, infer_task
+
+    frame = read_table(data)
+    if params_source == "best":
+        params, settings = best_configuration(storage, study_name)
+        target = target or settings["target"]
+        check_columns(frame, [target, *settings["categorical"], *settings["numeric"]])
+        categorical, numeric = settings["categorical"], settings["numeric"]
+        task, seed = settings["task"], settings["seed"]
+        X, y = frame[categorical + numeric], frame[target]
+    else:
+        if not Path(params_source).is_file():
+            raise FileNotFoundError(f"--params must be 'best' or an existing TOML file, "
+                                    f"got {params_source!r}")
+        if target is None:
+            raise ValueError("--target is required with a --params file")
+        params, file_seed = _read_params(params_source)
+        seed = seed if seed is not None else int(file_seed or 0)
+        X, y = split_target(frame, target)
+        if categorical is None:
+            categorical = categorical_columns(X)
+        check_columns(X, categorical)
+        numeric = [c for c in X.columns if c not in categorical]
+        task = infer_task(y, task)
+    pipeline = build_pipeline(params, task=task, categorical=categorical, numeric=numeric,
+                              seed=seed).fit(X, y.to_numpy())
+    regtune.save(pipeline, output)
+    click.echo(f"Fitted a {task} pipeline on {len(X)} rows x {X.shape[1]} columns "
+               f"(target {target!r}).")
+    click.echo(f"Model: {output}")
+
+
+def _prediction_frame(model, X, proba, uncertainty, mc_samples):
+    """The output columns: prediction, then probabilities and/or Monte-Carlo spreads."""
+    import numpy as np
+    import pandas as pd
+
+    steps = getattr(model, "steps", None)
+    estimator = steps[-1][1] if steps else model
+    features = model[:-1].transform(X) if steps and len(steps) > 1 else X
+    is_classifier = hasattr(estimator, "predict_proba")
+    if proba and not is_classifier:
+        raise ValueError("--proba needs a classifier; the model is a regressor "
+                         "(use --uncertainty for a spread)")
+    samples = mc_samples if uncertainty else None
+    if not is_classifier:
+        mean, std = estimator.predict(features, mc_samples=samples, return_std=True)
+        columns = {"prediction": np.asarray(mean)}
+        if uncertainty:
+            columns["prediction_std"] = np.asarray(std)
+        return pd.DataFrame(columns)
+    mean, std = estimator.predict_proba(features, mc_samples=samples, return_std=True)
+    classes = estimator.classes_
+    columns = {"prediction": classes[np.argmax(mean, axis=1)]}
+    if proba or uncertainty:
+        for k, label in enumerate(classes):
+            columns[f"proba_{label}"] = mean[:, k]
+    if uncertainty:
+        for k, label in enumerate(classes):
+            columns[f"proba_{label}_std"] = std[:, k]
+    return pd.DataFrame(columns)
+
+
+@main.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="CSV or Parquet file to write.")
+@click.option("--proba", is_flag=True, help="Also write class probabilities (classifiers).")
+@click.option("--uncertainty", is_flag=True,
+              help="Monte-Carlo dropout: mean and standard deviation over --mc-samples passes.")
+@click.option("--mc-samples", type=click.IntRange(min=2), default=MC_SAMPLES, show_default=True)
+def predict(model_path, data, output, proba, uncertainty, mc_samples):
+    """Predict the rows of DATA with a saved MODEL and write them to a CSV or Parquet file.
+
+    Output columns: prediction; with --proba, proba_<class> for each class; with --uncertainty,
+    the Monte-Carlo dropout mean (prediction, proba_<class>) and spread (prediction_std,
+    proba_<class>_std). Rows keep DATA's order; DATA may hold extra columns (the target, ids).
+
+    \b
+    Example:
+      regtune predict regtune-out/model.regtune new.csv -o predictions.csv --uncertainty
+    """
+    import regtune
+
+    if not model_path.is_file():
+        raise FileNotFoundError(f"MODEL file {str(model_path)!r} does not exist")
+    model = regtune.load(model_path)
+    frame = read_table(data)
+    features = [str(c) for c in getattr(model, "feature_names_in_", [])]
+    if not features:
+        raise ValueError(f"MODEL {str(model_path)!r} does not record its input columns")
+    missing = [c for c in features if c not in frame.columns]
+    if missing:
+        raise ValueError(f"DATA lacks the model's columns {', '.join(map(repr, missing))}; "
+                         f"DATA's columns are: {', '.join(frame.columns)}")
+    result = _prediction_frame(model, frame[features], proba, uncertainty, mc_samples)
+    write_table(result, output)
+    click.echo(f"Predicted {len(result)} rows: {output}")
+
+
+@main.command()
+@click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--target", required=True, help="The target column the encoding uses.")
+@click.option("--columns", type=CommaList(),
+              help="Columns to encode (default: the non-numeric columns).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="CSV or Parquet file to write.")
+@click.option("--smooth", default="auto", show_default=True,
+              help="'auto' (empirical Bayes) or the m-estimate weight m >= 0.")
+@click.option("--cv", type=click.IntRange(min=2), default=5, show_default=True,
+              help="Folds of the out-of-fold (cross-fitted) encoding.")
+@click.option("--seed", type=int, default=0, show_default=True)
+def encode(data, target, columns, output, smooth, cv, seed):
+    """Target-encode columns of DATA out of fold and write the encoded table.
+
+    Each row is encoded with statistics from the other folds, never from its own target
+    (MATH.md section 1). A multiclass target gives one column per class (<column>_<class>).
+    Other columns, the target included, are copied unchanged.
+
+    \b
+    Example:
+      regtune encode cars.csv --target sold --columns make,model -o cars-encoded.parquet
+    """
+    import pandas as pd
+
+    from regtune.encoding import TargetEncoder
+
+    if smooth != "auto":
+        try:
+            smooth = float(smooth)
+        except ValueError:
+            raise ValueError(f"--smooth must be 'auto' or a number >= 0, got {smooth!r}") from None
+    frame = read_table(data)
+    X, y = split_target(frame, target)
+    columns = categorical_columns(X) if columns is None else columns
+    if not columns:
+        raise ValueError("DATA has no non-numeric column to encode; name them with --columns")
+    check_columns(X, columns)
+    encoder = TargetEncoder(smooth=smooth, cv=cv, random_state=seed)
+    encoded = encoder.fit_transform(X[columns], y.to_numpy())
+    names = [str(n) for n in encoder.get_feature_names_out()]
+    per_column = len(names) // len(columns)
+    parts = {}
+    for name in frame.columns:
+        if name not in columns:
+            parts[name] = frame[name]
+            continue
+        j = columns.index(name)
+        for k in range(j * per_column, (j + 1) * per_column):
+            parts[names[k]] = encoded[:, k]
+    write_table(pd.DataFrame(parts, index=frame.index), output)
+    click.echo(f"Encoded {len(columns)} columns of {len(frame)} rows out of fold ({cv} folds): "
+               f"{output}")
