@@ -1,0 +1,61 @@
+"""Losses on the output layer's pre-activation ``z`` (logits), each with its canonical link.
+
+For all three, the gradient with respect to ``z`` is ``yhat - y`` (times the sample weight):
+
+* ``squared_error`` (regression): ``yhat = z``, ``L_i = (1/2) * sum_k (y_ik - z_ik)**2``.
+* ``log_loss`` (binary, one output): ``p = 1 / (1 + e**-z)``,
+  ``L_i = -y_i log p_i - (1 - y_i) log(1 - p_i) = log(1 + e**z_i) - y_i z_i``.
+* ``cross_entropy`` (multiclass, softmax over k outputs, ``y`` one-hot):
+  ``L_i = logsumexp(z_i) - sum_k y_ik z_ik``.
+
+Shape: ``z`` and ``y`` are ``(m, k)``; ``w`` is ``(m,)``.
+"""
+
+import numpy as np
+from scipy.special import expit, softmax
+
+__all__ = ["LOSSES", "loss_and_dz", "loss_value", "output_transform"]
+
+LOSSES = ("squared_error", "log_loss", "cross_entropy")
+
+
+def output_transform(loss, z):
+    """Map logits ``z`` to predictions: identity, sigmoid or softmax (a new array)."""
+    if loss == "squared_error":
+        return z.copy()
+    if loss == "log_loss":
+        return expit(z)
+    return softmax(z, axis=1)
+
+
+def loss_value(loss, z, y):
+    """Per-row loss ``L_i`` for logits ``z`` and targets ``y``, shape ``(m,)``."""
+    if loss == "squared_error":
+        r = z - y
+        return 0.5 * np.einsum("ij,ij->i", r, r)
+    if loss == "log_loss":
+        return (np.logaddexp(0, z) - y * z)[:, 0]
+    z_max = z.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(z - z_max).sum(axis=1)) + z_max[:, 0]
+    return lse - np.einsum("ij,ij->i", y, z)
+
+
+def loss_and_dz(loss, z, y, w, scale):
+    """Return ``sum_i w_i L_i`` and overwrite ``z`` with ``dz = scale * w_i * (yhat_i - y_i)``.
+
+    ``w`` may be None (all ones). ``z`` is consumed: on return it holds the gradient.
+    """
+    values = loss_value(loss, z, y)
+    total = float(values @ w) if w is not None else float(values.sum())
+    if loss == "log_loss":
+        expit(z, out=z)
+    elif loss == "cross_entropy":
+        z -= z.max(axis=1, keepdims=True)
+        np.exp(z, out=z)
+        z /= z.sum(axis=1, keepdims=True)
+    z -= y
+    if w is not None:
+        z *= (scale * w)[:, None]
+    elif scale != 1.0:
+        z *= scale
+    return total, z
