@@ -23,15 +23,88 @@ def table_format(path, what="DATA"):
 
 
 def read_table(path):
-    """Read a CSV or Parquet file into a pandas DataFrame."""
+    """Read a CSV or Parquet file into a pandas DataFrame, or a one-line ValueError saying why not.
+
+    Refused: an empty file, a file with a header but no rows, CSV that is not UTF-8 or not
+    well-formed, duplicated column names (pandas would silently rename them ``x.1``), a file that is
+    not Parquet, and Parquet columns of nested types (lists, structs, maps).
+    """
+    kind = table_format(path)
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"DATA file {str(path)!r} does not exist")
+    if path.stat().st_size == 0:
+        raise ValueError(f"DATA file {str(path)!r} is empty; it needs a header line and rows")
+    frame = _read_parquet(path) if kind == "parquet" else _read_csv(path)
+    frame.columns = [str(c) for c in frame.columns]
+    if len(frame) == 0:
+        raise ValueError(f"DATA file {str(path)!r} has a header but no rows")
+    return frame
+
+
+def _duplicated(names):
+    seen, repeated = set(), []
+    for name in map(str, names):
+        if name in seen and name not in repeated:
+            repeated.append(name)
+        seen.add(name)
+    if repeated:
+        raise ValueError(f"DATA has duplicated column names {', '.join(map(repr, repeated))}; "
+                         "rename them so that every column has its own name")
+
+
+def _read_csv(path):
     import pandas as pd
 
-    kind = table_format(path)
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"DATA file {str(path)!r} does not exist")
-    frame = pd.read_parquet(path) if kind == "parquet" else pd.read_csv(path)
-    frame.columns = [str(c) for c in frame.columns]
-    return frame
+    try:
+        header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False)
+        _duplicated(header.iloc[0].tolist())
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"DATA file {str(path)!r} is empty; it needs a header line and rows") \
+            from None
+    except UnicodeDecodeError:
+        raise ValueError(_not_utf8(path)) from None
+    except pd.errors.ParserError as exc:
+        raise ValueError(f"DATA file {str(path)!r} is not well-formed CSV: {one_line(exc)}") \
+            from None
+
+
+def _not_utf8(path):
+    """Where the first byte that is not UTF-8 is (the decoder's own position is per chunk)."""
+    raw = Path(path).read_bytes()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return (f"DATA file {str(path)!r} is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line "
+                f"{line}); save it as UTF-8")
+    return f"DATA file {str(path)!r} is not UTF-8 text; save it as UTF-8"  # pragma: no cover
+
+
+def _read_parquet(path):
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise ValueError(f"DATA file {str(path)!r} is not a readable Parquet file "
+                         f"({one_line(exc)})") from None
+    _duplicated(schema.names)
+    for field in schema:
+        if pa.types.is_nested(field.type):
+            raise ValueError(f"DATA column {field.name!r} has the nested Parquet type "
+                             f"{field.type}; regtune reads flat columns (numbers, text, booleans): "
+                             "flatten or drop it")
+    return pd.read_parquet(path)
+
+
+def one_line(message):
+    """The first non-empty line of ``message`` (error texts of other libraries may be longer)."""
+    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
+    return lines[0] if lines else "unknown error"
 
 
 def check_columns(frame, names, what="column"):
@@ -161,3 +234,20 @@ class CommaList(click.ParamType):
 def categorical_columns(X):
     """Columns that are not numeric (strings, categories, booleans, objects)."""
     return [c for c in X.columns if X[c].dtype.kind not in "fiu"]
+
+
+def read_toml(path, what):
+    """A TOML file as a dict, or a one-line ValueError naming ``what`` (``--space``, ``--params``)."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    try:
+        with open(path, "rb") as file:
+            return tomllib.load(file)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{what} file {str(path)!r} is not valid TOML: {one_line(exc)}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{what} file {str(path)!r} is not UTF-8 text; save it as UTF-8") \
+            from None

@@ -12,6 +12,8 @@ import warnings
 
 import click
 
+from ._io import one_line
+
 DEBUG_VARIABLE = "REGTUNE_DEBUG"
 
 
@@ -33,12 +35,6 @@ def _expected_errors():
     except ImportError:  # pragma: no cover - optuna's RDB storage needs it
         pass
     return tuple(types)
-
-
-def one_line(message):
-    """The first non-empty line of ``message``, for errors that arrive with a multi-line text."""
-    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
-    return lines[0] if lines else "unknown error"
 
 
 def _fail(message):

@@ -4,35 +4,55 @@ from pathlib import Path
 
 import click
 
+from ._checks import (
+    check_numeric,
+    check_target,
+    check_text_columns,
+    check_training_data,
+    model_numeric_columns,
+)
 from ._io import (
     CommaList,
     categorical_columns,
     check_columns,
     read_table,
+    read_toml,
     split_target,
     write_table,
 )
 from ._main import main
-from ._studies import DEFAULT_STORAGE, load_study
+from ._studies import DEFAULT_STORAGE, load_study, storage_errors
 
 MC_SAMPLES = 30
 
 
 def _read_params(path):
-    """``(params, seed)`` from a TOML file: a ``[params]`` table (or top-level keys) and ``seed``."""
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib
+    """``(params, seed)`` from a TOML file: a ``[params]`` table (or top-level keys) and ``seed``.
 
-    with open(path, "rb") as file:
-        data = tomllib.load(file)
+    Names and values are checked against the search space's (an unknown name would otherwise be
+    ignored without a word, and a value out of range fail deep inside the estimator).
+    """
+    from regtune.tuning import SearchSpace
+
+    data = read_toml(path, "--params")
     params = dict(data.get("params", data))
     seed = data.get("seed") if "params" in data else params.pop("seed", None)
     nested = [k for k, v in params.items() if isinstance(v, (dict, list))]
     if nested:
         raise ValueError(f"--params file must hold single values (name = value), got tables or "
                          f"lists for {nested} in {str(path)!r}")
+    known = list(SearchSpace.default())
+    unknown = [k for k in params if k not in known]
+    if unknown:
+        raise ValueError(f"--params file {str(path)!r} has unknown hyperparameter names "
+                         f"{', '.join(map(repr, unknown))}; known names: {', '.join(known)}")
+    checked = {k: v for k, v in params.items() if not (k == "smooth" and v == "auto")}
+    try:
+        SearchSpace.default().override(checked)
+    except ValueError as exc:
+        raise ValueError(f"--params file {str(path)!r}: {exc}") from None
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ValueError(f"--params file {str(path)!r}: seed must be an integer, got {seed!r}")
     return params, seed
 
 
@@ -96,12 +116,15 @@ def fit(data, target, params_source, storage, study_name, task, categorical, see
 
     frame = read_table(data)
     if params_source == "best":
-        params, settings = best_configuration(storage, study_name)
+        with storage_errors(storage):
+            params, settings = best_configuration(storage, study_name)
         target = target or settings["target"]
         check_columns(frame, [target, *settings["categorical"], *settings["numeric"]])
         categorical, numeric = settings["categorical"], settings["numeric"]
         task, seed = settings["task"], settings["seed"]
         X, y = frame[categorical + numeric], frame[target]
+        check_target(y, target)
+        check_numeric(X, numeric, when="the study was tuned")
     else:
         if not Path(params_source).is_file():
             raise FileNotFoundError(f"--params must be 'best' or an existing TOML file, "
@@ -114,6 +137,7 @@ def fit(data, target, params_source, storage, study_name, task, categorical, see
         if categorical is None:
             categorical = categorical_columns(X)
         check_columns(X, categorical)
+        check_training_data(X, y, target, categorical=categorical)
         numeric = [c for c in X.columns if c not in categorical]
         task = infer_task(y, task)
     pipeline = build_pipeline(params, task=task, categorical=categorical, numeric=numeric,
@@ -188,6 +212,7 @@ def predict(model_path, data, output, proba, uncertainty, mc_samples):
     if missing:
         raise ValueError(f"DATA lacks the model's columns {', '.join(map(repr, missing))}; "
                          f"DATA's columns are: {', '.join(frame.columns)}")
+    check_numeric(frame, model_numeric_columns(model), when="the model was trained")
     result = _prediction_frame(model, frame[features], proba, uncertainty, mc_samples)
     write_table(result, output)
     click.echo(f"Predicted {len(result)} rows: {output}")
@@ -227,7 +252,10 @@ def encode(data, target, columns, output, smooth, cv, seed):
             raise ValueError(f"--smooth must be 'auto' or a number >= 0, got {smooth!r}") from None
     frame = read_table(data)
     X, y = split_target(frame, target)
-    columns = categorical_columns(X) if columns is None else columns
+    check_target(y, target)
+    if columns is None:
+        columns = categorical_columns(X)
+        check_text_columns(X, columns, "--columns")
     if not columns:
         raise ValueError("DATA has no non-numeric column to encode; name them with --columns")
     check_columns(X, columns)

@@ -1,13 +1,37 @@
 """``regtune report`` and ``regtune studies``: read a study storage, running or done."""
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from ._io import require_existing_storage
+from ._io import one_line, require_existing_storage
 from ._main import main
 
 DEFAULT_STORAGE = "sqlite:///regtune.db"
+
+
+@contextmanager
+def storage_errors(storage):
+    """Report a database that cannot be reached or used in one line naming its (masked) URL."""
+    import sqlalchemy.exc
+
+    try:
+        yield
+    except sqlalchemy.exc.OperationalError as exc:
+        from sqlalchemy.engine import make_url
+
+        from regtune.tuning import mask_password
+
+        url = storage or DEFAULT_STORAGE
+        reason = one_line(getattr(exc, "orig", None) or exc)
+        try:
+            password = make_url(url).password
+        except Exception:  # not a URL: nothing to hide
+            password = None
+        if password:
+            reason = reason.replace(str(password), "***")
+        raise ConnectionError(f"cannot use the storage {mask_password(url)}: {reason}") from None
 
 
 def load_study(storage, study_name):
@@ -39,8 +63,9 @@ def report(storage, study_name, output):
     """
     from regtune.report import write_report
 
-    study = load_study(storage, study_name)
-    write_report(study, output, storage=storage)
+    with storage_errors(storage):
+        study = load_study(storage, study_name)
+        write_report(study, output, storage=storage)
     click.echo(f"Report: {output}")
 
 
@@ -60,7 +85,8 @@ def studies(storage):
     from regtune.tuning import list_studies, mask_password
 
     require_existing_storage(storage)
-    rows = list_studies(storage)
+    with storage_errors(storage):
+        rows = list_studies(storage)
     if not rows:
         click.echo(f"No studies in {mask_password(storage)}.")
         return

@@ -6,16 +6,19 @@ from pathlib import Path
 
 import click
 
+from ._checks import check_training_data
 from ._io import (
     CommaList,
     Duration,
     check_columns,
     read_table,
+    read_toml,
     require_existing_storage,
     split_target,
     write_text,
 )
 from ._main import main
+from ._studies import storage_errors
 
 DEFAULT_OUT = "regtune-out"
 DEMO_BUDGET = {"n_trials": 40, "timeout": 100.0, "n_workers": 2, "cv": 3}
@@ -120,11 +123,14 @@ def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, *
     X, y = split_target(frame, target)
     if categorical is not None:
         check_columns(X, categorical)
+    check_training_data(X, y, target, categorical=categorical, task=options.get("task"),
+                        cv=options.get("cv", 5))
     Path(out).mkdir(parents=True, exist_ok=True)
-    result = tune(X, y, categorical=categorical, storage=storage, save_to=None,
-                  data_path=data_path, **options)
-    shown_storage = storage or "sqlite:///regtune.db"
-    print_summary(result, save_outputs(result, out, shown_storage))
+    with storage_errors(storage):
+        result = tune(X, y, categorical=categorical, storage=storage, save_to=None,
+                      data_path=data_path, **options)
+        shown_storage = storage or "sqlite:///regtune.db"
+        print_summary(result, save_outputs(result, out, shown_storage))
     return result
 
 
@@ -170,6 +176,8 @@ def tune(data, target, space, out, quiet, **options):
     """
     if space is not None and not space.is_file():
         raise FileNotFoundError(f"--space file {str(space)!r} does not exist")
+    if space is not None:
+        read_toml(space, "--space")  # a syntax error names the file; tune checks the names
     frame = read_table(data)
     run_tune(frame, target, out=out, data_path=str(Path(data).resolve()),
              space=None if space is None else str(space), progress=_progress(quiet), **options)
@@ -196,7 +204,9 @@ def worker(storage, study_name, n_trials, timeout, quiet):
     from regtune.tuning import worker as join
 
     require_existing_storage(storage)
-    ran = join(storage, study_name, n_trials=n_trials, timeout=timeout, progress=_progress(quiet))
+    with storage_errors(storage):
+        ran = join(storage, study_name, n_trials=n_trials, timeout=timeout,
+                   progress=_progress(quiet))
     click.echo(f"Ran {ran} trials of study {study_name!r} in {mask_password(storage)}.")
 
 

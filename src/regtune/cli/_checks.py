@@ -1,0 +1,157 @@
+"""What the commands check in DATA's columns before the library sees them.
+
+A messy table should stop at the command boundary with one line that names the column, the rule and
+the value, instead of failing inside a trial, inside scikit-learn, or not at all (a numeric column
+with one stray ``12,5`` would otherwise be read as text and silently target-encoded). Rows are
+counted from 1, the header not included.
+"""
+
+import numpy as np
+import pandas as pd
+
+# Standardizing squares the values: beyond about 1e154 that overflows float64. 1e150 leaves room for
+# sums over up to 1e8 rows.
+LARGEST = 1e150
+
+
+def _plain(value):
+    """A NumPy scalar as the Python value it holds, so that messages show ``5``, not ``np.int64(5)``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _plural(count, word):
+    return f"{count} {word}{'s' * (count != 1)}"
+
+
+def _row(frame_or_series, label):
+    return frame_or_series.index.get_loc(label) + 1
+
+
+def check_finite(values, name, what="column"):
+    """Numbers in ``values`` must be finite and within +-``LARGEST`` (missing values pass)."""
+    x = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    infinite = np.isinf(x)
+    if infinite.any():
+        first = int(np.argmax(infinite))
+        raise ValueError(f"{what} {name!r} has {_plural(int(infinite.sum()), 'infinite value')} "
+                         f"(first at row {first + 1}); numbers must be finite (leave a cell empty "
+                         "for a missing value)")
+    huge = np.abs(x) > LARGEST  # NaN compares False
+    if huge.any():
+        first = int(np.argmax(huge))
+        raise ValueError(f"{what} {name!r} has {_plural(int(huge.sum()), 'value')} beyond "
+                         f"+-{LARGEST:g} (first {x[first]:g} at row {first + 1}), too large to "
+                         "standardize without overflow; rescale the column")
+
+
+def _first_non_number(values):
+    """``((value, row) or None, n_present, n_numbers)`` for a text column.
+
+    ``(value, row)`` is the first non-missing value that is not a number; ``n_present`` counts the
+    non-missing values and ``n_numbers`` those that are numbers. Each distinct value is parsed once.
+    """
+    present = values.dropna()
+    counts = present.value_counts(sort=False)
+    is_number = pd.to_numeric(pd.Series(counts.index.astype(str)), errors="coerce").notna()
+    is_number = is_number.to_numpy()
+    n_numbers = int(counts.to_numpy()[is_number].sum())
+    if n_numbers == len(present):
+        return None, len(present), n_numbers
+    first = present.index[present.isin(counts.index[~is_number])][0]
+    return (present[first], _row(values, first)), len(present), n_numbers
+
+
+def check_text_columns(frame, columns, flag):
+    """Refuse a text column that looks numeric: most values are numbers, a few are stray text.
+
+    pandas reads a numeric column with one ``12,5`` or ``?`` as text, which would then be
+    target-encoded as categories without a word. ``flag`` is the option that lists a column to
+    treat as text on purpose (``--categorical``, ``--columns``).
+    """
+    for name in columns:
+        values = frame[name]
+        if values.dtype.kind in "fiub":
+            continue
+        first, n_present, n_numbers = _first_non_number(values)
+        if first is not None and 2 * n_numbers > n_present:
+            value, row = first
+            raise ValueError(
+                f"column {name!r} looks numeric but holds text that is not a number: "
+                f"{_plain(value)!r} (row {row}); write numbers with a decimal point and no "
+                f"thousands separator, leave missing cells empty, or list the column in {flag} "
+                "to treat it as text"
+            )
+
+
+def check_numeric(frame, columns, when):
+    """Columns the model or study treats as numbers must hold numbers, finite and not huge."""
+    for name in columns:
+        values = frame[name]
+        if values.dtype.kind not in "fiub":
+            present = values.dropna()
+            if len(present) == 0:
+                continue  # all missing: imputed, like an empty numeric column
+            first, _, _ = _first_non_number(values)
+            value, row = first if first is not None else (present.iloc[0],
+                                                           _row(values, present.index[0]))
+            raise ValueError(f"column {name!r} must be numeric, as it was when {when}, but holds "
+                             f"text such as {_plain(value)!r} (row {row})")
+        check_finite(values, name)
+
+
+def check_target(y, name):
+    """The target: no missing values, finite if numeric, at least 2 distinct values."""
+    missing = y.isna().to_numpy()
+    if missing.all():
+        raise ValueError(f"target column {name!r} is empty: all {len(y)} values are missing")
+    if missing.any():
+        raise ValueError(f"target column {name!r} has {_plural(int(missing.sum()), 'missing value')}"
+                         f" (first at row {int(np.argmax(missing)) + 1}); drop those rows or fill "
+                         "them in")
+    if y.dtype.kind in "fiu":
+        check_finite(y, name, what="target column")
+    distinct = pd.unique(y.to_numpy())
+    if len(distinct) < 2:
+        raise ValueError(f"target column {name!r} holds a single value ({_plain(distinct[0])!r}); "
+                         "a model needs at least 2 distinct values")
+
+
+def check_classes(y, cv):
+    """Every class needs at least ``cv`` rows, so that stratified folds can each hold one."""
+    counts = y.value_counts()
+    label, count = counts.idxmin(), int(counts.min())
+    if count < cv:
+        raise ValueError(f"target class {_plain(label)!r} has {_plural(count, 'row')}, but --cv "
+                         f"{cv} needs at least {cv} rows of every class; lower --cv or drop the "
+                         "class")
+
+
+def check_training_data(X, y, target, *, categorical=None, task=None, cv=None):
+    """Everything ``tune`` and ``fit`` check before training: target, text and numeric columns.
+
+    ``categorical`` lists the columns to treat as text on purpose (None: the non-numeric ones);
+    with ``cv``, a classification target's smallest class must fill every fold.
+    """
+    from regtune.tuning import infer_task
+
+    if X.shape[1] == 0:
+        raise ValueError(f"DATA has no column besides the target {target!r}; a model needs inputs")
+    check_target(y, target)
+    listed = set(categorical or ())
+    check_text_columns(X, [c for c in X.columns if c not in listed], "--categorical")
+    for name in X.columns:
+        if name not in listed and X[name].dtype.kind in "fiu":
+            check_finite(X[name], name)
+    if cv is not None and infer_task(y, task) != "regression":
+        check_classes(y, cv)
+
+
+def model_numeric_columns(model):
+    """The columns a saved ``tune``/``fit`` pipeline imputes and scales as numbers (else [])."""
+    steps = getattr(model, "steps", None)
+    if not steps:
+        return []
+    for name, _, columns in getattr(steps[0][1], "transformers_", []):
+        if name == "numeric" and not isinstance(columns, str):
+            return [str(c) for c in columns]
+    return []
