@@ -1,0 +1,24 @@
+"""Hyperparameter tuning: ``tune`` searches a regularized network pipeline with Optuna.
+
+``tune`` creates (or resumes) a study in an Optuna storage, runs its trials in this process or in
+worker processes, and refits the best pipeline; ``worker`` joins an existing study from any machine.
+"""
+
+from ._pipeline import build_pipeline, infer_task
+from ._space import Param, SearchSpace
+from ._storage import list_studies, mask_password, open_storage
+from ._tune import TuneResult, tune
+from ._worker import worker
+
+__all__ = [
+    "Param",
+    "SearchSpace",
+    "TuneResult",
+    "build_pipeline",
+    "infer_task",
+    "list_studies",
+    "mask_password",
+    "open_storage",
+    "tune",
+    "worker",
+]

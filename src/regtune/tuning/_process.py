@@ -1,0 +1,43 @@
+"""Entry point of the worker processes ``tune`` starts on this machine (``n_workers > 1``).
+
+``python -m regtune.tuning._process --study NAME --index I``, with the storage URL in the
+environment variable ``REGTUNE_STORAGE`` (so a password never shows in the process list) and one
+BLAS thread (set by ``tune`` before NumPy loads). Worker ``I`` seeds its sampler from the study seed
+and ``I``.
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+import optuna
+
+from ._run import make_sampler, startup_trials
+from ._worker import load_data, open_study, run_study
+
+
+def _worker_seed(study_seed, index):
+    return int(np.random.SeedSequence([int(study_seed), 1_000_003, int(index)]).generate_state(1)[0])
+
+
+def _main(argv=None):
+    parser = argparse.ArgumentParser(description="A regtune worker process started by tune.")
+    parser.add_argument("--study", required=True)
+    parser.add_argument("--index", type=int, default=0)
+    args = parser.parse_args(argv)
+    storage = os.environ["REGTUNE_STORAGE"]
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study, config = open_study(storage, args.study)
+    study.sampler = make_sampler(_worker_seed(config.seed, args.index),
+                                 startup_trials(config.pruner, config.space.max_epochs()))
+    X, y = load_data(config)
+    try:
+        run_study(study, config, X, y)
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())

@@ -1,0 +1,72 @@
+"""Showing a study's progress: a live tqdm bar on a terminal, plain log lines otherwise."""
+
+import sys
+import time
+
+from optuna.trial import TrialState
+
+__all__ = ["Progress"]
+
+
+class Progress:
+    """Counts a study's finished, pruned and failed trials and its best value, and shows them.
+
+    Parameters
+    ----------
+    mode : "auto", True or False
+        "auto": a bar when stderr is a terminal, log lines when not; True: always the bar;
+        False: nothing.
+    total : int
+        The study's budget.
+    direction : {"minimize", "maximize"}
+    metric : str
+    """
+
+    def __init__(self, mode, total, direction, metric, stream=None):
+        if mode not in ("auto", True, False):
+            raise ValueError(f"progress must be 'auto', True or False, got {mode!r}")
+        self.stream = stream or sys.stderr
+        self.enabled = mode is not False
+        self.bar = None
+        self.total, self.direction, self.metric = total, direction, metric
+        self.start = time.monotonic()
+        self.seen = set()
+        is_terminal = hasattr(self.stream, "isatty") and self.stream.isatty()
+        if self.enabled and (mode is True or is_terminal):
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, unit="trial", file=self.stream, dynamic_ncols=True)
+
+    def update(self, trials):
+        """Refresh from the study's trials (a list of ``FrozenTrial``)."""
+        if not self.enabled:
+            return
+        finished = [t for t in trials if t.state.is_finished()]
+        counts = {state: sum(t.state == state for t in finished)
+                  for state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)}
+        values = [t.value for t in finished if t.state == TrialState.COMPLETE]
+        best = (min if self.direction == "minimize" else max)(values) if values else None
+        summary = (f"complete={counts[TrialState.COMPLETE]} pruned={counts[TrialState.PRUNED]} "
+                   f"failed={counts[TrialState.FAIL]} best {self.metric}="
+                   + ("-" if best is None else f"{best:.5g}"))
+        if self.bar is not None:
+            done = counts[TrialState.COMPLETE] + counts[TrialState.PRUNED] + sum(
+                t.state == TrialState.FAIL and "fail_reason" in t.user_attrs for t in finished)
+            self.bar.update(max(0, done - self.bar.n))
+            self.bar.set_postfix_str(summary, refresh=True)
+            return
+        for trial in finished:
+            if trial.number in self.seen:
+                continue
+            self.seen.add(trial.number)
+            elapsed = time.monotonic() - self.start
+            state = trial.state.name.lower()
+            detail = f" value={trial.value:.5g}" if trial.value is not None else ""
+            reason = trial.user_attrs.get("fail_reason")
+            detail += f" reason={reason}" if reason else ""
+            print(f"[regtune] {elapsed:7.1f}s trial {trial.number} {state}{detail} | {summary}",
+                  file=self.stream, flush=True)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()

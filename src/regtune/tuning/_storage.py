@@ -1,0 +1,191 @@
+"""Opening Optuna storage: SQLite in WAL mode by default, any RDB URL, heartbeats, requeueing."""
+
+import sqlite3
+import warnings
+from pathlib import Path
+
+import optuna
+from optuna.trial import TrialState
+
+__all__ = ["DEFAULT_STORAGE", "list_studies", "mask_password", "open_storage"]
+
+DEFAULT_STORAGE = "sqlite:///regtune.db"
+# A trial of a dead worker is retried this many times; after that its slot is given back empty.
+MAX_RETRY = 3
+
+
+def mask_password(url):
+    """``url`` with its password replaced by ``***`` (anything that is not a URL is returned as is).
+
+    Examples
+    --------
+    >>> from regtune.tuning import mask_password
+    >>> mask_password("postgresql://ana:secret@db.example.org:5432/studies")
+    'postgresql://ana:***@db.example.org:5432/studies'
+    """
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL: nothing to hide
+        return url
+
+
+def _check_url(url):
+    if not isinstance(url, str) or "://" not in url:
+        raise ValueError(
+            "storage must be a database URL such as 'sqlite:///regtune.db' or "
+            f"'postgresql://user:password@host/db', got {mask_password(str(url))!r}"
+        )
+
+
+def _with_driver(url):
+    """A ``postgresql://`` URL with the psycopg2 driver named when psycopg 3 is not installed.
+
+    SQLAlchemy 2.1 picks psycopg 3 for a bare ``postgresql://``; regtune's optional dependency is
+    psycopg2-binary.
+    """
+    scheme, rest = url.split("://", 1)
+    if scheme not in ("postgresql", "postgres"):
+        return url
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        return f"postgresql+psycopg2://{rest}"
+    return f"postgresql://{rest}"
+
+
+def _prepare_sqlite(url):
+    """Create the file's folder and switch the database to WAL mode (stored in the file).
+
+    WAL lets readers run while one process writes; with the 60 s busy timeout set on each
+    connection, several local workers share one file without "database is locked" errors.
+    """
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return
+    Path(database).parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(database, timeout=60)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+    finally:
+        connection.close()
+
+
+def _requeue(study, trial):
+    """Failed-trial callback for trials whose worker stopped sending heartbeats.
+
+    The trial is retried with the same parameters (``RetryHeartbeatStaleTrialCallback``) up to
+    ``MAX_RETRY`` times; after that an empty slot is queued instead, so the budget still holds.
+    """
+    history = trial.system_attrs.get("retry_history", [])
+    if len(history) < MAX_RETRY:
+        optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY)(study, trial)
+    else:
+        study.enqueue_trial({})
+
+
+def open_storage(url=None, *, heartbeat_interval=None):
+    """An ``optuna.storages.RDBStorage`` for ``url`` (None: ``sqlite:///regtune.db``).
+
+    Parameters
+    ----------
+    url : str, optional
+        Any SQLAlchemy URL Optuna supports (SQLite, PostgreSQL, MySQL).
+    heartbeat_interval : int, optional
+        Seconds between a running trial's heartbeats. A trial whose heartbeat is older than three
+        intervals is marked failed and requeued with the same parameters. None: no heartbeats.
+    """
+    url = DEFAULT_STORAGE if url is None else url
+    _check_url(url)
+    url = _with_driver(url)
+    if url.startswith("sqlite"):
+        _prepare_sqlite(url)
+        engine_kwargs = {"connect_args": {"timeout": 60}}
+    else:
+        engine_kwargs = {"pool_pre_ping": True}
+    heartbeat = {}
+    if heartbeat_interval is not None:
+        heartbeat = {
+            "heartbeat_interval": int(heartbeat_interval),
+            "grace_period": 3 * int(heartbeat_interval),
+            "heartbeat_stale_trial_callback": _requeue,
+        }
+    with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna 5
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        storage = optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **heartbeat)
+    if url.startswith("sqlite") and ":memory:" not in url:
+        _serialize_sqlite_writes(storage.engine)
+    return storage
+
+
+def _serialize_sqlite_writes(engine):
+    """Make every SQLite transaction ``BEGIN IMMEDIATE`` (SQLAlchemy's pysqlite recipe).
+
+    By default the driver opens a transaction only at the first write, so a read-then-write (as
+    when a worker switches a WAITING trial to RUNNING) is not atomic: two workers can both read
+    WAITING and both claim the trial. With ``BEGIN IMMEDIATE`` a transaction takes the write lock
+    first; the others wait (up to the 60 s busy timeout) instead of racing. In WAL mode ``NORMAL``
+    syncs at checkpoints only: a killed process loses no committed trial, and each of the many
+    small commits is cheaper.
+    """
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _connect(connection, _record):
+        connection.isolation_level = None  # the driver stops opening transactions by itself
+        connection.execute("PRAGMA synchronous=NORMAL")
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    engine.dispose()  # connections opened while Optuna created the tables follow the new rules
+
+
+def counted(trial):
+    """Whether a trial uses up one unit of the study's budget.
+
+    Counted: COMPLETE, PRUNED, and FAIL with a recorded ``fail_reason`` (the objective raised, the
+    loss diverged, the trial ran out of time). Not counted: trials failed because their worker
+    died or was interrupted; those are requeued.
+    """
+    if trial.state in (TrialState.COMPLETE, TrialState.PRUNED):
+        return True
+    return trial.state == TrialState.FAIL and "fail_reason" in trial.user_attrs
+
+
+def list_studies(storage=None):
+    """Summaries of the studies in ``storage``.
+
+    Returns
+    -------
+    list of dict
+        Keys ``name``, ``n_complete``, ``n_pruned``, ``n_failed``, ``n_running``, ``best_value``,
+        ``direction``, ``metric``, ``task``.
+    """
+    storage = open_storage(storage)
+    rows = []
+    for summary in storage.get_all_studies():
+        trials = storage.get_all_trials(summary._study_id, deepcopy=False)
+        states = [t.state for t in trials]
+        complete = [t for t in trials if t.state == TrialState.COMPLETE]
+        direction = summary.user_attrs.get("direction", summary.direction.name.lower())
+        best = None
+        if complete:
+            pick = min if direction == "minimize" else max
+            best = pick(t.value for t in complete)
+        rows.append({
+            "name": summary.study_name,
+            "n_complete": states.count(TrialState.COMPLETE),
+            "n_pruned": states.count(TrialState.PRUNED),
+            "n_failed": states.count(TrialState.FAIL),
+            "n_running": states.count(TrialState.RUNNING),
+            "best_value": best,
+            "direction": direction,
+            "metric": summary.user_attrs.get("metric"),
+            "task": summary.user_attrs.get("task"),
+        })
+    return rows

@@ -1,0 +1,125 @@
+"""Workers: processes that join a study created by ``tune`` and run its trials.
+
+``tune`` starts ``python -m regtune.tuning._process`` for ``n_workers > 1``;
+``regtune worker --storage URL --study NAME`` runs :func:`worker` on any machine.
+"""
+
+import os
+import time
+
+import optuna
+
+from ._config import StudyConfig
+from ._objective import cv_splits, run_cv_trial
+from ._progress import Progress
+from ._run import make_pruner, make_sampler, run_trials, startup_trials
+from ._storage import mask_password, open_storage
+
+__all__ = ["load_data", "run_study", "worker"]
+
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def load_data(config):
+    """Read the study's data file (CSV or Parquet) into (X, y) with the study's columns."""
+    import pandas as pd
+
+    path = config.data_path
+    if path is None:
+        raise ValueError(
+            "study has no data_path, so a worker cannot load its data: pass data_path= to tune "
+            "(the CSV or Parquet file X and y came from)"
+        )
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"study's data_path does not exist on this machine: {path}")
+    suffix = os.path.splitext(str(path))[1].lower()
+    frame = pd.read_parquet(path) if suffix in (".parquet", ".pq") else pd.read_csv(path)
+    columns = [*config.categorical, *config.numeric]
+    missing = [c for c in [*columns, config.target] if c not in frame.columns]
+    if missing:
+        raise ValueError(f"data file {path} lacks the study's columns {missing}")
+    if len(frame) != config.n_rows:
+        raise ValueError(
+            f"data file {path} has {len(frame)} rows but the study was created with {config.n_rows}"
+        )
+    return frame[columns], frame[config.target]
+
+
+def open_study(storage, study_name, *, sampler_seed=None):
+    """Load a regtune study: (study, config), with heartbeats on and the study's pruner."""
+    plain = open_storage(storage)
+    try:
+        attrs = optuna.load_study(study_name=study_name, storage=plain).user_attrs
+    except KeyError:
+        raise ValueError(
+            f"study {study_name!r} does not exist in {mask_password(storage)}; create it with tune"
+        ) from None
+    config = StudyConfig.from_attrs(attrs)
+    study = optuna.load_study(
+        study_name=study_name,
+        storage=open_storage(storage, heartbeat_interval=config.heartbeat_interval),
+        sampler=make_sampler(sampler_seed,
+                             startup_trials(config.pruner, config.space.max_epochs())),
+        pruner=make_pruner(config.pruner, config.space.max_epochs()),
+    )
+    return study, config
+
+
+def run_study(study, config, X, y, *, n_trials=None, deadline=None, progress=False):
+    """Run trials of an opened study on (X, y) until the budget, the deadline or ``n_trials``."""
+    folds = cv_splits(y, task=config.task, cv=config.cv, seed=config.seed)
+    X = X.reset_index(drop=True)
+    y = y.reset_index(drop=True)
+    display = Progress(progress, config.n_trials, config.metric.direction, config.metric.name)
+
+    def show(_trial):
+        display.update(study.get_trials(deepcopy=False))
+
+    try:
+        return run_trials(
+            study, lambda trial: run_cv_trial(trial, config, X, y, folds),
+            max_trials=n_trials, deadline=deadline,
+            heartbeat_interval=study._storage.get_heartbeat_interval(), on_trial=show,
+        )
+    finally:
+        display.close()
+
+
+def worker(storage, study_name, *, n_trials=None, timeout=None, progress="auto"):
+    """Join a study created by :func:`tune` and run its trials until its budget or deadline.
+
+    The data are read from the study's ``data_path`` (the same path must exist on this machine).
+    The study-wide budget (``n_trials`` of ``tune``) and deadline hold across all workers.
+
+    Parameters
+    ----------
+    storage : str
+        The study's storage URL (e.g. ``postgresql://user:password@host/db``).
+    study_name : str
+    n_trials : int, optional
+        Run at most this many trials in this worker.
+    timeout : float, optional
+        Start no trial after this many seconds in this worker.
+    progress : "auto", True or False
+
+    Returns
+    -------
+    int
+        The number of trials this worker ran.
+    """
+    if n_trials is not None and (isinstance(n_trials, bool) or int(n_trials) < 1):
+        raise ValueError(f"n_trials must be a positive integer or None, got {n_trials!r}")
+    if timeout is not None and not float(timeout) > 0:
+        raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
+    study, config = open_study(storage, study_name)
+    X, y = load_data(config)
+    deadline = None if timeout is None else time.time() + float(timeout)
+    return run_study(study, config, X, y, n_trials=n_trials, deadline=deadline, progress=progress)
+
+
+def worker_environment():
+    """The environment of a local worker process: one BLAS/OpenMP thread."""
+    env = dict(os.environ)
+    env.update(dict.fromkeys(_THREAD_VARIABLES, "1"))
+    return env

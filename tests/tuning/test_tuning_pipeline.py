@@ -1,0 +1,156 @@
+"""What tune infers and builds: task, column kinds, the pipeline, the metric, storage URLs."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import metrics as skm
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.preprocessing import StandardScaler
+
+from regtune.encoding import TargetEncoder
+from regtune.neural_network import MLPClassifier, MLPRegressor
+from regtune.tuning import build_pipeline, infer_task, mask_password
+from regtune.tuning._metrics import log_loss, resolve_metric
+from regtune.tuning._pipeline import as_frame, detect_columns
+
+
+@pytest.mark.parametrize(("y", "task"), [
+    ([0, 1, 1, 0], "binary"),
+    (["yes", "no", "no"], "binary"),
+    ([True, False, True], "binary"),
+    (["a", "b", "c", "a"], "multiclass"),
+    ([1, 2, 3, 2], "multiclass"),
+    ([0.5, 1.5, 2.0], "regression"),
+    (list(range(30)), "regression"),  # more than 20 distinct integers
+])
+def test_infer_task(y, task):
+    assert infer_task(pd.Series(y)) == task
+
+
+def test_infer_task_errors():
+    with pytest.raises(ValueError, match="at least 2 distinct values, got 1"):
+        infer_task(pd.Series(["a", "a"]))
+    with pytest.raises(ValueError, match="task must be one of"):
+        infer_task(pd.Series([0, 1]), "ranking")
+
+
+def test_detect_columns_from_dtypes_or_names():
+    X = pd.DataFrame({
+        "obj": pd.Series(["a", "b"], dtype=object),
+        "string": pd.Series(["a", "b"], dtype="string"),
+        "cat": pd.Series(["a", "b"], dtype="category"),
+        "flag": [True, False],
+        "num": [1.0, 2.0],
+        "count": [1, 2],
+    })
+    assert detect_columns(X) == (["obj", "string", "cat", "flag"], ["num", "count"])
+    assert detect_columns(X[["num", "count"]], ["count"]) == (["count"], ["num"])
+    with pytest.raises(ValueError, match=r"columns that X does not have: \['x'\]"):
+        detect_columns(X, ["x"])
+    with pytest.raises(ValueError, match=r"not numeric: \['obj', 'cat', 'flag'\]"):
+        detect_columns(X, ["string"])
+
+
+def test_pandas_3_string_columns_are_categorical(penguins):
+    X, _ = penguins
+    categorical, numeric = detect_columns(X)
+    assert categorical == ["island", "sex"]
+    assert "bill_length_mm" in numeric
+
+
+def test_as_frame_from_numpy_and_polars():
+    pl = pytest.importorskip("polars", reason="polars is a test dependency of regtune")
+    X, y = as_frame(np.arange(6.0).reshape(3, 2), np.array([0, 1, 0]))
+    assert list(X.columns) == ["x0", "x1"] and y.name == "target"
+    Xp, yp = as_frame(pl.DataFrame({"a": [1.0, 2.0], "b": ["u", "v"]}), pl.Series("t", [0, 1]))
+    assert list(Xp.columns) == ["a", "b"] and yp.name == "t"
+    with pytest.raises(ValueError, match="same number of rows, got 3 and 2"):
+        as_frame(np.zeros((3, 2)), [0, 1])
+    with pytest.raises(ValueError, match="missing values"):
+        as_frame(np.zeros((2, 2)), [0.0, np.nan])
+
+
+def test_build_pipeline_is_made_of_scikit_learn_parts():
+    params = {"n_layers": 2, "width": 8, "alpha": 0.5, "l1": 0.01, "weight_decay": 1e-3,
+              "dropout": 0.2, "batch_norm": True, "bn_momentum": 0.95, "learning_rate_init": 3e-3,
+              "batch_size": 16, "max_epochs": 7, "smooth": 20.0}
+    pipe = build_pipeline(params, task="multiclass", categorical=["c"], numeric=["a", "b"],
+                          seed=3)
+    preprocess, mlp = pipe.named_steps["preprocess"], pipe.named_steps["mlp"]
+    (_, encoder, enc_cols), (_, numeric, num_cols) = preprocess.transformers
+    assert isinstance(encoder, TargetEncoder) and enc_cols == ["c"]
+    assert encoder.smooth == 20.0 and encoder.target_type == "multiclass"
+    assert num_cols == ["a", "b"]
+    impute, scale = numeric.named_steps["impute"], numeric.named_steps["scale"]
+    assert isinstance(impute, SimpleImputer) and impute.strategy == "median" and impute.add_indicator
+    assert isinstance(scale, StandardScaler)
+    assert isinstance(mlp, MLPClassifier)
+    assert mlp.hidden_layer_sizes == (8, 8) and mlp.max_iter == 7 and mlp.random_state == 3
+    for name in ("alpha", "l1", "weight_decay", "dropout", "batch_norm", "bn_momentum",
+                 "learning_rate_init", "batch_size"):
+        assert getattr(mlp, name) == params[name], name
+    reg = build_pipeline({}, task="regression", categorical=[], numeric=[0, 1])
+    assert isinstance(reg.named_steps["mlp"], MLPRegressor)
+    assert [name for name, *_ in reg.named_steps["preprocess"].transformers] == ["numeric"]
+    with pytest.raises(ValueError, match="task must be one of"):
+        build_pipeline({}, task="bin", categorical=[], numeric=["a"])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 3 epochs on purpose
+def test_pipeline_fits_raw_frames_with_missing_values(penguins):
+    X, y = penguins
+    pipe = build_pipeline({"width": 8, "n_layers": 1, "max_epochs": 3}, task="multiclass",
+                          categorical=["island", "sex"],
+                          numeric=[c for c in X.columns if c not in ("island", "sex")])
+    proba = pipe.fit(X, y).predict_proba(X)
+    assert proba.shape == (len(X), 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+
+
+def test_log_loss_matches_scikit_learn():
+    rng = np.random.default_rng(0)
+    proba = rng.dirichlet(np.ones(3), size=50)
+    proba[0] = [1.0, 0.0, 0.0]  # clipping path
+    classes = np.array(["a", "b", "c"])
+    y = rng.choice(classes, size=50)
+    y[0] = "b"
+    expected = skm.log_loss(y, proba, labels=classes)
+    assert log_loss(y, proba, classes) == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(ValueError, match="labels the model does not know"):
+        log_loss(np.array(["d"]), proba[:1], classes)
+
+
+def test_metrics_in_natural_units_with_direction():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(80, 3))
+    y_class = (X[:, 0] > 0).astype(int)
+    y_reg = X @ [1.0, -2.0, 0.5] + rng.normal(size=80)
+    clf = LogisticRegression().fit(X, y_class)
+    reg = Ridge().fit(X, y_reg)
+
+    log = resolve_metric(None, "binary")
+    assert (log.name, log.direction) == ("log_loss", "minimize")
+    assert log(clf, X, y_class) == pytest.approx(skm.log_loss(y_class, clf.predict_proba(X)))
+    rmse = resolve_metric(None, "regression")
+    naive = np.sqrt(np.mean((y_reg - reg.predict(X)) ** 2))
+    assert (rmse.name, rmse(reg, X, y_reg)) == ("rmse", pytest.approx(naive, rel=1e-12))
+    auc = resolve_metric("roc_auc", "binary")
+    assert auc.direction == "maximize"
+    assert auc(clf, X, y_class) == pytest.approx(
+        skm.roc_auc_score(y_class, clf.predict_proba(X)[:, 1]))
+    mae = resolve_metric("neg_mean_absolute_error", "regression")
+    assert (mae.name, mae.direction) == ("mean_absolute_error", "minimize")
+    assert mae(reg, X, y_reg) == pytest.approx(skm.mean_absolute_error(y_reg, reg.predict(X)))
+    assert resolve_metric("mean_absolute_error", "regression") == mae
+    assert resolve_metric("r2", "regression").direction == "maximize"
+    with pytest.raises(ValueError, match="scikit-learn scorer name"):
+        resolve_metric("accuracyy", "binary")
+    with pytest.raises(ValueError, match="needs a classification task"):
+        resolve_metric("log_loss", "regression")
+
+
+def test_mask_password():
+    assert mask_password("postgresql://ana:s3cret@db:5432/x") == "postgresql://ana:***@db:5432/x"
+    assert mask_password("sqlite:///regtune.db") == "sqlite:///regtune.db"
+    assert mask_password("not a url") == "not a url"
