@@ -43,10 +43,6 @@ KNOWN = ("alpha, l1, weight_decay, dropout, batch_norm, bn_momentum, learning_ra
 KNOWN_LIST = str(sorted(KNOWN.split(", ")))
 DURATION = "duration must look like 90s, 10m, 2h, 1h30m or a number of seconds"
 
-# A library fix that a case waits for (the case is xfail(strict=True) until the fix lands).
-SPACE_TYPE_FIX = ("src/regtune/tuning/_space.py _check_value: for kind 'int' (and 'float') check "
-                  "isinstance(value, (int, float)) before float(value), and raise ValueError("
-                  "\"space['width'] must be an integer, got 'big'\")")
 
 
 def table(n=40):
@@ -97,6 +93,12 @@ def several(*builders):
 def setting(frame, column, row, value):
     """``frame`` with ``column`` at ``row`` (counted from 1) set to ``value``."""
     frame[column] = frame[column].astype(object)
+    frame.loc[row - 1, column] = value
+    return frame
+
+
+def setting_number(frame, column, row, value):
+    """``frame`` with the numeric ``column`` at ``row`` (counted from 1) set to ``value``, dtype kept."""
     frame.loc[row - 1, column] = value
     return frame
 
@@ -206,7 +208,6 @@ class Case:
     expected: str | None  # the whole stderr line; None: not an error, see ``check``
     behaviour: str = ""
     check: object = None
-    xfail: str | None = None
 
 
 
@@ -397,7 +398,7 @@ CASES = [
          "column 9)"),
     Case("space_wrong_type", text('width = "big"\n', "s.toml"),
          ("tune", "{good}", "--target", "y", *SPACE),
-         "Error: space['width'] must be an integer, got 'big'", xfail=SPACE_TYPE_FIX),
+         "Error: space['width'] must be an integer, got 'big'"),
     Case("params_unknown_name", text("widht = 8\n", "p.toml"),
          ("fit", "{good}", "--target", "y", "--params", "{dir}/p.toml", "-o", "{out}/m.regtune"),
          f"Error: --params file '{{dir}}/p.toml' has unknown hyperparameter names 'widht'; known "
@@ -510,8 +511,7 @@ def files_under(folder):
 
 
 def _param(case):
-    marks = [pytest.mark.xfail(strict=True, reason=case.xfail)] if case.xfail else []
-    return pytest.param(case, id=case.id, marks=marks)
+    return pytest.param(case, id=case.id)
 
 
 def test_the_table_is_large_and_distinct():
@@ -564,18 +564,8 @@ class Api:
     call: object  # call(shared, tmp_path)
     raises: type | None
     match: str | None = None
-    xfail: str | None = None
 
 
-TUNE_CHECKS_FIX = ("src/regtune/tuning/_tune.py tune (or _pipeline.as_frame): before the first "
-                   "trial, check that numeric columns of X and a numeric y are finite and within "
-                   "+-1e150 and raise ValueError(\"X column 'x1' has 1 infinite value\" / \"... "
-                   "value beyond +-1e+150\") instead of failing every trial")
-DUPLICATES_FIX = ("src/regtune/tuning/_pipeline.py as_frame: raise ValueError(\"X has duplicated "
-                  "column names ['x1']\") instead of the AttributeError from X[c].dtype")
-CLASS_CV_FIX = ("src/regtune/tuning/_tune.py tune: for classification, check that every class has "
-                "at least cv rows and raise ValueError(\"class 'maybe' of y has 1 row, fewer than "
-                "cv=2\") instead of failing every trial")
 
 
 def _unseen_gets_prior(shared, tmp_path):
@@ -630,7 +620,7 @@ API_CASES = [
         r"^y must be finite, got 1 infinite values$"),
     Api("target_infinite_tune", lambda s, t: _tune(*_xy(
         lambda f: setting(f.assign(y=f["x1"]), "y", 1, np.inf)), task="regression"), ValueError,
-        r"y .*infinite", xfail=TUNE_CHECKS_FIX),
+        r"y .*infinite"),
     Api("header_only_mlp", lambda s, t: MLPRegressor().fit(np.zeros((0, 2)), []), ValueError,
         r"^Found array with 0 sample\(s\)"),
     Api("constant_numeric_column", _constant_column, None),
@@ -645,14 +635,14 @@ API_CASES = [
     Api("infinite_value_mlp", lambda s, t: MLPClassifier().fit(
         np.array([[1.0], [np.inf], [2.0], [3.0]]), [0, 1, 0, 1]), ValueError,
         r"^Input X contains infinity"),
-    Api("infinite_value_tune", lambda s, t: _tune(*_xy(lambda f: setting(f, "x1", 4, np.inf))),
-        ValueError, r"x1.*infinite", xfail=TUNE_CHECKS_FIX),
-    Api("value_1e300_tune", lambda s, t: _tune(*_xy(lambda f: setting(f, "x1", 4, 1e300))),
-        ValueError, r"x1.*1e\+150", xfail=TUNE_CHECKS_FIX),
+    Api("infinite_value_tune", lambda s, t: _tune(*_xy(lambda f: setting_number(f, "x1", 4, np.inf))),
+        ValueError, r"x1.*infinite"),
+    Api("value_1e300_tune", lambda s, t: _tune(*_xy(lambda f: setting_number(f, "x1", 4, 1e300))),
+        ValueError, r"x1.*1e\+150"),
     Api("duplicated_names_tune", lambda s, t: _tune(*_xy(lambda f: pd.concat(
-        [f, f[["x1"]]], axis=1))), ValueError, r"duplicated column names", xfail=DUPLICATES_FIX),
+        [f, f[["x1"]]], axis=1))), ValueError, r"duplicated column names"),
     Api("class_smaller_than_cv", lambda s, t: _tune(*_xy(lambda f: setting(f, "y", 1, "maybe"))),
-        ValueError, r"'maybe'.*cv", xfail=CLASS_CV_FIX),
+        ValueError, r"'maybe'.*cv"),
     Api("space_unknown_name", lambda s, t: SearchSpace.from_dict({"widht": 8}), ValueError,
         r"^space has no hyperparameter 'widht'; known names: "),
     Api("space_empty_range", lambda s, t: SearchSpace.from_dict({"width": {"low": 64, "high": 8}}),
@@ -662,7 +652,7 @@ API_CASES = [
     Api("space_out_of_limits", lambda s, t: SearchSpace.from_dict({"dropout": 1.5}), ValueError,
         r"^space\['dropout'\] must be in \[0.0, 1.0\), got 1.5$"),
     Api("space_wrong_type", lambda s, t: SearchSpace.from_dict({"width": "big"}), ValueError,
-        r"^space\['width'\] must be an integer, got 'big'$", xfail=SPACE_TYPE_FIX),
+        r"^space\['width'\] must be an integer, got 'big'$"),
     Api("duration_zero", lambda s, t: _tune(*_xy(), timeout=0), ValueError,
         r"^timeout must be a positive number of seconds or None, got 0$"),
     Api("duration_negative_worker", lambda s, t: worker(s.db, "bi", timeout=-5), ValueError,
@@ -686,8 +676,7 @@ def test_the_api_table_is_distinct():
 
 
 @pytest.mark.parametrize("case", [
-    pytest.param(c, id=c.id, marks=[pytest.mark.xfail(strict=True, reason=c.xfail)]
-                 if c.xfail else []) for c in API_CASES])
+    pytest.param(c, id=c.id) for c in API_CASES])
 def test_api(case, shared, tmp_path):
     if case.raises is None:
         case.call(shared, tmp_path)  # documented behaviour: the call checks it

@@ -24,6 +24,9 @@ def as_frame(X, y=None):
         X = pd.DataFrame(array, columns=[f"x{j}" for j in range(array.shape[1])])
     X = X.copy()
     X.columns = [str(c) for c in X.columns]
+    duplicated = sorted(set(X.columns[X.columns.duplicated()]))
+    if duplicated:
+        raise ValueError(f"X has duplicated column names {duplicated}")
     if y is None:
         return X
     if hasattr(y, "to_pandas") and not isinstance(y, pd.Series):

@@ -98,7 +98,8 @@ def _check_value(name, param, value):
             raise ValueError(f"space[{name!r}] must be true or false, got {value!r}")
         return value
     if param.kind == "int":
-        if isinstance(value, bool) or not float(value).is_integer():
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or not float(value).is_integer()):
             raise ValueError(f"space[{name!r}] must be an integer, got {value!r}")
         value = int(value)
     elif param.kind == "float":

@@ -17,6 +17,7 @@ from optuna.trial import TrialState
 
 from regtune.exceptions import RegtuneError
 
+from ._checks import API_FLAGS, check_training_data, numeric_target
 from ._config import StudyConfig
 from ._metrics import resolve_metric
 from ._objective import full_params
@@ -239,6 +240,10 @@ def tune(X, y, *, task=None, categorical=None, metric=None, space=None, n_trials
     numpy_input = not hasattr(X, "columns")
     X_frame, y_series = as_frame(X, y)
     task = infer_task(y_series, task)
+    if task == "regression":
+        y_series = numeric_target(y_series)
+    check_training_data(X_frame, y_series, None, categorical=categorical, task=task, cv=cv,
+                        flags=API_FLAGS)
     resolved_metric = resolve_metric(metric, task)
     space = _resolve_space(space)
     categorical, numeric = detect_columns(X_frame, categorical)

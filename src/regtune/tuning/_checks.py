@@ -1,9 +1,10 @@
-"""What the commands check in DATA's columns before the library sees them.
+"""What ``tune`` (and the CLI's ``tune``, ``fit``, ``predict`` and ``encode``) check in the data first.
 
-A messy table should stop at the command boundary with one line that names the column, the rule and
-the value, instead of failing inside a trial, inside scikit-learn, or not at all (a numeric column
+A messy table should stop before the first trial with one line that names the column, the rule and
+the value, instead of failing inside every trial, inside scikit-learn, or not at all (a numeric column
 with one stray ``12,5`` would otherwise be read as text and silently target-encoded). Rows are
-counted from 1, the header not included.
+counted from 1, the header not included. ``flags`` name the options a message points to: the CLI's
+(``--categorical``, ``--cv``) or the Python API's (``categorical=``, ``cv=``).
 """
 
 import numpy as np
@@ -28,18 +29,22 @@ def _row(frame_or_series, label):
 
 
 def check_finite(values, name, what="column"):
-    """Numbers in ``values`` must be finite and within +-``LARGEST`` (missing values pass)."""
+    """Numbers in ``values`` must be finite and within +-``LARGEST`` (missing values pass).
+
+    ``name=None`` names the values by ``what`` alone (``"y has ..."``).
+    """
     x = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    label = what if name is None else f"{what} {name!r}"
     infinite = np.isinf(x)
     if infinite.any():
         first = int(np.argmax(infinite))
-        raise ValueError(f"{what} {name!r} has {_plural(int(infinite.sum()), 'infinite value')} "
+        raise ValueError(f"{label} has {_plural(int(infinite.sum()), 'infinite value')} "
                          f"(first at row {first + 1}); numbers must be finite (leave a cell empty "
                          "for a missing value)")
     huge = np.abs(x) > LARGEST  # NaN compares False
     if huge.any():
         first = int(np.argmax(huge))
-        raise ValueError(f"{what} {name!r} has {_plural(int(huge.sum()), 'value')} beyond "
+        raise ValueError(f"{label} has {_plural(int(huge.sum()), 'value')} beyond "
                          f"+-{LARGEST:g} (first {x[first]:g} at row {first + 1}), too large to "
                          "standardize without overflow; rescale the column")
 
@@ -116,34 +121,55 @@ def check_target(y, name):
                          "a model needs at least 2 distinct values")
 
 
-def check_classes(y, cv):
+def check_classes(y, cv, flag="--cv "):
     """Every class needs at least ``cv`` rows, so that stratified folds can each hold one."""
     counts = y.value_counts()
     label, count = counts.idxmin(), int(counts.min())
     if count < cv:
-        raise ValueError(f"target class {_plain(label)!r} has {_plural(count, 'row')}, but --cv "
-                         f"{cv} needs at least {cv} rows of every class; lower --cv or drop the "
-                         "class")
+        raise ValueError(f"target class {_plain(label)!r} has {_plural(count, 'row')}, but {flag}"
+                         f"{cv} needs at least {cv} rows of every class; lower {flag.strip()} or "
+                         "drop the class")
 
 
-def check_training_data(X, y, target, *, categorical=None, task=None, cv=None):
+def numeric_target(y):
+    """A regression target as float64; text that is not a number is refused, naming the row."""
+    if y.dtype.kind in "fiu":
+        return y
+    values = pd.to_numeric(y, errors="coerce")
+    bad = values.isna().to_numpy() & y.notna().to_numpy()
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise ValueError(f"y must be numeric for a regression task, got {_plain(y.iloc[first])!r} "
+                         f"(row {first + 1})")
+    return values.astype(np.float64)
+
+
+CLI_FLAGS = {"categorical": "--categorical", "cv": "--cv "}
+API_FLAGS = {"categorical": "categorical=", "cv": "cv="}
+
+
+def check_training_data(X, y, target, *, categorical=None, task=None, cv=None, flags=CLI_FLAGS):
     """Everything ``tune`` and ``fit`` check before training: target, text and numeric columns.
 
     ``categorical`` lists the columns to treat as text on purpose (None: the non-numeric ones);
-    with ``cv``, a classification target's smallest class must fill every fold.
+    with ``cv``, a classification target's smallest class must fill every fold. ``target=None``
+    skips the checks of a target already validated by ``as_frame`` and calls it ``y``.
     """
-    from regtune.tuning import infer_task
+    from ._pipeline import infer_task
 
     if X.shape[1] == 0:
         raise ValueError(f"DATA has no column besides the target {target!r}; a model needs inputs")
-    check_target(y, target)
+    if target is not None:
+        check_target(y, target)
+    elif y.dtype.kind in "fiu":
+        check_finite(y, None, what="y")
     listed = set(categorical or ())
-    check_text_columns(X, [c for c in X.columns if c not in listed], "--categorical")
+    check_text_columns(X, [c for c in X.columns if c not in listed], flags["categorical"])
     for name in X.columns:
         if name not in listed and X[name].dtype.kind in "fiu":
             check_finite(X[name], name)
     if cv is not None and infer_task(y, task) != "regression":
-        check_classes(y, cv)
+        check_classes(y, cv, flags["cv"])
 
 
 def model_numeric_columns(model):
