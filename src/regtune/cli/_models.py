@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from ..tuning._checks import (
+from .._data_checks import (
     check_numeric,
     check_target,
     check_text_columns,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..tuning._checks import check_training_data
+from .._data_checks import check_training_data
 from ._io import (
     CommaList,
     Duration,

@@ -17,7 +17,7 @@ from optuna.trial import TrialState
 
 from regtune.exceptions import RegtuneError
 
-from ._checks import API_FLAGS, check_training_data, numeric_target
+from .._data_checks import API_FLAGS, check_training_data, numeric_target
 from ._config import StudyConfig
 from ._metrics import resolve_metric
 from ._objective import full_params

@@ -155,7 +155,7 @@ def check_training_data(X, y, target, *, categorical=None, task=None, cv=None, f
     with ``cv``, a classification target's smallest class must fill every fold. ``target=None``
     skips the checks of a target already validated by ``as_frame`` and calls it ``y``.
     """
-    from ._pipeline import infer_task
+    from .tuning._pipeline import infer_task
 
     if X.shape[1] == 0:
         raise ValueError(f"DATA has no column besides the target {target!r}; a model needs inputs")
