@@ -12,8 +12,11 @@ import sys
 
 import numpy as np
 import optuna
+from optuna.exceptions import StorageInternalError
+from sqlalchemy.exc import SQLAlchemyError
 
 from ._run import make_sampler, startup_trials
+from ._storage import mask_password
 from ._worker import load_data, open_study, run_study
 
 
@@ -28,14 +31,20 @@ def _main(argv=None):
     args = parser.parse_args(argv)
     storage = os.environ["REGTUNE_STORAGE"]
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study, config = open_study(storage, args.study)
-    study.sampler = make_sampler(_worker_seed(config.seed, args.index),
-                                 startup_trials(config.pruner, config.space.max_epochs()))
-    X, y = load_data(config)
     try:
+        study, config = open_study(storage, args.study)
+        study.sampler = make_sampler(_worker_seed(config.seed, args.index),
+                                     startup_trials(config.pruner, config.space.max_epochs()))
+        X, y = load_data(config)
         run_study(study, config, X, y)
     except KeyboardInterrupt:
         return 130
+    except (SQLAlchemyError, StorageInternalError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        print(f"Error: worker {args.index} lost the storage {mask_password(storage)}: "
+              f"{reason}; finished trials are kept, rerun regtune worker to resume",
+              file=sys.stderr)
+        return 1
     return 0
 
 

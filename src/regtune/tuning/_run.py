@@ -9,6 +9,7 @@ heartbeat check and requeued as a new WAITING slot with the same parameters, and
 trial gives its slot back.
 """
 
+import contextlib
 import logging
 import math
 import threading
@@ -16,7 +17,9 @@ import time
 import warnings
 
 import optuna
+from optuna.exceptions import StorageInternalError
 from optuna.trial import TrialState
+from sqlalchemy.exc import SQLAlchemyError
 
 from ._storage import counted
 
@@ -112,8 +115,11 @@ class _Heartbeat:
         self.stop = threading.Event()
 
     def _beat(self):
+        # A storage outage (a database restart) must not kill the thread with a traceback: keep
+        # beating, so the trial counts as alive again as soon as the storage answers.
         while not self.stop.wait(self.interval):
-            self.storage.record_heartbeat(self.trial_id)
+            with contextlib.suppress(SQLAlchemyError, StorageInternalError):
+                self.storage.record_heartbeat(self.trial_id)
 
     def __enter__(self):
         if self.interval:
