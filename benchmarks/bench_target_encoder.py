@@ -1,6 +1,6 @@
 """Speed and memory of regtune.TargetEncoder against scikit-learn's and category_encoders'.
 
-Run (single-threaded BLAS, as recorded in docs/benchmarks-encoder.md)::
+Run (single-threaded BLAS, as recorded in docs/benchmarks.md)::
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_target_encoder.py
 
