@@ -4,12 +4,12 @@ Errors raised here are ``ValueError`` (or ``FileNotFoundError``) with a one-line
 boundary in ``_main.py`` turns them into ``Error: ...`` and exit code 1.
 """
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import click
+
+from .._atomic import write_atomic
 
 TABLE_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -122,25 +122,6 @@ def split_target(frame, target):
     check_columns(frame, [target])
     return frame.drop(columns=[target]), frame[target]
 
-
-def write_atomic(path, write):
-    """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it to ``path``.
-
-    An interrupted or failed write leaves nothing at ``path`` (and no temporary file).
-    """
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"output folder {str(path.parent)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def write_table(frame, path):

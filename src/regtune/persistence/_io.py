@@ -13,11 +13,10 @@ type check (see ``_trusted.py``) makes a crafted file fail before any object is 
 import hashlib
 import io
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
+from .._atomic import write_atomic
 from ..exceptions import ModelFileError
 from ._trusted import TRUSTED_TYPES
 
@@ -76,8 +75,8 @@ def save(obj, path):
         "type": f"{type(obj).__module__}.{type(obj).__qualname__}",
     }
     blob = _MAGIC + json.dumps(header).encode() + b"\n" + archive
-    _write_atomic(path, blob)
-    return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_atomic(path, lambda tmp: Path(tmp).write_bytes(blob), what="model")
 
 
 def load(path):
@@ -163,25 +162,6 @@ def _untrusted(schema):
     return sorted(types - TRUSTED_TYPES) + sorted(f"loader {name}" for name in loaders - _LOADERS)
 
 
-def _write_atomic(path, blob):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(blob)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _version():

@@ -12,10 +12,9 @@ Safety of user strings (column names, category values, study names, failure mess
 import datetime as dt
 import html
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from .._atomic import write_atomic
 from ._figures_search import history_figure, importance_figure, slices_figure
 from ._figures_training import (
     batch_norm_figure,
@@ -240,13 +239,5 @@ def write_report(study, path, *, storage=None):
     if not path.parent.is_dir():
         raise FileNotFoundError(f"report folder {str(path.parent)!r} does not exist")
     page = build_report(study, storage=storage)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(page)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, lambda tmp: Path(tmp).write_text(page, encoding="utf-8"),
+                        what="report")
