@@ -254,7 +254,8 @@ def test_interrupt_inside_a_write_leaves_no_file(tmp_path, monkeypatch, target):
     from regtune.cli._io import write_text
     from regtune.report import write_report
 
-    real_fdopen, real_write_text = os.fdopen, type(tmp_path).write_text
+    real_fdopen = os.fdopen
+    real_write_text, real_write_bytes = type(tmp_path).write_text, type(tmp_path).write_bytes
 
     class HalfWriter:
         def __init__(self, handle):
@@ -277,8 +278,13 @@ def test_interrupt_inside_a_write_leaves_no_file(tmp_path, monkeypatch, target):
         real_write_text(path, data[: len(data) // 2], *args, **kwargs)
         raise KeyboardInterrupt
 
+    def half_write_bytes(path, data):
+        real_write_bytes(path, data[: len(data) // 2])
+        raise KeyboardInterrupt
+
     monkeypatch.setattr(os, "fdopen", lambda *a, **k: HalfWriter(real_fdopen(*a, **k)))
     monkeypatch.setattr(type(tmp_path), "write_text", half_write_text)
+    monkeypatch.setattr(type(tmp_path), "write_bytes", half_write_bytes)
     with pytest.raises(KeyboardInterrupt):
         if target == "report":
             study = optuna.create_study()
