@@ -9,6 +9,7 @@ is saved without pickle; the engine ``Network`` is rebuilt from ``network_state_
 
 import itertools
 import warnings
+from abc import ABCMeta, abstractmethod
 from typing import ClassVar
 
 import numpy as np
@@ -38,7 +39,7 @@ _FLOATS = [np.float32, np.float64]
 SMALL_PRODUCT = 2**20  # batch_size * widest layer up to which fit limits BLAS to one thread
 
 
-class BaseMLP(BaseEstimator):
+class BaseMLP(BaseEstimator, metaclass=ABCMeta):
     """Base class; see ``MLPClassifier`` and ``MLPRegressor`` for the parameters."""
 
     _parameter_constraints: ClassVar[dict] = dict(PARAMETER_CONSTRAINTS)
@@ -49,15 +50,16 @@ class BaseMLP(BaseEstimator):
         """Reject targets the estimator cannot learn from, before any conversion."""
         return y
 
+    @abstractmethod
     def _encode_targets(self, y, reset):
         """Return ``(Y, codes)``: the loss's target matrix and integer class codes (or None)."""
-        raise NotImplementedError
 
     def _apply_class_weight(self, w, y):
         return w
 
+    @abstractmethod
     def _score_targets(self, Y, raw):
-        raise NotImplementedError
+        """The validation score (accuracy or R^2) of the raw network outputs ``raw`` against ``Y``."""
 
     # ---------------------------------------------------------------- public API
     def fit(self, X, y, sample_weight=None):
