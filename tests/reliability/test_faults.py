@@ -167,8 +167,8 @@ def test_postgres_restart_loses_no_finished_trial_and_a_worker_resumes(restarted
 @pytest.mark.postgres
 def test_postgres_restart_workers_exit_with_one_clear_line(restarted):
     _, _, err = restarted["tune"]
-    assert "Traceback" not in err
-    assert all(line.startswith("Error: ") for line in err.strip().splitlines())
+    assert "Traceback" not in err, err
+    assert all(line.startswith("Error: ") for line in err.strip().splitlines()), err
 
 
 def test_ctrl_c_during_tune_keeps_finished_trials_and_leaves_no_partial_file(slow_files, tools):

@@ -128,11 +128,16 @@ def test_killed_run_is_requeued_and_resumed_to_its_budget(postgres_url, small_bi
 def test_remote_worker_joins_and_shares_the_budget(postgres_url, small_binary, tmp_path,
                                                    tiny_space):
     csv_path = _write_csv(small_binary, tmp_path)
-    space = {**tiny_space, "max_epochs": 20}
+    # Trials long enough (80 epochs) that the joining worker finds work left even on a busy machine.
+    space = {**tiny_space, "max_epochs": 80}
     process = _tune_in_subprocess(tmp_path, csv_path, postgres_url, "joined", 8, space)
+
+    def started():
+        assert process.poll() is None, "tune finished before the worker could join"
+        return _running_trial_with_epochs(postgres_url, "joined")
+
     try:
-        _wait_for(lambda: _running_trial_with_epochs(postgres_url, "joined"), 90,
-                  "the study to start")
+        _wait_for(started, 90, "the study to start")
         ran_here = worker(postgres_url, "joined", progress=False)
         assert process.wait(timeout=120) == 0
     finally:
