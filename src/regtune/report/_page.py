@@ -4,7 +4,7 @@ Safety of user strings (column names, category values, study names, failure mess
 
 * in HTML text they go through :func:`html.escape`;
 * in chart labels they are entity-escaped (see ``_style.chart_text``) and the figure JSON, which plotly
-  writes with ``<``, ``>``, ``&`` and ``/`` as ``\\uXXXX`` escapes, sits in a
+  writes with ``<``, ``>``, ``&`` and ``/`` as ``\\u003c``-style escapes, sits in a
   ``<script type="application/json">`` block; ``_figure_json`` checks that no ``</`` survives, so no
   string can close the script tag.
 """
