@@ -51,11 +51,15 @@ def load_data():
 
     X, y = regtune.load_dataset("cps1988", return_X_y=True)
     rows = np.random.default_rng(0).choice(len(X), size=4000, replace=False)
-    cps = (X.iloc[rows].reset_index(drop=True),
-           np.log(y.iloc[rows].reset_index(drop=True)).rename("log_wage"))
+    cps = (
+        X.iloc[rows].reset_index(drop=True),
+        np.log(y.iloc[rows].reset_index(drop=True)).rename("log_wage"),
+    )
     cancer = load_breast_cancer(as_frame=True)
-    return [("cps1988 (4,000 rows, RMSE of log wage)", *cps, "regression"),
-            ("breast cancer (569 rows, log loss)", cancer.data, cancer.target, "binary")]
+    return [
+        ("cps1988 (4,000 rows, RMSE of log wage)", *cps, "regression"),
+        ("breast cancer (569 rows, log loss)", cancer.data, cancer.target, "binary"),
+    ]
 
 
 def run_regtune(X, y, pruner, budget, folder, name):
@@ -65,14 +69,28 @@ def run_regtune(X, y, pruner, budget, folder, name):
     from regtune.tuning import tune
 
     start = time.time()
-    result = tune(X, y, n_trials=500, timeout=budget, pruner=pruner, cv=5, space=SPACE,
-                  storage=f"sqlite:///{folder}/bench.db", study_name=name, seed=0,
-                  progress=False, refit=False)
+    result = tune(
+        X,
+        y,
+        n_trials=500,
+        timeout=budget,
+        pruner=pruner,
+        cv=5,
+        space=SPACE,
+        storage=f"sqlite:///{folder}/bench.db",
+        study_name=name,
+        seed=0,
+        progress=False,
+        refit=False,
+    )
     complete = [t for t in result.study.trials if t.state == TrialState.COMPLETE]
     # Trials running at the deadline finish after it; like RandomizedSearchCV's late candidates,
     # they do not count.
-    events = sorted((t.datetime_complete.timestamp() - start, t.value) for t in complete
-                    if t.datetime_complete.timestamp() - start <= budget)
+    events = sorted(
+        (t.datetime_complete.timestamp() - start, t.value)
+        for t in complete
+        if t.datetime_complete.timestamp() - start <= budget
+    )
     n_finished = sum(t.state.is_finished() for t in result.study.trials)
     return _best_so_far(events, minimize=True), n_finished
 
@@ -90,13 +108,22 @@ def run_random_search(X, y, task, budget, seed=0):
 
     categorical = [c for c in X.columns if X[c].dtype.kind not in "fiu"]
     numeric = [c for c in X.columns if c not in categorical]
-    preprocess = ColumnTransformer([
-        ("categorical", OneHotEncoder(handle_unknown="ignore"), categorical),
-        ("numeric", Pipeline([("impute", SimpleImputer(strategy="median", add_indicator=True)),
-                              ("scale", StandardScaler())]), numeric),
-    ])
-    model = (MLPRegressor if task == "regression" else MLPClassifier)(max_iter=30,
-                                                                       random_state=seed)
+    preprocess = ColumnTransformer(
+        [
+            ("categorical", OneHotEncoder(handle_unknown="ignore"), categorical),
+            (
+                "numeric",
+                Pipeline(
+                    [
+                        ("impute", SimpleImputer(strategy="median", add_indicator=True)),
+                        ("scale", StandardScaler()),
+                    ]
+                ),
+                numeric,
+            ),
+        ]
+    )
+    model = (MLPRegressor if task == "regression" else MLPClassifier)(max_iter=30, random_state=seed)
     pipeline = Pipeline([("preprocess", preprocess), ("mlp", model)])
     distributions = {
         "mlp__alpha": loguniform(1e-5, 10),
@@ -104,14 +131,20 @@ def run_random_search(X, y, task, budget, seed=0):
         "mlp__batch_size": list(BATCHES),
         "mlp__hidden_layer_sizes": [(w,) * d for w in WIDTHS for d in (1, 2, 3)],
     }
-    splitter = (KFold if task == "regression" else StratifiedKFold)(5, shuffle=True,
-                                                                    random_state=seed)
+    splitter = (KFold if task == "regression" else StratifiedKFold)(5, shuffle=True, random_state=seed)
     scoring = "neg_root_mean_squared_error" if task == "regression" else "neg_log_loss"
     start, events, i = time.time(), [], 0
     while time.time() - start < budget:
-        search = RandomizedSearchCV(pipeline, distributions, n_iter=1, scoring=scoring,
-                                    cv=splitter, refit=False, random_state=seed + i,
-                                    error_score=np.nan)
+        search = RandomizedSearchCV(
+            pipeline,
+            distributions,
+            n_iter=1,
+            scoring=scoring,
+            cv=splitter,
+            refit=False,
+            random_state=seed + i,
+            error_score=np.nan,
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             search.fit(X, y)
@@ -150,9 +183,20 @@ def trials_per_minute(X, y, n_workers, budget, folder):
     from regtune.tuning import tune
 
     space = {"width": 32, "n_layers": 1, "batch_size": 64, "max_epochs": 10}
-    result = tune(X, y, n_trials=500, timeout=budget, n_workers=n_workers, pruner="none", cv=5,
-                  space=space, storage=f"sqlite:///{folder}/scaling.db",
-                  study_name=f"workers{n_workers}", progress=False, refit=False)
+    result = tune(
+        X,
+        y,
+        n_trials=500,
+        timeout=budget,
+        n_workers=n_workers,
+        pruner="none",
+        cv=5,
+        space=space,
+        storage=f"sqlite:///{folder}/scaling.db",
+        study_name=f"workers{n_workers}",
+        progress=False,
+        refit=False,
+    )
     finished = [t for t in result.study.trials if t.state.is_finished()]
     first = min(t.datetime_start for t in finished)
     last = max(t.datetime_complete for t in finished)
@@ -184,8 +228,11 @@ def main(argv=None):
     parser.add_argument("--budget", type=float, default=90, help="seconds per method and dataset")
     parser.add_argument("--scaling-budget", type=float, default=60)
     parser.add_argument("--plot", default="docs/benchmarks-tuning.png")
-    parser.add_argument("--only", choices=("search", "scaling"),
-                        help="run only the search comparison or only the worker scaling")
+    parser.add_argument(
+        "--only",
+        choices=("search", "scaling"),
+        help="run only the search comparison or only the worker scaling",
+    )
     args = parser.parse_args(argv)
     curves, summary = {}, {}
     with tempfile.TemporaryDirectory() as folder:
@@ -194,15 +241,19 @@ def main(argv=None):
             pruned, n_pruned_run = run_regtune(X, y, "hyperband", args.budget, folder, f"p{k}")
             plain, n_plain_run = run_regtune(X, y, "none", args.budget, folder, f"n{k}")
             random, n_random = run_random_search(X, y, task, args.budget)
-            curves[name] = {"regtune (TPE + Hyperband)": pruned,
-                            "regtune, no pruning": plain,
-                            "RandomizedSearchCV + sklearn MLP": random}
+            curves[name] = {
+                "regtune (TPE + Hyperband)": pruned,
+                "regtune, no pruning": plain,
+                "RandomizedSearchCV + sklearn MLP": random,
+            }
             target = final(plain)
             reach = time_to_reach(pruned, target)
             summary[name] = {
-                "final regtune": final(pruned), "final no pruning": target,
+                "final regtune": final(pruned),
+                "final no pruning": target,
                 "final RandomizedSearchCV": final(random),
-                "trials regtune": n_pruned_run, "trials no pruning": n_plain_run,
+                "trials regtune": n_pruned_run,
+                "trials no pruning": n_plain_run,
                 "candidates RandomizedSearchCV": n_random,
                 "regtune reaches no-pruning final at s": reach,
                 "fraction of budget": None if reach is None else reach / args.budget,
@@ -214,13 +265,17 @@ def main(argv=None):
             X, y = load_data()[0][1:3]
             rates = {n: trials_per_minute(X, y, n, args.scaling_budget, folder) for n in (1, 2)}
             summary["workers"] = {
-                "trials/min, 1 worker": rates[1][0], "trials/min, 2 workers": rates[2][0],
-                "speed-up": rates[2][0] / rates[1][0], "cpu_count": os.cpu_count()}
+                "trials/min, 1 worker": rates[1][0],
+                "trials/min, 2 workers": rates[2][0],
+                "speed-up": rates[2][0] / rates[1][0],
+                "cpu_count": os.cpu_count(),
+            }
             print("== worker processes:", json.dumps(summary["workers"]), flush=True)
     if args.plot and curves:
         plot(curves, args.budget, args.plot)
         Path(args.plot).with_suffix(".json").write_text(
-            json.dumps({"budget": args.budget, "curves": curves, "summary": summary}, indent=1))
+            json.dumps({"budget": args.budget, "curves": curves, "summary": summary}, indent=1)
+        )
         print(f"plot: {args.plot}")
 
 

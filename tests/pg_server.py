@@ -90,8 +90,10 @@ class PgServer:
         result = subprocess.run(_as_pg_user(command), capture_output=True, text=True, check=False)
         if check and result.returncode != 0:
             log = Path(self.log).read_text() if self.folder and os.path.exists(self.log) else ""
-            raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}): "
-                               f"{result.stderr or result.stdout}\nserver log:\n{log[-3000:]}")
+            raise RuntimeError(
+                f"{' '.join(command)} failed ({result.returncode}): "
+                f"{result.stderr or result.stdout}\nserver log:\n{log[-3000:]}"
+            )
         return result
 
     def _initdb(self):
@@ -103,17 +105,17 @@ class PgServer:
             shutil.chown(self.folder, user=PG_USER)
             os.chmod(self.folder, 0o700)
         self.port = _free_port()
-        self._run([self.initdb, "-D", self.data, "-U", "postgres", "--auth=trust", "--no-sync",
-                   "-E", "UTF8"])
+        self._run([self.initdb, "-D", self.data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"])
 
     def start(self):
         """Start the server (the first call creates the cluster); returns ``self``."""
         if self.folder is None:
             self._initdb()
-        options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   f"-c max_connections={self.max_connections}")
-        self._run([self.pg_ctl, "-D", self.data, "-l", self.log, "-o", options, "-w", "-t", "60",
-                   "start"])
+        options = (
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-c max_connections={self.max_connections}"
+        )
+        self._run([self.pg_ctl, "-D", self.data, "-l", self.log, "-o", options, "-w", "-t", "60", "start"])
         return self
 
     def stop(self, mode="fast"):

@@ -38,15 +38,19 @@ def check_finite(values, name, what="column"):
     infinite = np.isinf(x)
     if infinite.any():
         first = int(np.argmax(infinite))
-        raise ValueError(f"{label} has {_plural(int(infinite.sum()), 'infinite value')} "
-                         f"(first at row {first + 1}); numbers must be finite (leave a cell empty "
-                         "for a missing value)")
+        raise ValueError(
+            f"{label} has {_plural(int(infinite.sum()), 'infinite value')} "
+            f"(first at row {first + 1}); numbers must be finite (leave a cell empty "
+            "for a missing value)"
+        )
     huge = np.abs(x) > LARGEST  # NaN compares False
     if huge.any():
         first = int(np.argmax(huge))
-        raise ValueError(f"{label} has {_plural(int(huge.sum()), 'value')} beyond "
-                         f"+-{LARGEST:g} (first {x[first]:g} at row {first + 1}), too large to "
-                         "standardize without overflow; rescale the column")
+        raise ValueError(
+            f"{label} has {_plural(int(huge.sum()), 'value')} beyond "
+            f"+-{LARGEST:g} (first {x[first]:g} at row {first + 1}), too large to "
+            "standardize without overflow; rescale the column"
+        )
 
 
 def _first_non_number(values):
@@ -97,10 +101,11 @@ def check_numeric(frame, columns, when):
             if len(present) == 0:
                 continue  # all missing: imputed, like an empty numeric column
             first, _, _ = _first_non_number(values)
-            value, row = first if first is not None else (present.iloc[0],
-                                                           _row(values, present.index[0]))
-            raise ValueError(f"column {name!r} must be numeric, as it was when {when}, but holds "
-                             f"text such as {_plain(value)!r} (row {row})")
+            value, row = first if first is not None else (present.iloc[0], _row(values, present.index[0]))
+            raise ValueError(
+                f"column {name!r} must be numeric, as it was when {when}, but holds "
+                f"text such as {_plain(value)!r} (row {row})"
+            )
         check_finite(values, name)
 
 
@@ -110,15 +115,19 @@ def check_target(y, name):
     if missing.all():
         raise ValueError(f"target column {name!r} is empty: all {len(y)} values are missing")
     if missing.any():
-        raise ValueError(f"target column {name!r} has {_plural(int(missing.sum()), 'missing value')}"
-                         f" (first at row {int(np.argmax(missing)) + 1}); drop those rows or fill "
-                         "them in")
+        raise ValueError(
+            f"target column {name!r} has {_plural(int(missing.sum()), 'missing value')}"
+            f" (first at row {int(np.argmax(missing)) + 1}); drop those rows or fill "
+            "them in"
+        )
     if y.dtype.kind in "fiu":
         check_finite(y, name, what="target column")
     distinct = pd.unique(y.to_numpy())
     if len(distinct) < 2:
-        raise ValueError(f"target column {name!r} holds a single value ({_plain(distinct[0])!r}); "
-                         "a model needs at least 2 distinct values")
+        raise ValueError(
+            f"target column {name!r} holds a single value ({_plain(distinct[0])!r}); "
+            "a model needs at least 2 distinct values"
+        )
 
 
 def check_classes(y, cv, flag="--cv "):
@@ -126,9 +135,11 @@ def check_classes(y, cv, flag="--cv "):
     counts = y.value_counts()
     label, count = counts.idxmin(), int(counts.min())
     if count < cv:
-        raise ValueError(f"target class {_plain(label)!r} has {_plural(count, 'row')}, but {flag}"
-                         f"{cv} needs at least {cv} rows of every class; lower {flag.strip()} or "
-                         "drop the class")
+        raise ValueError(
+            f"target class {_plain(label)!r} has {_plural(count, 'row')}, but {flag}"
+            f"{cv} needs at least {cv} rows of every class; lower {flag.strip()} or "
+            "drop the class"
+        )
 
 
 def numeric_target(y):
@@ -139,8 +150,9 @@ def numeric_target(y):
     bad = values.isna().to_numpy() & y.notna().to_numpy()
     if bad.any():
         first = int(np.argmax(bad))
-        raise ValueError(f"y must be numeric for a regression task, got {_plain(y.iloc[first])!r} "
-                         f"(row {first + 1})")
+        raise ValueError(
+            f"y must be numeric for a regression task, got {_plain(y.iloc[first])!r} (row {first + 1})"
+        )
     return values.astype(np.float64)
 
 

@@ -7,8 +7,9 @@ from regtune.cli import main
 
 def invoke(*args, env=None):
     """Run ``regtune ARGS`` in-process; returns click's Result (stdout and stderr kept apart)."""
-    return CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=True,
-                              prog_name="regtune")
+    return CliRunner().invoke(
+        main, [str(a) for a in args], env=env, catch_exceptions=True, prog_name="regtune"
+    )
 
 
 def assert_one_line_error(result, *fragments):

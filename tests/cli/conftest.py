@@ -29,9 +29,26 @@ def wages(files, tmp_path_factory):
     """``regtune tune`` on cps300 (regression): (result, storage URL, out folder)."""
     work = tmp_path_factory.mktemp("wages")
     storage = f"sqlite:///{work / 'studies.db'}"
-    result = invoke("tune", files / "cps300.csv", "--target", "wage", "--trials", 5, "--cv", 2,
-                    "--space", files / "space.toml", "--storage", storage, "--study", "wages",
-                    "--seed", 1, "--out", work / "out")
+    result = invoke(
+        "tune",
+        files / "cps300.csv",
+        "--target",
+        "wage",
+        "--trials",
+        5,
+        "--cv",
+        2,
+        "--space",
+        files / "space.toml",
+        "--storage",
+        storage,
+        "--study",
+        "wages",
+        "--seed",
+        1,
+        "--out",
+        work / "out",
+    )
     assert result.exit_code == 0, (result.output, result.exception)
     return result, storage, work / "out"
 
@@ -41,8 +58,26 @@ def penguins(files, tmp_path_factory):
     """``regtune tune --workers 2`` on penguins (multiclass, categorical, NaNs), quiet."""
     work = tmp_path_factory.mktemp("penguins")
     storage = f"sqlite:///{work / 'studies.db'}"
-    result = invoke("tune", files / "penguins.csv", "--target", "species", "--trials", 4,
-                    "--cv", 2, "--workers", 2, "--space", files / "space.toml", "--storage",
-                    storage, "--study", "penguins", "--out", work / "out", "-q")
+    result = invoke(
+        "tune",
+        files / "penguins.csv",
+        "--target",
+        "species",
+        "--trials",
+        4,
+        "--cv",
+        2,
+        "--workers",
+        2,
+        "--space",
+        files / "space.toml",
+        "--storage",
+        storage,
+        "--study",
+        "penguins",
+        "--out",
+        work / "out",
+        "-q",
+    )
     assert result.exit_code == 0, (result.output, result.exception)
     return result, storage, work / "out"

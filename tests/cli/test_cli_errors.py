@@ -32,10 +32,19 @@ def test_group_help_and_version():
     assert result.exit_code == 0 and "regtune, version" in result.stdout
 
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("90s", 90.0), ("10m", 600.0), ("2h", 7200.0), ("1h30m", 5400.0), ("45", 45.0),
-    ("0.5h", 1800.0), ("2M", 120.0), ("1h 5s", 3605.0),
-])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("90s", 90.0),
+        ("10m", 600.0),
+        ("2h", 7200.0),
+        ("1h30m", 5400.0),
+        ("45", 45.0),
+        ("0.5h", 1800.0),
+        ("2M", 120.0),
+        ("1h 5s", 3605.0),
+    ],
+)
 def test_durations(text, seconds):
     assert parse_duration(text) == seconds
 
@@ -55,8 +64,16 @@ def test_missing_target_column(files, tmp_path):
 
 
 def test_missing_categorical_column(files, tmp_path):
-    result = invoke("tune", files / "cps300.csv", "--target", "wage", "--categorical",
-                    "region,colour", "--out", tmp_path / "o")
+    result = invoke(
+        "tune",
+        files / "cps300.csv",
+        "--target",
+        "wage",
+        "--categorical",
+        "region,colour",
+        "--out",
+        tmp_path / "o",
+    )
     assert_one_line_error(result, "column 'colour' not found; columns are: ")
 
 
@@ -64,8 +81,9 @@ def test_missing_categorical_column(files, tmp_path):
 def test_bad_data_file(tmp_path, name):
     (tmp_path / "data.txt").write_text("a,b\n1,2\n")
     result = invoke("tune", tmp_path / name, "--target", "b", "--out", tmp_path / "o")
-    assert_one_line_error(result, "does not exist" if name == "nothere.csv" else
-                          "DATA must be a .csv or .parquet file")
+    assert_one_line_error(
+        result, "does not exist" if name == "nothere.csv" else "DATA must be a .csv or .parquet file"
+    )
 
 
 def test_unreadable_csv(tmp_path):
@@ -86,16 +104,54 @@ def test_bad_duration_and_usage_errors_are_one_line(files, tmp_path):
 
 def test_library_errors_are_one_line(files, tmp_path):
     storage = f"sqlite:///{tmp_path / 's.db'}"
-    result = invoke("tune", files / "cps300.csv", "--target", "wage", "--metric", "nonsense",
-                    "--storage", storage, "--out", tmp_path / "o")
+    result = invoke(
+        "tune",
+        files / "cps300.csv",
+        "--target",
+        "wage",
+        "--metric",
+        "nonsense",
+        "--storage",
+        storage,
+        "--out",
+        tmp_path / "o",
+    )
     assert_one_line_error(result, "metric must be", "got 'nonsense'")
-    result = invoke("tune", files / "cps300.csv", "--target", "wage", "--metric", "accuracy",
-                    "--storage", storage, "--out", tmp_path / "o")
+    result = invoke(
+        "tune",
+        files / "cps300.csv",
+        "--target",
+        "wage",
+        "--metric",
+        "accuracy",
+        "--storage",
+        storage,
+        "--out",
+        tmp_path / "o",
+    )
     assert_one_line_error(result, "accuracy")
     # every trial fails (a 1 ms trial timeout): the library's RegtuneError, and nothing is saved
-    result = invoke("tune", files / "cps300.csv", "--target", "wage", "--trials", 2, "--cv", 2,
-                    "--trial-timeout", "0.001", "--space", files / "space.toml", "--storage",
-                    storage, "--study", "slow", "--out", tmp_path / "o", "-q")
+    result = invoke(
+        "tune",
+        files / "cps300.csv",
+        "--target",
+        "wage",
+        "--trials",
+        2,
+        "--cv",
+        2,
+        "--trial-timeout",
+        "0.001",
+        "--space",
+        files / "space.toml",
+        "--storage",
+        storage,
+        "--study",
+        "slow",
+        "--out",
+        tmp_path / "o",
+        "-q",
+    )
     assert_one_line_error(result, "no trial of study 'slow' completed")
     assert list((tmp_path / "o").iterdir()) == []
 
@@ -112,8 +168,7 @@ def test_unknown_study_lists_the_studies(wages, tmp_path):
     assert not (tmp_path / "r.html").exists()
 
 
-@pytest.mark.parametrize("command", [["report", "--study", "x"], ["studies"],
-                                     ["worker", "--study", "x"]])
+@pytest.mark.parametrize("command", [["report", "--study", "x"], ["studies"], ["worker", "--study", "x"]])
 def test_missing_storage_file_is_not_created(tmp_path, command):
     db = tmp_path / "missing.db"
     result = invoke(*command, "--storage", f"sqlite:///{db}")
@@ -131,37 +186,33 @@ def test_predict_names_missing_columns(wages, files, tmp_path):
     _, _, out = wages
     data = pd.read_csv(files / "cps300.csv").drop(columns=["education", "region"])
     data.to_csv(tmp_path / "partial.csv", index=False)
-    result = invoke("predict", out / "model.regtune", tmp_path / "partial.csv", "-o",
-                    tmp_path / "p.csv")
+    result = invoke("predict", out / "model.regtune", tmp_path / "partial.csv", "-o", tmp_path / "p.csv")
     assert_one_line_error(result, "DATA lacks the model's columns 'education', 'region'")
     assert not (tmp_path / "p.csv").exists()
 
 
 def test_predict_bad_model_files(files, tmp_path):
     (tmp_path / "junk.regtune").write_bytes(b"not a model")
-    result = invoke("predict", tmp_path / "junk.regtune", files / "cps300.csv", "-o",
-                    tmp_path / "p.csv")
+    result = invoke("predict", tmp_path / "junk.regtune", files / "cps300.csv", "-o", tmp_path / "p.csv")
     assert_one_line_error(result, "not a regtune model file")
-    result = invoke("predict", tmp_path / "none.regtune", files / "cps300.csv", "-o",
-                    tmp_path / "p.csv")
+    result = invoke("predict", tmp_path / "none.regtune", files / "cps300.csv", "-o", tmp_path / "p.csv")
     assert_one_line_error(result, "MODEL file", "does not exist")
     assert not (tmp_path / "p.csv").exists()
 
 
 def test_predict_proba_on_a_regressor(wages, files, tmp_path):
     _, _, out = wages
-    result = invoke("predict", out / "model.regtune", files / "cps300.csv", "-o",
-                    tmp_path / "p.csv", "--proba")
+    result = invoke(
+        "predict", out / "model.regtune", files / "cps300.csv", "-o", tmp_path / "p.csv", "--proba"
+    )
     assert_one_line_error(result, "--proba needs a classifier")
 
 
 def test_predict_bad_output_suffix_and_folder(wages, files, tmp_path):
     _, _, out = wages
-    result = invoke("predict", out / "model.regtune", files / "cps300.csv", "-o",
-                    tmp_path / "p.xlsx")
+    result = invoke("predict", out / "model.regtune", files / "cps300.csv", "-o", tmp_path / "p.xlsx")
     assert_one_line_error(result, "output must be a .csv or .parquet file")
-    result = invoke("predict", out / "model.regtune", files / "cps300.csv", "-o",
-                    tmp_path / "nope" / "p.csv")
+    result = invoke("predict", out / "model.regtune", files / "cps300.csv", "-o", tmp_path / "nope" / "p.csv")
     assert_one_line_error(result, "output folder", "does not exist")
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
@@ -175,28 +226,36 @@ def test_interrupted_write_leaves_nothing(wages, files, tmp_path, monkeypatch):
         raise OSError("No space left on device")  # ... then the disk fills up
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", broken_to_csv)
-    result = invoke("predict", out / "model.regtune", files / "cps300.csv", "-o",
-                    tmp_path / "p.csv")
+    result = invoke("predict", out / "model.regtune", files / "cps300.csv", "-o", tmp_path / "p.csv")
     assert_one_line_error(result, "No space left on device")
     assert list(tmp_path.iterdir()) == [], "no output and no temporary file"
 
 
 def test_fit_errors(files, wages, tmp_path):
-    result = invoke("fit", files / "cps300.csv", "--target", "wage", "--params",
-                    tmp_path / "p.toml")
+    result = invoke("fit", files / "cps300.csv", "--target", "wage", "--params", tmp_path / "p.toml")
     assert_one_line_error(result, "--params must be 'best' or an existing TOML file")
     (tmp_path / "p.toml").write_text("width = [8, 16]\n")
-    result = invoke("fit", files / "cps300.csv", "--target", "wage", "--params",
-                    tmp_path / "p.toml")
+    result = invoke("fit", files / "cps300.csv", "--target", "wage", "--params", tmp_path / "p.toml")
     assert_one_line_error(result, "single values", "width")
     (tmp_path / "p.toml").write_text("width = 8\n")
     result = invoke("fit", files / "cps300.csv", "--params", tmp_path / "p.toml")
     assert_one_line_error(result, "--target is required with a --params file")
     _, storage, _ = wages
-    result = invoke("fit", files / "penguins.csv", "--params", "best", "--storage", storage,
-                    "--study", "wages", "-o", tmp_path / "m.regtune")
-    assert_one_line_error(result, "columns 'wage', 'ethnicity', 'smsa'", "not found; columns are: "
-                          "species, island")
+    result = invoke(
+        "fit",
+        files / "penguins.csv",
+        "--params",
+        "best",
+        "--storage",
+        storage,
+        "--study",
+        "wages",
+        "-o",
+        tmp_path / "m.regtune",
+    )
+    assert_one_line_error(
+        result, "columns 'wage', 'ethnicity', 'smsa'", "not found; columns are: species, island"
+    )
     assert not (tmp_path / "m.regtune").exists()
 
 
@@ -206,8 +265,7 @@ def test_unexpected_errors_are_one_line_with_a_hint(files, monkeypatch):
 
     monkeypatch.setattr("regtune.tuning.tune", bug)
     result = invoke("tune", files / "cps300.csv", "--target", "wage")
-    assert_one_line_error(result, "internal error (ZeroDivisionError: division by zero)",
-                          "REGTUNE_DEBUG=1")
+    assert_one_line_error(result, "internal error (ZeroDivisionError: division by zero)", "REGTUNE_DEBUG=1")
     result = invoke("tune", files / "cps300.csv", "--target", "wage", env={"REGTUNE_DEBUG": "1"})
     assert isinstance(result.exception, ZeroDivisionError), "the traceback is there when asked"
 
@@ -215,8 +273,9 @@ def test_unexpected_errors_are_one_line_with_a_hint(files, monkeypatch):
 @pytest.mark.parametrize("suffix", ["csv", "parquet"])
 def test_encode_is_the_library_encoder_out_of_fold(files, tmp_path, suffix):
     target = tmp_path / f"encoded.{suffix}"
-    result = invoke("encode", files / "penguins.csv", "--target", "species", "-o", target,
-                    "--cv", 3, "--seed", 2)
+    result = invoke(
+        "encode", files / "penguins.csv", "--target", "species", "-o", target, "--cv", 3, "--seed", 2
+    )
     assert result.exit_code == 0, result.output
     written = pd.read_csv(target) if suffix == "csv" else pd.read_parquet(target)
     data = pd.read_csv(files / "penguins.csv")
@@ -225,8 +284,15 @@ def test_encode_is_the_library_encoder_out_of_fold(files, tmp_path, suffix):
     classes = sorted(data["species"].unique())
     names = [f"{c}_{k}" for c in ("island", "sex") for k in classes]
     assert list(written.columns) == [
-        "species", *names[:3], "bill_length_mm", "bill_depth_mm", "flipper_length_mm",
-        "body_mass_g", *names[3:], "year"]
+        "species",
+        *names[:3],
+        "bill_length_mm",
+        "bill_depth_mm",
+        "flipper_length_mm",
+        "body_mass_g",
+        *names[3:],
+        "year",
+    ]
     np.testing.assert_allclose(written[names].to_numpy(), expected, rtol=1e-12)
     pd.testing.assert_series_equal(written["bill_length_mm"], data["bill_length_mm"])
 
@@ -236,11 +302,13 @@ def test_encode_errors(files, tmp_path):
     numeric.to_csv(tmp_path / "n.csv", index=False)
     result = invoke("encode", tmp_path / "n.csv", "--target", "y", "-o", tmp_path / "e.csv")
     assert_one_line_error(result, "no non-numeric column to encode")
-    result = invoke("encode", files / "penguins.csv", "--target", "species", "--columns", "isle",
-                    "-o", tmp_path / "e.csv")
+    result = invoke(
+        "encode", files / "penguins.csv", "--target", "species", "--columns", "isle", "-o", tmp_path / "e.csv"
+    )
     assert_one_line_error(result, "column 'isle' not found")
-    result = invoke("encode", files / "penguins.csv", "--target", "species", "--smooth", "lots",
-                    "-o", tmp_path / "e.csv")
+    result = invoke(
+        "encode", files / "penguins.csv", "--target", "species", "--smooth", "lots", "-o", tmp_path / "e.csv"
+    )
     assert_one_line_error(result, "--smooth must be 'auto' or a number >= 0, got 'lots'")
     assert not (tmp_path / "e.csv").exists()
 

@@ -25,15 +25,19 @@ def test_tune_prints_the_summary_and_writes_the_outputs(wages):
     study = _study(storage, "wages")
     best = study.best_trial
     assert f"Best parameters (trial {best.number}):" in result.stdout
-    assert (f"Cross-validated rmse: {best.value:.4f} +- {best.user_attrs['score_std']:.4f} "
-            "(mean +- std over 2 folds; minimize)") in result.stdout
+    assert (
+        f"Cross-validated rmse: {best.value:.4f} +- {best.user_attrs['score_std']:.4f} "
+        "(mean +- std over 2 folds; minimize)"
+    ) in result.stdout
     for name in ("alpha", "dropout", "learning_rate_init"):
         assert re.search(rf"^  {name}\s+= ", result.stdout, re.M)
-    for line in (f"Model:  {out / 'model.regtune'}", f"Report: {out / 'report.html'}",
-                 f"Params: {out / 'best_params.toml'}"):
+    for line in (
+        f"Model:  {out / 'model.regtune'}",
+        f"Report: {out / 'report.html'}",
+        f"Params: {out / 'best_params.toml'}",
+    ):
         assert line in result.stdout
-    assert sorted(p.name for p in out.iterdir()) == ["best_params.toml", "model.regtune",
-                                                     "report.html"]
+    assert sorted(p.name for p in out.iterdir()) == ["best_params.toml", "model.regtune", "report.html"]
     assert study.user_attrs["data_path"].endswith("cps300.csv")
     assert "[regtune]" in result.output, "plain progress lines when the output is not a terminal"
 
@@ -65,8 +69,16 @@ def test_round_trip_tune_report_predict(wages, files, tmp_path):
 def test_predict_parquet_in_and_out_with_uncertainty(wages, files, tmp_path):
     _, _, out = wages
     target = tmp_path / "predictions.parquet"
-    result = invoke("predict", out / "model.regtune", files / "cps300.parquet", "-o", target,
-                    "--uncertainty", "--mc-samples", 7)
+    result = invoke(
+        "predict",
+        out / "model.regtune",
+        files / "cps300.parquet",
+        "-o",
+        target,
+        "--uncertainty",
+        "--mc-samples",
+        7,
+    )
     assert result.exit_code == 0, result.output
     written = pd.read_parquet(target)
     model = regtune.load(out / "model.regtune")
@@ -85,8 +97,9 @@ def test_predict_classifier_proba_and_uncertainty(penguins, files, tmp_path):
     features = model[:-1].transform(data[model.feature_names_in_])
     classes = list(model[-1].classes_)
 
-    result = invoke("predict", out / "model.regtune", files / "penguins.csv", "-o",
-                    tmp_path / "p.csv", "--proba")
+    result = invoke(
+        "predict", out / "model.regtune", files / "penguins.csv", "-o", tmp_path / "p.csv", "--proba"
+    )
     assert result.exit_code == 0, result.output
     written = pd.read_csv(tmp_path / "p.csv")
     assert list(written.columns) == ["prediction", *(f"proba_{c}" for c in classes)]
@@ -94,8 +107,16 @@ def test_predict_classifier_proba_and_uncertainty(penguins, files, tmp_path):
     np.testing.assert_allclose(written[[f"proba_{c}" for c in classes]], proba, rtol=1e-12)
     assert list(written["prediction"]) == list(model.predict(data[model.feature_names_in_]))
 
-    result = invoke("predict", out / "model.regtune", files / "penguins.csv", "-o",
-                    tmp_path / "u.csv", "--uncertainty", "--mc-samples", 5)
+    result = invoke(
+        "predict",
+        out / "model.regtune",
+        files / "penguins.csv",
+        "-o",
+        tmp_path / "u.csv",
+        "--uncertainty",
+        "--mc-samples",
+        5,
+    )
     assert result.exit_code == 0, result.output
     written = pd.read_csv(tmp_path / "u.csv")
     mean, std = model[-1].predict_proba(features, mc_samples=5, return_std=True)
@@ -123,16 +144,25 @@ def test_fit_reproduces_the_tuned_model(wages, files, tmp_path, source):
 
 def test_fit_with_a_hand_written_params_file(files, tmp_path):
     (tmp_path / "p.toml").write_text("width = 8\nn_layers = 1\nmax_epochs = 3\ndropout = 0.1\n")
-    result = invoke("fit", files / "penguins.csv", "--target", "species", "--params",
-                    tmp_path / "p.toml", "--seed", 3, "-o", tmp_path / "m.regtune")
+    result = invoke(
+        "fit",
+        files / "penguins.csv",
+        "--target",
+        "species",
+        "--params",
+        tmp_path / "p.toml",
+        "--seed",
+        3,
+        "-o",
+        tmp_path / "m.regtune",
+    )
     assert result.exit_code == 0, result.output
     # 3 epochs do not converge: the library's warning arrives as one line, not a source excerpt
     assert result.stderr.splitlines() == ["Warning: Stopped at max_iter=3 epochs without converging."]
     model = regtune.load(tmp_path / "m.regtune")
     mlp = model.named_steps["mlp"]
     assert (mlp.hidden_layer_sizes, mlp.max_iter, mlp.dropout, mlp.random_state) == ((8,), 3, 0.1, 3)
-    assert set(model.feature_names_in_) == set(pd.read_csv(files / "penguins.csv").columns) - {
-        "species"}
+    assert set(model.feature_names_in_) == set(pd.read_csv(files / "penguins.csv").columns) - {"species"}
 
 
 def test_studies_lists_counts_and_best_scores(wages, penguins):
@@ -140,11 +170,19 @@ def test_studies_lists_counts_and_best_scores(wages, penguins):
     result = invoke("studies", "--storage", storage)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["study", "task", "metric", "complete", "pruned", "failed",
-                                "running", "best"]
+    assert lines[0].split() == ["study", "task", "metric", "complete", "pruned", "failed", "running", "best"]
     (row,) = list_studies(storage)
-    expected = ["wages", "regression", "rmse", "(minimize)", str(row["n_complete"]),
-                str(row["n_pruned"]), str(row["n_failed"]), "0", f"{row['best_value']:.4f}"]
+    expected = [
+        "wages",
+        "regression",
+        "rmse",
+        "(minimize)",
+        str(row["n_complete"]),
+        str(row["n_pruned"]),
+        str(row["n_failed"]),
+        "0",
+        f"{row['best_value']:.4f}",
+    ]
     assert lines[1].split() == expected
 
 
@@ -171,10 +209,11 @@ def test_worker_passes_its_options_to_the_library(monkeypatch):
 
     monkeypatch.setattr("regtune.tuning.worker", fake_worker)
     url = "postgresql://ana:secret@db.example.org/regtune"
-    result = invoke("worker", "--storage", url, "--study", "cars", "--trials", 5, "--timeout",
-                    "1h30m", "--quiet")
+    result = invoke(
+        "worker", "--storage", url, "--study", "cars", "--trials", 5, "--timeout", "1h30m", "--quiet"
+    )
     assert result.exit_code == 0, result.output
-    assert seen == {"storage": url, "study_name": "cars", "n_trials": 5, "timeout": 5400.0,
-                    "progress": False}
+    assert seen == {"storage": url, "study_name": "cars", "n_trials": 5, "timeout": 5400.0, "progress": False}
     assert result.stdout.strip() == (
-        "Ran 3 trials of study 'cars' in postgresql://ana:***@db.example.org/regtune.")
+        "Ran 3 trials of study 'cars' in postgresql://ana:***@db.example.org/regtune."
+    )

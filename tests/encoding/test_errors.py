@@ -37,9 +37,7 @@ def test_binary_with_wrong_number_of_classes_and_unknown_positive_label():
         TargetEncoder(target_type="binary").fit(X, [0, 1, 2, 1])
     with pytest.raises(ValueError, match="binary target must have exactly 2 classes, got 1"):
         TargetEncoder().fit(X, [1, 1, 1, 1])
-    with pytest.raises(
-        ValueError, match=r"positive_label must be one of the classes .* got 'maybe'"
-    ):
+    with pytest.raises(ValueError, match=r"positive_label must be one of the classes .* got 'maybe'"):
         TargetEncoder(positive_label="maybe").fit(X, ["no", "yes", "no", "yes"])
 
 
@@ -74,9 +72,7 @@ def test_column_of_mixed_types():
 
 def test_transform_kind_mismatch_and_feature_checks():
     enc = TargetEncoder().fit(pd.DataFrame({"id": [1, 2, 1, 2]}), Y)
-    with pytest.raises(
-        ValueError, match="column 'id' was fitted on numbers but transform received"
-    ):
+    with pytest.raises(ValueError, match="column 'id' was fitted on numbers but transform received"):
         enc.transform(pd.DataFrame({"id": ["1", "2"]}))
     with pytest.raises(ValueError, match="feature names"):
         enc.transform(pd.DataFrame({"other": [1, 2]}))

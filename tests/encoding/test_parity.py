@@ -57,9 +57,7 @@ def test_parity_with_sklearn(target_type, smooth):
     cv = _splitter(target_type)
     ours = TargetEncoder(smooth=smooth, cv=cv)
     peer = SklearnTargetEncoder(smooth=smooth, cv=cv)
-    np.testing.assert_allclose(
-        ours.fit_transform(X, y), peer.fit_transform(X, y), rtol=1e-12, atol=1e-14
-    )
+    np.testing.assert_allclose(ours.fit_transform(X, y), peer.fit_transform(X, y), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(ours.transform(X), peer.transform(X), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(
         TargetEncoder(smooth=smooth).fit(X, y).transform(X),
@@ -137,6 +135,6 @@ def test_fast_kfold_path_gives_the_splitters_folds(cv):
     expected = np.empty(len(y), dtype=int)
     for k, (_, test) in enumerate(cv.split(X, y)):
         expected[test] = k
-    fold, n_folds = make_folds(cv, True, None, True, X, y, None)
+    fold, n_folds = make_folds(cv, True, None, y, X, y, None)
     np.testing.assert_array_equal(fold, expected)
     assert n_folds == cv.get_n_splits()

@@ -115,9 +115,7 @@ def test_integer_weights_equal_repeated_rows():
     values, y, _ = _data(3, n=120)
     counts = np.random.default_rng(0).integers(1, 4, size=len(y))
     weighted = TargetEncoder(smooth="auto").fit(values[:, None], y, sample_weight=counts)
-    repeated = TargetEncoder(smooth="auto").fit(
-        np.repeat(values, counts)[:, None], np.repeat(y, counts)
-    )
+    repeated = TargetEncoder(smooth="auto").fit(np.repeat(values, counts)[:, None], np.repeat(y, counts))
     for a, b in zip(weighted.encodings_, repeated.encodings_):
         np.testing.assert_allclose(a, b, rtol=1e-12)
 

@@ -23,24 +23,30 @@ from regtune.persistence._io import _MAGIC
 
 def _frame(n=60, seed=0):
     rng = np.random.default_rng(seed)
-    X = pd.DataFrame({
-        "x": rng.normal(size=n),
-        "z": np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n)),
-        "city": rng.choice(["a", "b", "<script>"], size=n),
-    })
+    X = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "z": np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n)),
+            "city": rng.choice(["a", "b", "<script>"], size=n),
+        }
+    )
     y = 2 * X["x"] + (X["city"] == "b") + rng.normal(scale=0.1, size=n)
     return X, y
 
 
 def _pipeline(model):
-    numeric = Pipeline([
-        ("impute", SimpleImputer(strategy="median", add_indicator=True)),
-        ("scale", StandardScaler()),
-    ])
-    columns = ColumnTransformer([
-        ("num", numeric, ["x", "z"]),
-        ("cat", OneHotEncoder(handle_unknown="ignore"), ["city"]),
-    ])
+    numeric = Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="median", add_indicator=True)),
+            ("scale", StandardScaler()),
+        ]
+    )
+    columns = ColumnTransformer(
+        [
+            ("num", numeric, ["x", "z"]),
+            ("cat", OneHotEncoder(handle_unknown="ignore"), ["city"]),
+        ]
+    )
     return Pipeline([("pre", columns), ("model", model)])
 
 

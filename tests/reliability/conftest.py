@@ -27,14 +27,26 @@ if str(REPORT_TESTS) not in sys.path:  # the browser helpers of tests/report, im
 
 REGTUNE = str(Path(sys.executable).parent / "regtune")
 # Trials of a few tenths of a second: one layer of 4 units, 2 epochs, 2 folds on 60 rows.
-QUICK_SPACE = {"n_layers": 1, "width": 4, "max_epochs": 2, "batch_size": 32,
-               "learning_rate_init": {"low": 1e-3, "high": 3e-2}, "dropout": 0.0,
-               "batch_norm": False}
+QUICK_SPACE = {
+    "n_layers": 1,
+    "width": 4,
+    "max_epochs": 2,
+    "batch_size": 32,
+    "learning_rate_init": {"low": 1e-3, "high": 3e-2},
+    "dropout": 0.0,
+    "batch_norm": False,
+}
 # Trials of one to three seconds on 2 cores (600 rows, 30 epochs), so that a test can catch one
 # "mid-trial": RUNNING with at least one epoch reported.
-SLOW_SPACE = {"n_layers": 1, "width": 32, "max_epochs": 30, "batch_size": 16,
-              "learning_rate_init": {"low": 1e-3, "high": 3e-2}, "dropout": 0.0,
-              "batch_norm": False}
+SLOW_SPACE = {
+    "n_layers": 1,
+    "width": 32,
+    "max_epochs": 30,
+    "batch_size": 16,
+    "learning_rate_init": {"low": 1e-3, "high": 3e-2},
+    "dropout": 0.0,
+    "batch_norm": False,
+}
 
 
 def environment():
@@ -72,16 +84,28 @@ def write_space(path, space):
 
 def driver(script, *args, cwd):
     """Start ``python -c script args`` (a small program calling the library) in its own group."""
-    return subprocess.Popen([sys.executable, "-c", script, *map(str, args)], cwd=cwd,
-                            env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *map(str, args)],
+        cwd=cwd,
+        env=environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def command(*args, cwd):
     """Start ``regtune args`` as a child process (stdout and stderr captured)."""
-    return subprocess.Popen([REGTUNE, *map(str, args)], cwd=cwd, env=environment(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [REGTUNE, *map(str, args)],
+        cwd=cwd,
+        env=environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def run(*args, cwd, timeout=120):
@@ -136,8 +160,11 @@ def running_mid_trial(storage, study_name, max_epochs=SLOW_SPACE["max_epochs"] /
     injected right after this returns lands inside this trial, not after it.
     """
     for trial in trials(storage, study_name):
-        if (trial.state == optuna.trial.TrialState.RUNNING and "worker" in trial.user_attrs
-                and 1 <= len(trial.intermediate_values) <= max_epochs):
+        if (
+            trial.state == optuna.trial.TrialState.RUNNING
+            and "worker" in trial.user_attrs
+            and 1 <= len(trial.intermediate_values) <= max_epochs
+        ):
             return trial
     return None
 
@@ -146,7 +173,8 @@ def counted(trial):
     """Whether a trial uses a unit of the budget (the tuner's rule, restated for the oracle)."""
     states = optuna.trial.TrialState
     return trial.state in (states.COMPLETE, states.PRUNED) or (
-        trial.state == states.FAIL and "fail_reason" in trial.user_attrs)
+        trial.state == states.FAIL and "fail_reason" in trial.user_attrs
+    )
 
 
 def files_under(folder):
@@ -161,10 +189,21 @@ def files_under(folder):
 def tools():
     """The helpers above, for the test modules (which cannot import a ``conftest`` by name)."""
     return SimpleNamespace(
-        REGTUNE=REGTUNE, QUICK_SPACE=QUICK_SPACE, SLOW_SPACE=SLOW_SPACE, environment=environment,
-        frame=frame, write_space=write_space, driver=driver, command=command, run=run,
-        finish=finish, wait_for=wait_for, trials=trials, running_mid_trial=running_mid_trial,
-        counted=counted, files_under=files_under,
+        REGTUNE=REGTUNE,
+        QUICK_SPACE=QUICK_SPACE,
+        SLOW_SPACE=SLOW_SPACE,
+        environment=environment,
+        frame=frame,
+        write_space=write_space,
+        driver=driver,
+        command=command,
+        run=run,
+        finish=finish,
+        wait_for=wait_for,
+        trials=trials,
+        running_mid_trial=running_mid_trial,
+        counted=counted,
+        files_under=files_under,
     )
 
 

@@ -48,8 +48,11 @@ def _pid(trial):
 
 
 def _finished(all_trials):
-    return {t.number: (t.state, t.value, dict(t.params)) for t in all_trials
-            if t.state in (TrialState.COMPLETE, TrialState.PRUNED)}
+    return {
+        t.number: (t.state, t.value, dict(t.params))
+        for t in all_trials
+        if t.state in (TrialState.COMPLETE, TrialState.PRUNED)
+    }
 
 
 def _check_budget_reached(all_trials, budget, counted):
@@ -74,10 +77,12 @@ def _check_killed_trial_retried(all_trials, killed):
 @pytest.mark.postgres
 def test_sigkill_of_one_worker_the_other_finishes_the_budget(pg, slow_files, tools):
     storage, budget = pg.url, 6
-    tune = tools.driver(TUNE, slow_files / "data.csv", storage, "kill2", budget, 2,
-                        slow_files / "space.toml", cwd=slow_files)
-    victim = tools.wait_for(lambda: tools.running_mid_trial(storage, "kill2"), SLOW,
-                            "a RUNNING trial with an epoch reported")
+    tune = tools.driver(
+        TUNE, slow_files / "data.csv", storage, "kill2", budget, 2, slow_files / "space.toml", cwd=slow_files
+    )
+    victim = tools.wait_for(
+        lambda: tools.running_mid_trial(storage, "kill2"), SLOW, "a RUNNING trial with an epoch reported"
+    )
     before = _finished(tools.trials(storage, "kill2"))
     os.kill(_pid(victim), signal.SIGKILL)
     code, _, err = tools.finish(tune, SLOW)
@@ -97,22 +102,24 @@ def test_sigkill_of_one_worker_the_other_finishes_the_budget(pg, slow_files, too
 @pytest.mark.postgres
 def test_sigkill_of_the_only_worker_then_a_new_worker_resumes_to_the_budget(pg, slow_files, tools):
     storage, budget = pg.url, 4
-    tune = tools.driver(TUNE, slow_files / "data.csv", storage, "kill1", budget, 1,
-                        slow_files / "space.toml", cwd=slow_files)
-    victim = tools.wait_for(lambda: tools.running_mid_trial(storage, "kill1"), SLOW,
-                            "a RUNNING trial with an epoch reported")
+    tune = tools.driver(
+        TUNE, slow_files / "data.csv", storage, "kill1", budget, 1, slow_files / "space.toml", cwd=slow_files
+    )
+    victim = tools.wait_for(
+        lambda: tools.running_mid_trial(storage, "kill1"), SLOW, "a RUNNING trial with an epoch reported"
+    )
     before = _finished(tools.trials(storage, "kill1"))
     tune.kill()
     assert tools.finish(tune, SLOW)[0] == -signal.SIGKILL
-    code, out, err = tools.run("worker", "--storage", storage, "--study", "kill1", "-q",
-                               cwd=slow_files, timeout=SLOW)
+    code, out, err = tools.run(
+        "worker", "--storage", storage, "--study", "kill1", "-q", cwd=slow_files, timeout=SLOW
+    )
     assert code == 0, err
     assert out.startswith("Ran ") and "trials of study 'kill1'" in out
     after = tools.trials(storage, "kill1")
     _check_budget_reached(after, budget, tools.counted)
     assert before.items() <= _finished(after).items(), "a finished trial was lost or changed"
     _check_killed_trial_retried(after, victim)
-
 
 
 @pytest.fixture(scope="module")
@@ -124,20 +131,33 @@ def restarted(tmp_path_factory, tools):
     tools.write_space(folder / "space.toml", tools.SLOW_SPACE)
     with PgServer() as server:
         storage, seen = server.url, {"budget": 8}
-        tune = tools.driver(TUNE, folder / "data.csv", storage, "restart", seen["budget"], 2,
-                            folder / "space.toml", cwd=folder)
-        tools.wait_for(lambda: any(t.state == TrialState.COMPLETE
-                                   for t in tools.trials(storage, "restart"))
-                       and tools.running_mid_trial(storage, "restart"), SLOW,
-                       "a COMPLETE trial and a RUNNING one")
+        tune = tools.driver(
+            TUNE,
+            folder / "data.csv",
+            storage,
+            "restart",
+            seen["budget"],
+            2,
+            folder / "space.toml",
+            cwd=folder,
+        )
+        tools.wait_for(
+            lambda: (
+                any(t.state == TrialState.COMPLETE for t in tools.trials(storage, "restart"))
+                and tools.running_mid_trial(storage, "restart")
+            ),
+            SLOW,
+            "a COMPLETE trial and a RUNNING one",
+        )
         seen["before"] = _finished(tools.trials(storage, "restart"))
         server.stop("fast")
         time.sleep(2)
         server.start()
         seen["tune"] = tools.finish(tune, SLOW)
         seen["after_tune"] = tools.trials(storage, "restart")
-        seen["worker"] = tools.run("worker", "--storage", storage, "--study", "restart", "-q",
-                                   cwd=folder, timeout=SLOW)
+        seen["worker"] = tools.run(
+            "worker", "--storage", storage, "--study", "restart", "-q", cwd=folder, timeout=SLOW
+        )
         seen["after_worker"] = tools.trials(storage, "restart")
     return seen
 
@@ -146,8 +166,7 @@ def restarted(tmp_path_factory, tools):
 def test_postgres_restart_loses_no_finished_trial_and_a_worker_resumes(restarted, tools):
     code, _, err = restarted["tune"]
     # tune ends with a one-line summary naming the worker processes' exit codes (or finishes).
-    assert code == 0 or err.strip().splitlines()[-1].startswith(
-        "Error: worker processes exited with codes")
+    assert code == 0 or err.strip().splitlines()[-1].startswith("Error: worker processes exited with codes")
     assert restarted["before"].items() <= _finished(restarted["after_tune"]).items()
     code, out, err = restarted["worker"]
     assert code == 0, err
@@ -173,13 +192,36 @@ def test_postgres_restart_workers_exit_with_one_clear_line(restarted):
 
 def test_ctrl_c_during_tune_keeps_finished_trials_and_leaves_no_partial_file(slow_files, tools):
     storage, budget = f"sqlite:///{slow_files / 's.db'}", 4
-    args = ("tune", "data.csv", "--target", "y", "--trials", budget, "--cv", 2, "--space",
-            "space.toml", "--storage", storage, "--study", "c", "--pruner", "none", "--out", "out",
-            "-q")
+    args = (
+        "tune",
+        "data.csv",
+        "--target",
+        "y",
+        "--trials",
+        budget,
+        "--cv",
+        2,
+        "--space",
+        "space.toml",
+        "--storage",
+        storage,
+        "--study",
+        "c",
+        "--pruner",
+        "none",
+        "--out",
+        "out",
+        "-q",
+    )
     tune = tools.command(*args, cwd=slow_files)
-    tools.wait_for(lambda: any(t.state == TrialState.COMPLETE for t in tools.trials(storage, "c"))
-                   and tools.running_mid_trial(storage, "c"), SLOW,
-                   "a COMPLETE trial and a RUNNING one")
+    tools.wait_for(
+        lambda: (
+            any(t.state == TrialState.COMPLETE for t in tools.trials(storage, "c"))
+            and tools.running_mid_trial(storage, "c")
+        ),
+        SLOW,
+        "a COMPLETE trial and a RUNNING one",
+    )
     before = _finished(tools.trials(storage, "c"))
     os.killpg(tune.pid, signal.SIGINT)  # what Ctrl-C at a terminal does: the whole group
     code, _, err = tools.finish(tune, SLOW)
@@ -198,8 +240,7 @@ def test_ctrl_c_during_tune_keeps_finished_trials_and_leaves_no_partial_file(slo
     after = tools.trials(storage, "c")
     _check_budget_reached(after, budget, tools.counted)
     assert before.items() <= _finished(after).items()
-    assert tools.files_under(slow_files / "out") == ["best_params.toml", "model.regtune",
-                                                     "report.html"]
+    assert tools.files_under(slow_files / "out") == ["best_params.toml", "model.regtune", "report.html"]
 
 
 def _report_study(folder, n_trials=60):
@@ -207,9 +248,18 @@ def _report_study(folder, n_trials=60):
     storage = f"sqlite:///{folder / 'r.db'}"
     data = folder / "data.csv"
     frame = pd.read_csv(data)
-    regtune.tune(frame.drop(columns="y"), frame["y"], storage=storage, study_name="r",
-                 n_trials=n_trials, cv=2, space=str(folder / "space.toml"), refit=False,
-                 progress=False, pruner="none")
+    regtune.tune(
+        frame.drop(columns="y"),
+        frame["y"],
+        storage=storage,
+        study_name="r",
+        n_trials=n_trials,
+        cv=2,
+        space=str(folder / "space.toml"),
+        refit=False,
+        progress=False,
+        pruner="none",
+    )
     return storage
 
 
@@ -217,8 +267,9 @@ def test_ctrl_c_during_report_leaves_a_complete_report_or_none(quick_files, tool
     storage = _report_study(quick_files, n_trials=12)
     # An uninterrupted run writes the whole page; its duration T sets the moments to interrupt.
     started = time.monotonic()
-    code, _, err = tools.run("report", "--storage", storage, "--study", "r", "-o", "full.html",
-                             cwd=quick_files)
+    code, _, err = tools.run(
+        "report", "--storage", storage, "--study", "r", "-o", "full.html", cwd=quick_files
+    )
     duration = time.monotonic() - started
     assert code == 0, err
     assert (quick_files / "full.html").read_text().rstrip().endswith("</html>")
@@ -227,8 +278,9 @@ def test_ctrl_c_during_report_leaves_a_complete_report_or_none(quick_files, tool
     for fraction in (0.3, 0.6, 0.9):
         out_dir = quick_files / f"out{fraction}"
         out_dir.mkdir()
-        report = tools.command("report", "--storage", storage, "--study", "r", "-o",
-                               out_dir / "report.html", cwd=quick_files)
+        report = tools.command(
+            "report", "--storage", storage, "--study", "r", "-o", out_dir / "report.html", cwd=quick_files
+        )
         time.sleep(fraction * duration)
         if report.poll() is None:
             os.killpg(report.pid, signal.SIGINT)
@@ -298,8 +350,14 @@ def test_interrupt_inside_a_write_leaves_no_file(tmp_path, monkeypatch, target):
 
 # ------------------------------------------------------------------ numerical faults
 
-NUMERIC_SPACE = {"n_layers": 1, "width": 4, "max_epochs": 3, "batch_size": 16, "dropout": 0.0,
-                 "batch_norm": False}
+NUMERIC_SPACE = {
+    "n_layers": 1,
+    "width": 4,
+    "max_epochs": 3,
+    "batch_size": 16,
+    "dropout": 0.0,
+    "batch_norm": False,
+}
 
 
 def _regression(tools):
@@ -310,8 +368,17 @@ def _regression(tools):
 def test_exploding_learning_rate_fails_those_trials_with_a_reason(tools, tmp_path):
     X, y = _regression(tools)
     space = {**NUMERIC_SPACE, "learning_rate_init": {"choices": [1e200, 1e-2]}}
-    result = regtune.tune(X, y, storage=f"sqlite:///{tmp_path / 'n.db'}", n_trials=6, cv=2,
-                          space=space, refit=False, progress=False, pruner="none")
+    result = regtune.tune(
+        X,
+        y,
+        storage=f"sqlite:///{tmp_path / 'n.db'}",
+        n_trials=6,
+        cv=2,
+        space=space,
+        refit=False,
+        progress=False,
+        pruner="none",
+    )
     all_trials = result.study.trials
     assert sum(tools.counted(t) for t in all_trials) == 6
     assert {t.params["learning_rate_init"] for t in all_trials} == {1e200, 1e-2}
@@ -319,7 +386,8 @@ def test_exploding_learning_rate_fails_those_trials_with_a_reason(tools, tmp_pat
         if trial.params["learning_rate_init"] == 1e200:
             assert trial.state == TrialState.FAIL
             assert trial.user_attrs["fail_reason"].startswith(
-                "DivergenceError: training diverged at epoch 1: non-finite loss or weights")
+                "DivergenceError: training diverged at epoch 1: non-finite loss or weights"
+            )
         else:
             assert trial.state == TrialState.COMPLETE and math.isfinite(trial.value)
     assert result.best_params["learning_rate_init"] == 1e-2
@@ -329,26 +397,41 @@ def test_huge_penalties_in_every_trial_end_the_study_with_one_clear_error(tools,
     X, y = _regression(tools)
     storage = f"sqlite:///{tmp_path / 'n.db'}"
     space = {**NUMERIC_SPACE, "weight_decay": 1e12, "learning_rate_init": 1e3}
-    with pytest.raises(RegtuneError, match=r"^no trial of study 'regtune' completed \(4 failed: "
-                       r"FloatingPointError: mean validation rmse is inf\); narrow the search"):
-        regtune.tune(X, y, storage=storage, n_trials=4, cv=2, space=space, refit=False,
-                     progress=False, pruner="none")
+    with pytest.raises(
+        RegtuneError,
+        match=r"^no trial of study 'regtune' completed \(4 failed: "
+        r"FloatingPointError: mean validation rmse is inf\); narrow the search",
+    ):
+        regtune.tune(
+            X, y, storage=storage, n_trials=4, cv=2, space=space, refit=False, progress=False, pruner="none"
+        )
     all_trials = tools.trials(storage, "regtune")
     assert [t.state for t in all_trials] == [TrialState.FAIL] * 4
     assert all(tools.counted(t) for t in all_trials), "every failure is recorded with its reason"
 
 
-@pytest.mark.parametrize("space", [
-    {"learning_rate_init": 1e4},
-    {"alpha": 1e12},
-    {"l1": 1e12},
-    {"weight_decay": 1e6},
-], ids=["lr=1e4", "alpha=1e12", "l1=1e12", "weight_decay=1e6"])
+@pytest.mark.parametrize(
+    "space",
+    [
+        {"learning_rate_init": 1e4},
+        {"alpha": 1e12},
+        {"l1": 1e12},
+        {"weight_decay": 1e6},
+    ],
+    ids=["lr=1e4", "alpha=1e12", "l1=1e12", "weight_decay=1e6"],
+)
 def test_extreme_but_valid_settings_give_finite_scores_with_the_hyperband_pruner(tools, space):
     table = tools.frame(80)
-    result = regtune.tune(table.drop(columns="y"), table["y"], storage="sqlite:///:memory:",
-                          n_trials=4, cv=2, space={**NUMERIC_SPACE, **space}, refit=False,
-                          progress=False)
+    result = regtune.tune(
+        table.drop(columns="y"),
+        table["y"],
+        storage="sqlite:///:memory:",
+        n_trials=4,
+        cv=2,
+        space={**NUMERIC_SPACE, **space},
+        refit=False,
+        progress=False,
+    )
     for trial in result.study.trials:
         assert trial.state in (TrialState.COMPLETE, TrialState.PRUNED)
         assert all(math.isfinite(v) for v in trial.intermediate_values.values())
@@ -396,6 +479,7 @@ def test_engine_raises_divergence_error_instead_of_returning_nan(kind):
     X = rng.normal(size=(40, 3))
     target = X[:, 0] if kind == "regressor" else X[:, 0] > 0
     model = (MLPRegressor if kind == "regressor" else MLPClassifier)(
-        hidden_layer_sizes=(8,), learning_rate_init=1e200, max_iter=5, random_state=0)
+        hidden_layer_sizes=(8,), learning_rate_init=1e200, max_iter=5, random_state=0
+    )
     with pytest.raises(DivergenceError, match=r"diverged at epoch \d+: non-finite loss or weights"):
         model.fit(X, target)

@@ -18,9 +18,19 @@ from optuna.trial import TrialState
 BUDGET, WORKERS = 80, 8
 # One layer of 2 units, 1 epoch, 2 folds on 40 rows, every other parameter fixed except the
 # learning rate: a trial is a few milliseconds of NumPy, so the storage dominates.
-TRIVIAL_SPACE = {"n_layers": 1, "width": 2, "max_epochs": 1, "batch_size": 40, "dropout": 0.0,
-                 "batch_norm": False, "alpha": 1e-3, "l1": 0.0, "weight_decay": 0.0,
-                 "smooth": 10.0, "learning_rate_init": {"low": 1e-3, "high": 1e-1}}
+TRIVIAL_SPACE = {
+    "n_layers": 1,
+    "width": 2,
+    "max_epochs": 1,
+    "batch_size": 40,
+    "dropout": 0.0,
+    "batch_norm": False,
+    "alpha": 1e-3,
+    "l1": 0.0,
+    "weight_decay": 0.0,
+    "smooth": 10.0,
+    "learning_rate_init": {"low": 1e-3, "high": 1e-1},
+}
 
 
 @pytest.mark.postgres
@@ -28,10 +38,31 @@ def test_eight_workers_finish_exactly_the_budget(pg, tmp_path, tools):
     tools.frame(40).to_csv(tmp_path / "data.csv", index=False)
     tools.write_space(tmp_path / "space.toml", TRIVIAL_SPACE)
     started = time.monotonic()
-    code, out, err = tools.run("tune", "data.csv", "--target", "y", "--trials", BUDGET,
-                               "--workers", WORKERS, "--cv", 2, "--space", "space.toml",
-                               "--storage", pg.url, "--study", "load", "--pruner", "none",
-                               "--out", "out", "-q", cwd=tmp_path, timeout=180)
+    code, out, err = tools.run(
+        "tune",
+        "data.csv",
+        "--target",
+        "y",
+        "--trials",
+        BUDGET,
+        "--workers",
+        WORKERS,
+        "--cv",
+        2,
+        "--space",
+        "space.toml",
+        "--storage",
+        pg.url,
+        "--study",
+        "load",
+        "--pruner",
+        "none",
+        "--out",
+        "out",
+        "-q",
+        cwd=tmp_path,
+        timeout=180,
+    )
     wall = time.monotonic() - started
     assert code == 0, err
     all_trials = tools.trials(pg.url, "load")
@@ -44,11 +75,12 @@ def test_eight_workers_finish_exactly_the_budget(pg, tmp_path, tools):
     workers = {t.user_attrs["worker"] for t in all_trials}
     assert len(workers) == WORKERS
     assert f"Trials: {BUDGET} complete, 0 pruned, 0 failed" in out
-    assert tools.files_under(tmp_path / "out") == ["best_params.toml", "model.regtune",
-                                                   "report.html"]
+    assert tools.files_under(tmp_path / "out") == ["best_params.toml", "model.regtune", "report.html"]
     fit = sum(t.user_attrs["fit_time"] for t in all_trials)
-    print(f"\n{BUDGET} trials, {WORKERS} workers: {wall:.1f} s wall (process start, refit and "
-          f"report included); objective time {fit:.1f} s in all")
+    print(
+        f"\n{BUDGET} trials, {WORKERS} workers: {wall:.1f} s wall (process start, refit and "
+        f"report included); objective time {fit:.1f} s in all"
+    )
 
 
 def _instrument_storage():
@@ -76,6 +108,7 @@ def _instrument_storage():
                 if depth == 0:
                     spent["seconds"] += time.perf_counter() - started
                     spent["calls"] += 1
+
         return wrapper
 
     for name, method in list(vars(RDBStorage).items()):
@@ -93,12 +126,24 @@ def _measure(storage, n_trials, table, spent):
     X, y = table.drop(columns="y"), table["y"]
     before = dict(spent)
     started = time.perf_counter()
-    regtune.tune(X, y, storage=storage, study_name=f"overhead-{time.time_ns()}",
-                 n_trials=n_trials, cv=2, space=TRIVIAL_SPACE, refit=False, progress=False,
-                 pruner="none")
+    regtune.tune(
+        X,
+        y,
+        storage=storage,
+        study_name=f"overhead-{time.time_ns()}",
+        n_trials=n_trials,
+        cv=2,
+        space=TRIVIAL_SPACE,
+        refit=False,
+        progress=False,
+        pruner="none",
+    )
     wall = time.perf_counter() - started
-    return (wall / n_trials, (spent["seconds"] - before["seconds"]) / n_trials,
-            (spent["calls"] - before["calls"]) / n_trials)
+    return (
+        wall / n_trials,
+        (spent["seconds"] - before["seconds"]) / n_trials,
+        (spent["calls"] - before["calls"]) / n_trials,
+    )
 
 
 def main(rounds=3):
@@ -122,16 +167,17 @@ def main(rounds=3):
     spent = _instrument_storage()
     _measure(f"sqlite:///{folder}/warm.db", 5, table, spent)  # imports, first calls
     with PgServer() as server:
-        storages = {"SQLite file (WAL)": f"sqlite:///{folder}/o.db",
-                    "PostgreSQL (local)": server.url}
+        storages = {"SQLite file (WAL)": f"sqlite:///{folder}/o.db", "PostgreSQL (local)": server.url}
         figures = {name: [] for name in storages}
         for _ in range(rounds):
             for name, storage in storages.items():
                 figures[name].append(_measure(storage, BUDGET, table, spent))
     for name, rows in figures.items():
         wall, inside, calls = (statistics.median(column) for column in zip(*rows))
-        print(f"{name:20s} {1000 * wall:6.1f} ms/trial wall, {1000 * inside:6.1f} ms in "
-              f"{calls:4.1f} storage calls ({100 * inside / wall:4.1f} %)")
+        print(
+            f"{name:20s} {1000 * wall:6.1f} ms/trial wall, {1000 * inside:6.1f} ms in "
+            f"{calls:4.1f} storage calls ({100 * inside / wall:4.1f} %)"
+        )
 
 
 if __name__ == "__main__":

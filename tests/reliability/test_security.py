@@ -87,8 +87,13 @@ def saved_pipeline():
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"x": rng.normal(size=40), "city": rng.choice(["a", "b"], size=40)})
     y = (X["x"] > 0).astype(int).to_numpy()
-    pipe = build_pipeline({"n_layers": 1, "width": 4, "max_epochs": 2}, task="binary",
-                          categorical=["city"], numeric=["x"], seed=0).fit(X, y)
+    pipe = build_pipeline(
+        {"n_layers": 1, "width": 4, "max_epochs": 2},
+        task="binary",
+        categorical=["city"],
+        numeric=["x"],
+        seed=0,
+    ).fit(X, y)
     archive = sio.dumps(pipe)
     return archive, json.loads(_members(archive)["schema.json"])
 
@@ -114,25 +119,39 @@ def _deepest_object(schema):
 
 
 CRAFTED_NODES = {
-    "untrusted class deep in the pipeline": {"__class__": "Popen", "__module__": "subprocess",
-                                             "__loader__": "ObjectNode", "content": {}},
-    "FunctionNode os.system": {"__class__": "system", "__module__": "os",
-                               "__loader__": "FunctionNode"},
-    "FunctionNode with a trusted name": {"__class__": "dict", "__module__": "builtins",
-                                         "__loader__": "FunctionNode"},
-    "MethodNode": {"__class__": "dict", "__module__": "builtins", "__loader__": "MethodNode",
-                   "content": {"func": "system", "obj": {}}},
-    "PartialNode exec": {"__class__": "partial", "__module__": "functools",
-                         "__loader__": "PartialNode",
-                         "content": {"func": {"__class__": "exec", "__module__": "builtins",
-                                              "__loader__": "TypeNode"}}},
+    "untrusted class deep in the pipeline": {
+        "__class__": "Popen",
+        "__module__": "subprocess",
+        "__loader__": "ObjectNode",
+        "content": {},
+    },
+    "FunctionNode os.system": {"__class__": "system", "__module__": "os", "__loader__": "FunctionNode"},
+    "FunctionNode with a trusted name": {
+        "__class__": "dict",
+        "__module__": "builtins",
+        "__loader__": "FunctionNode",
+    },
+    "MethodNode": {
+        "__class__": "dict",
+        "__module__": "builtins",
+        "__loader__": "MethodNode",
+        "content": {"func": "system", "obj": {}},
+    },
+    "PartialNode exec": {
+        "__class__": "partial",
+        "__module__": "functools",
+        "__loader__": "PartialNode",
+        "content": {"func": {"__class__": "exec", "__module__": "builtins", "__loader__": "TypeNode"}},
+    },
     "TypeNode os.system": {"__class__": "system", "__module__": "os", "__loader__": "TypeNode"},
-    "TypeNode builtins.eval": {"__class__": "eval", "__module__": "builtins",
-                               "__loader__": "TypeNode"},
+    "TypeNode builtins.eval": {"__class__": "eval", "__module__": "builtins", "__loader__": "TypeNode"},
     "unknown loader": {"__class__": "dict", "__module__": "builtins", "__loader__": "EvalNode"},
-    "reduce into os.system": {"__class__": "system", "__module__": "os",
-                              "__loader__": "ConstructorFromReduceNode",
-                              "content": {"args": ["touch marker"]}},
+    "reduce into os.system": {
+        "__class__": "system",
+        "__module__": "os",
+        "__loader__": "ConstructorFromReduceNode",
+        "content": {"args": ["touch marker"]},
+    },
 }
 
 
@@ -176,7 +195,7 @@ def _declare_size(archive, name, size):
         if position < 0:
             raise AssertionError(f"member {name} not found")
         name_length = struct.unpack_from("<H", data, position + 28)[0]
-        if data[position + 46:position + 46 + name_length] == name.encode():
+        if data[position + 46 : position + 46 + name_length] == name.encode():
             struct.pack_into("<I", data, position + 24, size)
             return bytes(data)
         position += 4
@@ -201,19 +220,21 @@ def test_zip_bomb_and_huge_declared_sizes_are_refused(saved_pipeline, tmp_path):
     assert type(model).__name__ == "Pipeline"
 
 
-@pytest.mark.parametrize("name", ["../../escape.npy", "/tmp/regtune-absolute.npy",
-                                  "a/../../b.npy", "link.npy"])
+@pytest.mark.parametrize(
+    "name", ["../../escape.npy", "/tmp/regtune-absolute.npy", "a/../../b.npy", "link.npy"]
+)
 def test_path_like_and_symlink_members_write_nothing(saved_pipeline, tmp_path, name):
     archive, schema = saved_pipeline
     members = _members(archive)
     crafted = json.loads(json.dumps(schema))
-    node = next(n for n in _nodes(crafted) if n.get("__loader__") == "NdArrayNode"
-                and n.get("type") == "numpy")
+    node = next(
+        n for n in _nodes(crafted) if n.get("__loader__") == "NdArrayNode" and n.get("type") == "numpy"
+    )
     old = node["file"]
     node["file"] = name
     info = zipfile.ZipInfo(name)
     if name == "link.npy":  # a member marked as a symbolic link to /etc/passwd
-        info.external_attr = (0o120777 << 16)
+        info.external_attr = 0o120777 << 16
         members[name] = b"/etc/passwd"
     else:
         members[name] = members[old]
@@ -225,11 +246,35 @@ def test_path_like_and_symlink_members_write_nothing(saved_pipeline, tmp_path, n
     assert sorted(p.name for p in tmp_path.iterdir()) == ["crafted.regtune"]
 
 
-HOSTILE_NAMES = ["os", "subprocess", "builtins", "posix", "Popen", "system", "eval", "exec",
-                 "__import__", "FunctionNode", "MethodNode", "PartialNode", "TypeNode",
-                 "ObjectNode", "ConstructorFromReduceNode", "NdArrayNode", "JsonNode", "open",
-                 "dict", "numpy", "ndarray", "sklearn.pipeline", "Pipeline", "payload.npy",
-                 "../payload.npy", "", "x" * 300]
+HOSTILE_NAMES = [
+    "os",
+    "subprocess",
+    "builtins",
+    "posix",
+    "Popen",
+    "system",
+    "eval",
+    "exec",
+    "__import__",
+    "FunctionNode",
+    "MethodNode",
+    "PartialNode",
+    "TypeNode",
+    "ObjectNode",
+    "ConstructorFromReduceNode",
+    "NdArrayNode",
+    "JsonNode",
+    "open",
+    "dict",
+    "numpy",
+    "ndarray",
+    "sklearn.pipeline",
+    "Pipeline",
+    "payload.npy",
+    "../payload.npy",
+    "",
+    "x" * 300,
+]
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
@@ -241,13 +286,18 @@ def test_fuzzed_schemas_give_a_model_or_a_clean_error(saved_pipeline, tmp_path_f
     nodes = _nodes(crafted)
     for _ in range(data.draw(st.integers(1, 4))):
         node = nodes[data.draw(st.integers(0, len(nodes) - 1))]
-        key = data.draw(st.sampled_from(["__class__", "__module__", "__loader__", "content",
-                                         "file", "type", "__id__"]))
-        node[key] = data.draw(st.one_of(
-            st.sampled_from(HOSTILE_NAMES), st.integers(-5, 2**40), st.none(),
-            st.lists(st.sampled_from(HOSTILE_NAMES), max_size=3),
-            st.dictionaries(st.sampled_from(HOSTILE_NAMES), st.sampled_from(HOSTILE_NAMES),
-                            max_size=3)))
+        key = data.draw(
+            st.sampled_from(["__class__", "__module__", "__loader__", "content", "file", "type", "__id__"])
+        )
+        node[key] = data.draw(
+            st.one_of(
+                st.sampled_from(HOSTILE_NAMES),
+                st.integers(-5, 2**40),
+                st.none(),
+                st.lists(st.sampled_from(HOSTILE_NAMES), max_size=3),
+                st.dictionaries(st.sampled_from(HOSTILE_NAMES), st.sampled_from(HOSTILE_NAMES), max_size=3),
+            )
+        )
     folder = tmp_path_factory.mktemp("fuzz")
     marker = folder / "marker"
     members = {**_members(archive), "schema.json": json.dumps(crafted).encode()}
@@ -265,10 +315,17 @@ def test_fuzzed_schemas_give_a_model_or_a_clean_error(saved_pipeline, tmp_path_f
 
 # ------------------------------------------------------------------ reports in Chromium
 
-HOSTILE_COLUMNS = ["<script>alert('col')</script>", '"><img src=x onerror=alert(5)>',
-                   "</textarea><svg onload=alert(6)>"]
-HOSTILE_VALUES = ["</script><script>alert(7)</script>", "<img src=x onerror=alert(8)>",
-                  "javascript:alert(9)", "{{constructor.constructor('alert(10)')()}}"]
+HOSTILE_COLUMNS = [
+    "<script>alert('col')</script>",
+    '"><img src=x onerror=alert(5)>',
+    "</textarea><svg onload=alert(6)>",
+]
+HOSTILE_VALUES = [
+    "</script><script>alert(7)</script>",
+    "<img src=x onerror=alert(8)>",
+    "javascript:alert(9)",
+    "{{constructor.constructor('alert(10)')()}}",
+]
 
 
 @pytest.mark.browser
@@ -279,24 +336,37 @@ def test_report_of_a_study_tuned_on_hostile_names_is_inert_in_chromium(tmp_path,
 
     rng = np.random.default_rng(3)
     n = 60
-    X = pd.DataFrame({
-        HOSTILE_COLUMNS[0]: rng.normal(size=n),
-        HOSTILE_COLUMNS[1]: rng.choice(HOSTILE_VALUES, size=n),
-        HOSTILE_COLUMNS[2]: rng.choice(HOSTILE_VALUES[::-1], size=n),
-    })
+    X = pd.DataFrame(
+        {
+            HOSTILE_COLUMNS[0]: rng.normal(size=n),
+            HOSTILE_COLUMNS[1]: rng.choice(HOSTILE_VALUES, size=n),
+            HOSTILE_COLUMNS[2]: rng.choice(HOSTILE_VALUES[::-1], size=n),
+        }
+    )
     y = pd.Series(rng.choice(["<b>no</b>", "yes"], size=n), name="<i>target</i>")
     storage = f"sqlite:///{tmp_path / 'h.db'}"
-    result = regtune.tune(X, y, storage=storage, study_name="<script>alert(11)</script>",
-                          n_trials=3, cv=2, space=tools.QUICK_SPACE, refit=False, progress=False)
+    result = regtune.tune(
+        X,
+        y,
+        storage=storage,
+        study_name="<script>alert(11)</script>",
+        n_trials=3,
+        cv=2,
+        space=tools.QUICK_SPACE,
+        refit=False,
+        progress=False,
+    )
     page = write_report(result.study, tmp_path / "report.html", storage=storage)
     text = page.read_text(encoding="utf-8")
     for raw in [*HOSTILE_COLUMNS, "<i>target</i>"]:
         assert raw not in text.split("<script", 1)[0], "raw markup in the HTML before any script"
     probed = tmp_path / "probed.html"
-    probed.write_text(text.replace('<meta charset="utf-8">', '<meta charset="utf-8">' + PROBE, 1),
-                      encoding="utf-8")
-    done = run_chromium(chromium(), tmp_path / "profile", "--virtual-time-budget=20000",
-                        "--dump-dom", probed.as_uri())
+    probed.write_text(
+        text.replace('<meta charset="utf-8">', '<meta charset="utf-8">' + PROBE, 1), encoding="utf-8"
+    )
+    done = run_chromium(
+        chromium(), tmp_path / "profile", "--virtual-time-budget=20000", "--dump-dom", probed.as_uri()
+    )
     match = re.search(r'<textarea id="__probe">(.*?)</textarea>', done.stdout, re.S)
     assert match is not None, done.stderr[-2000:]
     seen = json.loads(html.unescape(match.group(1)))
@@ -326,8 +396,23 @@ def test_password_never_appears_in_output_files_or_study(pg, quick_files, tools)
         return out
 
     common = ("--storage", url, "--study", "pw")
-    regtune_cli("tune", "data.csv", "--target", "y", "--trials", 4, "--workers", 2, "--cv", 2,
-                "--space", "space.toml", "--out", "out", *common)  # not -q: progress lines too
+    regtune_cli(
+        "tune",
+        "data.csv",
+        "--target",
+        "y",
+        "--trials",
+        4,
+        "--workers",
+        2,
+        "--cv",
+        2,
+        "--space",
+        "space.toml",
+        "--out",
+        "out",
+        *common,
+    )  # not -q: progress lines too
     regtune_cli("worker", *common, "--trials", 1)
     regtune_cli("report", *common, "-o", "out/again.html")
     regtune_cli("studies", "--storage", url)
@@ -359,11 +444,17 @@ _category = st.sampled_from(["a", "b", "c", "d", None])
 
 
 @settings(max_examples=40, deadline=None)
-@given(n=st.integers(6, 40), n_columns=st.integers(1, 3), seed=st.integers(0, 2**16),
-       task=st.sampled_from(["binary", "regression", "multiclass"]), smooth=st.sampled_from(
-           ["auto", 0.0, 1.0, 100.0]), nan_rate=st.sampled_from([0.0, 0.3]))
-def test_target_encoder_output_is_finite_and_within_the_target_range(n, n_columns, seed, task,
-                                                                      smooth, nan_rate):
+@given(
+    n=st.integers(6, 40),
+    n_columns=st.integers(1, 3),
+    seed=st.integers(0, 2**16),
+    task=st.sampled_from(["binary", "regression", "multiclass"]),
+    smooth=st.sampled_from(["auto", 0.0, 1.0, 100.0]),
+    nan_rate=st.sampled_from([0.0, 0.3]),
+)
+def test_target_encoder_output_is_finite_and_within_the_target_range(
+    n, n_columns, seed, task, smooth, nan_rate
+):
     from regtune.encoding import TargetEncoder
 
     rng = np.random.default_rng(seed)
@@ -387,23 +478,34 @@ def test_target_encoder_output_is_finite_and_within_the_target_range(n, n_column
 
 
 @settings(max_examples=30, deadline=None)
-@given(n=st.integers(8, 50), n_features=st.integers(1, 6), seed=st.integers(0, 2**16),
-       layers=st.lists(st.integers(1, 12), min_size=0, max_size=3),
-       activation=st.sampled_from(["relu", "tanh", "logistic", "identity"]),
-       dropout=st.sampled_from([0.0, 0.3]), batch_norm=st.booleans(),
-       n_classes=st.sampled_from([0, 2, 3]))
-def test_engine_on_random_shapes_is_finite_and_well_shaped(n, n_features, seed, layers,
-                                                          activation, dropout, batch_norm,
-                                                          n_classes):
+@given(
+    n=st.integers(8, 50),
+    n_features=st.integers(1, 6),
+    seed=st.integers(0, 2**16),
+    layers=st.lists(st.integers(1, 12), min_size=0, max_size=3),
+    activation=st.sampled_from(["relu", "tanh", "logistic", "identity"]),
+    dropout=st.sampled_from([0.0, 0.3]),
+    batch_norm=st.booleans(),
+    n_classes=st.sampled_from([0, 2, 3]),
+)
+def test_engine_on_random_shapes_is_finite_and_well_shaped(
+    n, n_features, seed, layers, activation, dropout, batch_norm, n_classes
+):
     import warnings
 
     from regtune.neural_network import MLPClassifier, MLPRegressor
 
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, n_features))
-    options = dict(hidden_layer_sizes=tuple(layers), activation=activation, dropout=dropout,
-                   batch_norm=batch_norm and bool(layers), max_iter=5, batch_size=8,
-                   random_state=0)
+    options = dict(
+        hidden_layer_sizes=tuple(layers),
+        activation=activation,
+        dropout=dropout,
+        batch_norm=batch_norm and bool(layers),
+        max_iter=5,
+        batch_size=8,
+        random_state=0,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if n_classes == 0:

@@ -38,16 +38,22 @@ DISTRIBUTIONS = {
 
 def _curves(rng, n_folds, n_epochs, floor, gap):
     epochs = np.arange(1, n_epochs + 1)
-    train = [list(floor + 2.0 / epochs - gap * epochs / n_epochs + rng.normal(0, 0.01, n_epochs))
-             for _ in range(n_folds)]
-    valid = [list(floor + 2.0 / epochs + gap * (epochs / n_epochs) ** 2 + rng.normal(0, 0.01, n_epochs))
-             for _ in range(n_folds)]
+    train = [
+        list(floor + 2.0 / epochs - gap * epochs / n_epochs + rng.normal(0, 0.01, n_epochs))
+        for _ in range(n_folds)
+    ]
+    valid = [
+        list(floor + 2.0 / epochs + gap * (epochs / n_epochs) ** 2 + rng.normal(0, 0.01, n_epochs))
+        for _ in range(n_folds)
+    ]
     return [[float(v) for v in f] for f in train], [[float(v) for v in f] for f in valid]
 
 
 def _params(rng):
-    return {name: dist.to_external_repr(dist.to_internal_repr(_sample(rng, dist)))
-            for name, dist in DISTRIBUTIONS.items()}
+    return {
+        name: dist.to_external_repr(dist.to_internal_repr(_sample(rng, dist)))
+        for name, dist in DISTRIBUTIONS.items()
+    }
 
 
 def _sample(rng, dist):
@@ -66,17 +72,27 @@ def make_study(path, *, n_complete=24, n_pruned=8, n_failed=2, n_running=1, seed
     storage = f"sqlite:///{path}"
     study = optuna.create_study(storage=storage, study_name=STUDY_NAME, direction="minimize")
     attrs = {
-        "regtune_version": "0.1.0", "task": "regression", "metric": "rmse", "direction": "minimize",
-        "target": TARGET, "n_rows": 300, "n_features": 6, "categorical": [HOSTILE, "region"],
-        "numeric": ["education", "experience"], "cv": 3, "seed": seed, "pruner": "hyperband",
-        "space": {"alpha": {"low": 1e-6, "high": 10.0, "log": True}}, "data_path": "/data/x.csv",
-        "n_trials": n_complete + n_pruned + n_failed + n_running, "deadline": None,
+        "regtune_version": "0.1.0",
+        "task": "regression",
+        "metric": "rmse",
+        "direction": "minimize",
+        "target": TARGET,
+        "n_rows": 300,
+        "n_features": 6,
+        "categorical": [HOSTILE, "region"],
+        "numeric": ["education", "experience"],
+        "cv": 3,
+        "seed": seed,
+        "pruner": "hyperband",
+        "space": {"alpha": {"low": 1e-6, "high": 10.0, "log": True}},
+        "data_path": "/data/x.csv",
+        "n_trials": n_complete + n_pruned + n_failed + n_running,
+        "deadline": None,
     }
     for key, value in attrs.items():
         study.set_user_attr(key, value)
     rng = np.random.default_rng(seed)
-    kinds = ([TrialState.COMPLETE] * n_complete + [TrialState.PRUNED] * n_pruned
-             + [TrialState.FAIL] * n_failed)
+    kinds = [TrialState.COMPLETE] * n_complete + [TrialState.PRUNED] * n_pruned + [TrialState.FAIL] * n_failed
     rng.shuffle(kinds)
     for number, state in enumerate(kinds):
         params = _params(rng)
@@ -90,21 +106,34 @@ def make_study(path, *, n_complete=24, n_pruned=8, n_failed=2, n_running=1, seed
         if state != TrialState.FAIL:
             mean_valid = np.mean(valid, axis=0)
             intermediate = {e + 1: float(v) for e, v in enumerate(mean_valid)}
-            user_attrs.update(train_curve=train, valid_curve=valid, n_epochs=n_epochs,
-                              sparsity=float(min(0.9, params["l1"] * 3)))
+            user_attrs.update(
+                train_curve=train,
+                valid_curve=valid,
+                n_epochs=n_epochs,
+                sparsity=float(min(0.9, params["l1"] * 3)),
+            )
         if state == TrialState.COMPLETE:
             fold_scores = [float(f[-1]) for f in valid]
             value = float(np.mean(fold_scores))
-            user_attrs.update(fold_scores=fold_scores, score_std=float(np.std(fold_scores)),
-                              best_epoch=int(np.argmin(np.mean(valid, axis=0))) + 1)
+            user_attrs.update(
+                fold_scores=fold_scores,
+                score_std=float(np.std(fold_scores)),
+                best_epoch=int(np.argmin(np.mean(valid, axis=0))) + 1,
+            )
         elif state == TrialState.PRUNED:
             user_attrs["pruned_at"] = n_epochs
         else:
             user_attrs["fail_reason"] = FAIL_REASON
-        study.add_trial(create_trial(
-            state=state, value=value, params=params, distributions=DISTRIBUTIONS,
-            user_attrs=user_attrs, intermediate_values=intermediate,
-        ))
+        study.add_trial(
+            create_trial(
+                state=state,
+                value=value,
+                params=params,
+                distributions=DISTRIBUTIONS,
+                user_attrs=user_attrs,
+                intermediate_values=intermediate,
+            )
+        )
     for _ in range(n_running):
         study.add_trial(create_trial(state=TrialState.RUNNING, params={}, distributions={}))
     return study, storage

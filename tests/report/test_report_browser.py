@@ -51,9 +51,16 @@ window.addEventListener("load", function () { setTimeout(function () {
 </script>"""
 
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--enable-logging=stderr", "--v=0",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
 ]
 
 
@@ -63,8 +70,10 @@ def chromium():
     if found:
         return found
     if os.geteuid() != 0:
-        pytest.fail("chromium is missing and the tests are not root, so apt-get cannot install it; "
-                    "install Debian's 'chromium' package")
+        pytest.fail(
+            "chromium is missing and the tests are not root, so apt-get cannot install it; "
+            "install Debian's 'chromium' package"
+        )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
         done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
@@ -76,7 +85,9 @@ def chromium():
 def run_chromium(binary, profile, *args):
     done = subprocess.run(
         [binary, *FLAGS, f"--user-data-dir={profile}", *args],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     if done.returncode != 0:
         pytest.fail(f"chromium failed (exit {done.returncode}): {done.stderr[-2000:]}")
@@ -91,10 +102,12 @@ def loaded(tmp_path_factory):
     page = write_report(study, tmp / "report.html", storage=storage)
     text = page.read_text(encoding="utf-8")
     probed = tmp / "probed.html"
-    probed.write_text(text.replace('<meta charset="utf-8">', '<meta charset="utf-8">' + PROBE, 1),
-                      encoding="utf-8")
-    done = run_chromium(chromium(), tmp / "profile", "--virtual-time-budget=20000", "--dump-dom",
-                        probed.as_uri())
+    probed.write_text(
+        text.replace('<meta charset="utf-8">', '<meta charset="utf-8">' + PROBE, 1), encoding="utf-8"
+    )
+    done = run_chromium(
+        chromium(), tmp / "profile", "--virtual-time-budget=20000", "--dump-dom", probed.as_uri()
+    )
     match = re.search(r'<textarea id="__probe">(.*?)</textarea>', done.stdout, re.S)
     if match is None:
         pytest.fail(f"the probe did not report; chromium stderr: {done.stderr[-2000:]}")
@@ -130,7 +143,13 @@ def test_hostile_strings_are_shown_as_text_and_never_run(loaded):
 def test_screenshot(loaded):
     _, _, page, tmp = loaded
     shot = tmp / "report.png"
-    run_chromium(chromium(), tmp / "profile-shot", f"--screenshot={shot}", "--window-size=1280,2400",
-                 "--virtual-time-budget=20000", page.as_uri())
+    run_chromium(
+        chromium(),
+        tmp / "profile-shot",
+        f"--screenshot={shot}",
+        "--window-size=1280,2400",
+        "--virtual-time-budget=20000",
+        page.as_uri(),
+    )
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000

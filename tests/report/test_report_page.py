@@ -14,9 +14,7 @@ from optuna.trial import TrialState, create_trial
 from regtune.report import build_report, write_report
 from regtune.report._records import fold_mean_curve, read_study
 
-CHART_BLOCK = re.compile(
-    r'<script type="application/json" data-chart="(chart-\d+)">(.*?)</script>', re.S
-)
+CHART_BLOCK = re.compile(r'<script type="application/json" data-chart="(chart-\d+)">(.*?)</script>', re.S)
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +30,9 @@ def _charts(page):
 
 
 def _chart_titled(page, prefix):
-    found = [f for f in _charts(page).values()
-             if f["layout"].get("title", {}).get("text", "").startswith(prefix)]
+    found = [
+        f for f in _charts(page).values() if f["layout"].get("title", {}).get("text", "").startswith(prefix)
+    ]
     assert len(found) == 1, f"expected one chart titled {prefix!r}, found {len(found)}"
     return found[0]
 
@@ -77,16 +76,17 @@ def test_summary_matches_naive_recomputation(filled):
     std = float(np.std(best.user_attrs["fold_scores"]))
     assert f"{best.value:.5g} ± {std:.4g}" in page
     assert f"(trial {best.number}, mean ± std over 3 folds)" in page
-    assert (f"{len(complete)} complete, {len(_trials(study, TrialState.PRUNED))} pruned, "
-            f"{len(_trials(study, TrialState.FAIL))} failed, 1 running of a budget of 35") in page
+    assert (
+        f"{len(complete)} complete, {len(_trials(study, TrialState.PRUNED))} pruned, "
+        f"{len(_trials(study, TrialState.FAIL))} failed, 1 running of a budget of 35"
+    ) in page
     assert "300 rows × 6 features" in page
     assert "rmse (minimize)" in page
     for name, value in best.params.items():
         text = f"{value:.4g}" if isinstance(value, float) else str(value)
         assert f"<tr><th>{html.escape(name)}</th><td>{html.escape(text)}</td></tr>" in page
     assert f"{100 * best.user_attrs['sparsity']:.1f}% of weights exactly zero" in page
-    assert (f"12 trained per fold; best mean validation at epoch "
-            f"{best.user_attrs['best_epoch']}") in page
+    assert (f"12 trained per fold; best mean validation at epoch {best.user_attrs['best_epoch']}") in page
 
 
 def test_storage_password_is_masked(filled):
@@ -176,8 +176,11 @@ def test_empty_study_and_study_not_made_by_regtune():
     assert "no complete trial yet" in page
     assert "&lt;i&gt;empty&lt;/i&gt;" in page and "<i>empty" not in page
     plain = optuna.create_study(direction="maximize")
-    plain.add_trial(create_trial(value=0.5, params={"x": 1.0},
-                                 distributions={"x": optuna.distributions.FloatDistribution(0, 2)}))
+    plain.add_trial(
+        create_trial(
+            value=0.5, params={"x": 1.0}, distributions={"x": optuna.distributions.FloatDistribution(0, 2)}
+        )
+    )
     page = build_report(plain)
     assert "objective value (maximize)" in page and "not recorded" in page
 

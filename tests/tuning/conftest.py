@@ -56,12 +56,14 @@ def small_binary():
     """240 rows: two informative numeric columns, one noise column, one 3-level category."""
     rng = np.random.default_rng(7)
     n = 240
-    X = pd.DataFrame({
-        "a": rng.normal(size=n),
-        "b": rng.normal(size=n),
-        "noise": rng.normal(size=n),
-        "city": rng.choice(["north", "south", "east"], size=n),
-    })
+    X = pd.DataFrame(
+        {
+            "a": rng.normal(size=n),
+            "b": rng.normal(size=n),
+            "noise": rng.normal(size=n),
+            "city": rng.choice(["north", "south", "east"], size=n),
+        }
+    )
     logit = 2.0 * X["a"] - 1.5 * X["b"] + (X["city"] == "north") * 1.0
     y = pd.Series((logit + rng.logistic(size=n) > 0).astype(int), name="label")
     return X, y

@@ -15,15 +15,18 @@ from regtune.tuning._metrics import log_loss, resolve_metric
 from regtune.tuning._pipeline import as_frame, detect_columns
 
 
-@pytest.mark.parametrize(("y", "task"), [
-    ([0, 1, 1, 0], "binary"),
-    (["yes", "no", "no"], "binary"),
-    ([True, False, True], "binary"),
-    (["a", "b", "c", "a"], "multiclass"),
-    ([1, 2, 3, 2], "multiclass"),
-    ([0.5, 1.5, 2.0], "regression"),
-    (list(range(30)), "regression"),  # more than 20 distinct integers
-])
+@pytest.mark.parametrize(
+    ("y", "task"),
+    [
+        ([0, 1, 1, 0], "binary"),
+        (["yes", "no", "no"], "binary"),
+        ([True, False, True], "binary"),
+        (["a", "b", "c", "a"], "multiclass"),
+        ([1, 2, 3, 2], "multiclass"),
+        ([0.5, 1.5, 2.0], "regression"),
+        (list(range(30)), "regression"),  # more than 20 distinct integers
+    ],
+)
 def test_infer_task(y, task):
     assert infer_task(pd.Series(y)) == task
 
@@ -36,14 +39,16 @@ def test_infer_task_errors():
 
 
 def test_detect_columns_from_dtypes_or_names():
-    X = pd.DataFrame({
-        "obj": pd.Series(["a", "b"], dtype=object),
-        "string": pd.Series(["a", "b"], dtype="string"),
-        "cat": pd.Series(["a", "b"], dtype="category"),
-        "flag": [True, False],
-        "num": [1.0, 2.0],
-        "count": [1, 2],
-    })
+    X = pd.DataFrame(
+        {
+            "obj": pd.Series(["a", "b"], dtype=object),
+            "string": pd.Series(["a", "b"], dtype="string"),
+            "cat": pd.Series(["a", "b"], dtype="category"),
+            "flag": [True, False],
+            "num": [1.0, 2.0],
+            "count": [1, 2],
+        }
+    )
     assert detect_columns(X) == (["obj", "string", "cat", "flag"], ["num", "count"])
     assert detect_columns(X[["num", "count"]], ["count"]) == (["count"], ["num"])
     with pytest.raises(ValueError, match=r"columns that X does not have: \['x'\]"):
@@ -72,11 +77,21 @@ def test_as_frame_from_numpy_and_polars():
 
 
 def test_build_pipeline_is_made_of_scikit_learn_parts():
-    params = {"n_layers": 2, "width": 8, "alpha": 0.5, "l1": 0.01, "weight_decay": 1e-3,
-              "dropout": 0.2, "batch_norm": True, "bn_momentum": 0.95, "learning_rate_init": 3e-3,
-              "batch_size": 16, "max_epochs": 7, "smooth": 20.0}
-    pipe = build_pipeline(params, task="multiclass", categorical=["c"], numeric=["a", "b"],
-                          seed=3)
+    params = {
+        "n_layers": 2,
+        "width": 8,
+        "alpha": 0.5,
+        "l1": 0.01,
+        "weight_decay": 1e-3,
+        "dropout": 0.2,
+        "batch_norm": True,
+        "bn_momentum": 0.95,
+        "learning_rate_init": 3e-3,
+        "batch_size": 16,
+        "max_epochs": 7,
+        "smooth": 20.0,
+    }
+    pipe = build_pipeline(params, task="multiclass", categorical=["c"], numeric=["a", "b"], seed=3)
     preprocess, mlp = pipe.named_steps["preprocess"], pipe.named_steps["mlp"]
     (_, encoder, enc_cols), (_, numeric, num_cols) = preprocess.transformers
     assert isinstance(encoder, TargetEncoder) and enc_cols == ["c"]
@@ -87,8 +102,16 @@ def test_build_pipeline_is_made_of_scikit_learn_parts():
     assert isinstance(scale, StandardScaler)
     assert isinstance(mlp, MLPClassifier)
     assert mlp.hidden_layer_sizes == (8, 8) and mlp.max_iter == 7 and mlp.random_state == 3
-    for name in ("alpha", "l1", "weight_decay", "dropout", "batch_norm", "bn_momentum",
-                 "learning_rate_init", "batch_size"):
+    for name in (
+        "alpha",
+        "l1",
+        "weight_decay",
+        "dropout",
+        "batch_norm",
+        "bn_momentum",
+        "learning_rate_init",
+        "batch_size",
+    ):
         assert getattr(mlp, name) == params[name], name
     reg = build_pipeline({}, task="regression", categorical=[], numeric=[0, 1])
     assert isinstance(reg.named_steps["mlp"], MLPRegressor)
@@ -100,9 +123,12 @@ def test_build_pipeline_is_made_of_scikit_learn_parts():
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 3 epochs on purpose
 def test_pipeline_fits_raw_frames_with_missing_values(penguins):
     X, y = penguins
-    pipe = build_pipeline({"width": 8, "n_layers": 1, "max_epochs": 3}, task="multiclass",
-                          categorical=["island", "sex"],
-                          numeric=[c for c in X.columns if c not in ("island", "sex")])
+    pipe = build_pipeline(
+        {"width": 8, "n_layers": 1, "max_epochs": 3},
+        task="multiclass",
+        categorical=["island", "sex"],
+        numeric=[c for c in X.columns if c not in ("island", "sex")],
+    )
     proba = pipe.fit(X, y).predict_proba(X)
     assert proba.shape == (len(X), 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
@@ -137,8 +163,7 @@ def test_metrics_in_natural_units_with_direction():
     assert (rmse.name, rmse(reg, X, y_reg)) == ("rmse", pytest.approx(naive, rel=1e-12))
     auc = resolve_metric("roc_auc", "binary")
     assert auc.direction == "maximize"
-    assert auc(clf, X, y_class) == pytest.approx(
-        skm.roc_auc_score(y_class, clf.predict_proba(X)[:, 1]))
+    assert auc(clf, X, y_class) == pytest.approx(skm.roc_auc_score(y_class, clf.predict_proba(X)[:, 1]))
     mae = resolve_metric("neg_mean_absolute_error", "regression")
     assert (mae.name, mae.direction) == ("mean_absolute_error", "minimize")
     assert mae(reg, X, y_reg) == pytest.approx(skm.mean_absolute_error(y_reg, reg.predict(X)))

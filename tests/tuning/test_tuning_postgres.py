@@ -36,14 +36,16 @@ def _write_csv(small_binary, tmp_path):
 def _tune_in_subprocess(tmp_path, csv_path, url, name, n_trials, space):
     """Start ``tune`` in another Python process (so that it can be killed)."""
     script = tmp_path / f"run_{name}.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(
+        textwrap.dedent(f"""
         import pandas as pd
         from regtune.tuning import tune
         frame = pd.read_csv({str(csv_path)!r})
         tune(frame.drop(columns=["label"]), frame["label"], n_trials={n_trials}, cv=2,
              storage={url!r}, study_name={name!r}, space={space!r}, pruner="none",
              data_path={str(csv_path)!r}, heartbeat_interval=1, progress=False, refit=False)
-    """))
+    """)
+    )
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     return subprocess.Popen([sys.executable, str(script)], env=env)
 
@@ -66,13 +68,23 @@ def _running_trial_with_epochs(url, name):
     return started[0] if started else None
 
 
-def test_three_workers_finish_exactly_the_budget(postgres_url, small_binary, tmp_path,
-                                                 tiny_space):
+def test_three_workers_finish_exactly_the_budget(postgres_url, small_binary, tmp_path, tiny_space):
     X, y = small_binary
     csv_path = _write_csv(small_binary, tmp_path)
-    result = tune(X, y, n_trials=30, n_workers=3, cv=2, storage=postgres_url,
-                  study_name="budget30", space=tiny_space, data_path=csv_path,
-                  progress=False, refit=False, heartbeat_interval=1)
+    result = tune(
+        X,
+        y,
+        n_trials=30,
+        n_workers=3,
+        cv=2,
+        storage=postgres_url,
+        study_name="budget30",
+        space=tiny_space,
+        data_path=csv_path,
+        progress=False,
+        refit=False,
+        heartbeat_interval=1,
+    )
     trials = _load(postgres_url, "budget30").get_trials(deepcopy=False)
     states = Counter(t.state for t in trials)
     # Exactly 30 trials exist and all 30 finished: none lost, none duplicated, none left waiting.
@@ -88,14 +100,12 @@ def test_three_workers_finish_exactly_the_budget(postgres_url, small_binary, tmp
     assert summary["n_running"] == 0 and summary["metric"] == "log_loss"
 
 
-def test_killed_run_is_requeued_and_resumed_to_its_budget(postgres_url, small_binary, tmp_path,
-                                                          tiny_space):
+def test_killed_run_is_requeued_and_resumed_to_its_budget(postgres_url, small_binary, tmp_path, tiny_space):
     csv_path = _write_csv(small_binary, tmp_path)
     slow_space = {**tiny_space, "max_epochs": 60, "batch_size": 16}
     process = _tune_in_subprocess(tmp_path, csv_path, postgres_url, "killed", 3, slow_space)
     try:
-        _wait_for(lambda: _running_trial_with_epochs(postgres_url, "killed"), 90,
-                  "a running trial")
+        _wait_for(lambda: _running_trial_with_epochs(postgres_url, "killed"), 90, "a running trial")
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
     finally:
@@ -107,8 +117,20 @@ def test_killed_run_is_requeued_and_resumed_to_its_budget(postgres_url, small_bi
     finished_before = {t.number for t in study.get_trials(deepcopy=False, states=COUNTED)}
 
     X, y = small_binary
-    tune(X, y, n_trials=3, cv=2, storage=postgres_url, study_name="killed", space=slow_space,
-         pruner="none", data_path=csv_path, heartbeat_interval=1, progress=False, refit=False)
+    tune(
+        X,
+        y,
+        n_trials=3,
+        cv=2,
+        storage=postgres_url,
+        study_name="killed",
+        space=slow_space,
+        pruner="none",
+        data_path=csv_path,
+        heartbeat_interval=1,
+        progress=False,
+        refit=False,
+    )
 
     trials = _load(postgres_url, "killed").get_trials(deepcopy=False)
     by_number = {t.number: t for t in trials}
@@ -125,8 +147,7 @@ def test_killed_run_is_requeued_and_resumed_to_its_budget(postgres_url, small_bi
     assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
 
 
-def test_remote_worker_joins_and_shares_the_budget(postgres_url, small_binary, tmp_path,
-                                                   tiny_space):
+def test_remote_worker_joins_and_shares_the_budget(postgres_url, small_binary, tmp_path, tiny_space):
     csv_path = _write_csv(small_binary, tmp_path)
     # Trials long enough (80 epochs) that the joining worker finds work left even on a busy machine.
     space = {**tiny_space, "max_epochs": 80}

@@ -22,8 +22,20 @@ def test_default_space_has_the_cited_ranges_and_every_parameter():
     space = SearchSpace.default("binary")
     for name, (low, high, log) in CITED.items():
         assert (space[name].low, space[name].high, space[name].log) == (low, high, log), name
-    expected = {"alpha", "l1", "weight_decay", "dropout", "batch_norm", "bn_momentum",
-                "learning_rate_init", "n_layers", "width", "batch_size", "max_epochs", "smooth"}
+    expected = {
+        "alpha",
+        "l1",
+        "weight_decay",
+        "dropout",
+        "batch_norm",
+        "bn_momentum",
+        "learning_rate_init",
+        "n_layers",
+        "width",
+        "batch_size",
+        "max_epochs",
+        "smooth",
+    }
     assert set(space) == expected
     assert space["bn_momentum"].only_if == ("batch_norm", True)
     assert space["max_epochs"].value == 50
@@ -50,9 +62,9 @@ def test_bn_momentum_is_a_real_conditional():
 
 
 def test_smooth_only_with_categorical_columns():
-    (params, sampled), = _sample(SearchSpace.default(), 1, has_categorical=False)
+    ((params, sampled),) = _sample(SearchSpace.default(), 1, has_categorical=False)
     assert "smooth" not in params and "smooth" not in sampled
-    (params, sampled), = _sample(SearchSpace.default(), 1, has_categorical=True)
+    ((params, sampled),) = _sample(SearchSpace.default(), 1, has_categorical=True)
     assert 0.1 <= params["smooth"] <= 1000
 
 
@@ -71,8 +83,12 @@ def test_samples_stay_in_their_ranges_with_the_right_types():
 
 def test_override_fixes_narrows_gives_choices_and_drops():
     space = SearchSpace.default().override(
-        {"dropout": 0.0, "width": {"low": 8, "high": 32}, "n_layers": {"choices": [1, 2]},
-         "learning_rate_init": {"low": 1e-3}},
+        {
+            "dropout": 0.0,
+            "width": {"low": 8, "high": 32},
+            "n_layers": {"choices": [1, 2]},
+            "learning_rate_init": {"low": 1e-3},
+        },
         drop=["l1"],
     )
     assert space["dropout"].fixed and space["dropout"].value == 0.0
@@ -87,17 +103,20 @@ def test_override_fixes_narrows_gives_choices_and_drops():
     assert SearchSpace.from_dict({"width": {"low": 16, "high": 16}})["width"].value == 16
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"alhpa": 1.0}, "no hyperparameter 'alhpa'"),
-    ({"width": {"low": 64, "high": 8}}, "empty range: low=64 > high=8"),
-    ({"alpha": {"low": 0.0, "high": 1.0}}, "log-scaled so low must be > 0"),
-    ({"dropout": 1.0}, r"space\['dropout'\] must be in \[0.0, 1.0\), got 1.0"),
-    ({"width": 2.5}, "must be an integer, got 2.5"),
-    ({"batch_norm": "yes"}, "must be true or false"),
-    ({"n_layers": {"choices": []}}, "must not be empty"),
-    ({"width": {"lo": 1}}, "unknown"),
-    ({"drop": ["nope"]}, "no hyperparameter 'nope'"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"alhpa": 1.0}, "no hyperparameter 'alhpa'"),
+        ({"width": {"low": 64, "high": 8}}, "empty range: low=64 > high=8"),
+        ({"alpha": {"low": 0.0, "high": 1.0}}, "log-scaled so low must be > 0"),
+        ({"dropout": 1.0}, r"space\['dropout'\] must be in \[0.0, 1.0\), got 1.0"),
+        ({"width": 2.5}, "must be an integer, got 2.5"),
+        ({"batch_norm": "yes"}, "must be true or false"),
+        ({"n_layers": {"choices": []}}, "must not be empty"),
+        ({"width": {"lo": 1}}, "unknown"),
+        ({"drop": ["nope"]}, "no hyperparameter 'nope'"),
+    ],
+)
 def test_bad_overrides_raise_clear_errors(overrides, message):
     with pytest.raises(ValueError, match=message):
         SearchSpace.from_dict(overrides)

@@ -9,8 +9,15 @@ from regtune.tuning import tune
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 MEMORY = "sqlite:///:memory:"
-FIXED_NET = {"n_layers": 1, "batch_size": 32, "learning_rate_init": 0.01, "dropout": 0.0,
-             "l1": 0.0, "weight_decay": 0.0, "batch_norm": False}
+FIXED_NET = {
+    "n_layers": 1,
+    "batch_size": 32,
+    "learning_rate_init": 0.01,
+    "dropout": 0.0,
+    "l1": 0.0,
+    "weight_decay": 0.0,
+    "batch_norm": False,
+}
 
 
 def test_few_informative_among_many_noisy_features_prefers_regularization():
@@ -21,10 +28,21 @@ def test_few_informative_among_many_noisy_features_prefers_regularization():
     X = pd.DataFrame(rng.normal(size=(n, p)), columns=[f"f{j}" for j in range(p)])
     y = pd.Series(X["f0"] - X["f1"] + 0.5 * rng.normal(size=n), name="y")
     space = {**FIXED_NET, "width": 32, "max_epochs": 30, "alpha": {"choices": [0.0, 3.0]}}
-    result = tune(X, y, n_trials=6, cv=3, storage=MEMORY, space=space, pruner="none", seed=1,
-                  progress=False, refit=False)
-    scores = {alpha: [t.value for t in result.study.trials if t.params["alpha"] == alpha]
-              for alpha in (0.0, 3.0)}
+    result = tune(
+        X,
+        y,
+        n_trials=6,
+        cv=3,
+        storage=MEMORY,
+        space=space,
+        pruner="none",
+        seed=1,
+        progress=False,
+        refit=False,
+    )
+    scores = {
+        alpha: [t.value for t in result.study.trials if t.params["alpha"] == alpha] for alpha in (0.0, 3.0)
+    }
     assert scores[0.0] and scores[3.0], scores  # both were tried
     assert result.best_params["alpha"] == 3.0
     # Every regularized trial beats every unregularized one (RMSE, noise level 0.5).
@@ -41,8 +59,17 @@ def test_noise_high_cardinality_category_does_not_raise_the_cv_score():
     space = {**FIXED_NET, "width": 16, "max_epochs": 10, "alpha": 1e-4, "smooth": 1.0}
 
     def cv_log_loss(frame):
-        return tune(frame, y, n_trials=1, cv=3, storage=MEMORY, space=space, pruner="none",
-                    progress=False, refit=False).best_score
+        return tune(
+            frame,
+            y,
+            n_trials=1,
+            cv=3,
+            storage=MEMORY,
+            space=space,
+            pruner="none",
+            progress=False,
+            refit=False,
+        ).best_score
 
     without = cv_log_loss(X)
     with_noise = cv_log_loss(X.assign(noise_id=ids))

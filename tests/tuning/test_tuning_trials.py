@@ -16,17 +16,38 @@ from regtune.tuning._objective import _Fold, cv_splits, run_cv_trial
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-FIXED = {"n_layers": 1, "width": 8, "max_epochs": 3, "batch_size": 32,
-         "learning_rate_init": 0.01, "dropout": 0.1, "alpha": 1e-3, "l1": 1e-3,
-         "weight_decay": 0.0, "batch_norm": False, "smooth": 10.0}
+FIXED = {
+    "n_layers": 1,
+    "width": 8,
+    "max_epochs": 3,
+    "batch_size": 32,
+    "learning_rate_init": 0.01,
+    "dropout": 0.1,
+    "alpha": 1e-3,
+    "l1": 1e-3,
+    "weight_decay": 0.0,
+    "batch_norm": False,
+    "smooth": 10.0,
+}
 
 
 def _config(X, cv=3, seed=5, space=FIXED, trial_timeout=None):
     return StudyConfig(
-        task="binary", metric=resolve_metric(None, "binary"), target="label",
-        categorical=["city"], numeric=[c for c in X.columns if c != "city"], cv=cv, seed=seed,
-        pruner="none", space=SearchSpace.from_dict(space), data_path=None, n_trials=1,
-        deadline=None, trial_timeout=trial_timeout, heartbeat_interval=1, n_rows=len(X),
+        task="binary",
+        metric=resolve_metric(None, "binary"),
+        target="label",
+        categorical=["city"],
+        numeric=[c for c in X.columns if c != "city"],
+        cv=cv,
+        seed=seed,
+        pruner="none",
+        space=SearchSpace.from_dict(space),
+        data_path=None,
+        n_trials=1,
+        deadline=None,
+        trial_timeout=trial_timeout,
+        heartbeat_interval=1,
+        n_rows=len(X),
     )
 
 
@@ -47,26 +68,31 @@ def test_lockstep_curves_equal_a_naive_per_fold_loop(small_binary):
     for fold, (train, valid) in enumerate(splits):
         for epochs in (1, 3):
             # Naive reference: a fresh pipeline fitted for `epochs` epochs on the fold alone.
-            pipe = build_pipeline({**FIXED, "max_epochs": epochs}, task="binary",
-                                  categorical=["city"], numeric=["a", "b", "noise"], seed=seed)
+            pipe = build_pipeline(
+                {**FIXED, "max_epochs": epochs},
+                task="binary",
+                categorical=["city"],
+                numeric=["a", "b", "noise"],
+                seed=seed,
+            )
             pipe.fit(X.iloc[train], y.iloc[train])
-            expected = log_loss(y.iloc[valid], pipe.predict_proba(X.iloc[valid]),
-                                labels=pipe.classes_)
+            expected = log_loss(y.iloc[valid], pipe.predict_proba(X.iloc[valid]), labels=pipe.classes_)
             got = trial.user_attrs["valid_curve"][fold][epochs - 1]
             assert got == pytest.approx(expected, rel=1e-10, abs=1e-12)
         # The training curve is measured on the documented subset of the training fold, as the
         # network saw it: with the encoder's out-of-fold (cross-fitted) training encodings.
         rows = np.sort(np.random.default_rng(seed).choice(len(train), len(valid), replace=False))
         encoded = clone(pipe.named_steps["preprocess"]).fit_transform(X.iloc[train], y.iloc[train])
-        expected = log_loss(y.iloc[train].iloc[rows],
-                            pipe.named_steps["mlp"].predict_proba(encoded[rows]),
-                            labels=pipe.classes_)
+        expected = log_loss(
+            y.iloc[train].iloc[rows],
+            pipe.named_steps["mlp"].predict_proba(encoded[rows]),
+            labels=pipe.classes_,
+        )
         assert trial.user_attrs["train_curve"][fold][-1] == pytest.approx(expected, rel=1e-10)
     # What the pruner saw: the mean over folds, epoch by epoch.
     valid_curve = np.array(trial.user_attrs["valid_curve"])
     mean = valid_curve.mean(axis=0)
-    np.testing.assert_allclose([trial.intermediate_values[e] for e in (1, 2, 3)], mean,
-                               rtol=1e-12)
+    np.testing.assert_allclose([trial.intermediate_values[e] for e in (1, 2, 3)], mean, rtol=1e-12)
     best = int(np.argmin(mean))
     assert trial.value == pytest.approx(mean[best], rel=1e-12)
     assert trial.user_attrs["best_epoch"] == best + 1
@@ -107,8 +133,7 @@ def test_a_pruned_trial_stops_all_its_folds(small_binary):
     assert trial.user_attrs["n_epochs"] == 2
 
 
-def test_failed_trials_are_recorded_and_never_stop_the_study(small_binary, monkeypatch,
-                                                            tiny_space):
+def test_failed_trials_are_recorded_and_never_stop_the_study(small_binary, monkeypatch, tiny_space):
     X, y = small_binary
     original = _Fold.step
     calls = {"n": 0}
@@ -120,8 +145,17 @@ def test_failed_trials_are_recorded_and_never_stop_the_study(small_binary, monke
         return original(self, metric)
 
     monkeypatch.setattr(_Fold, "step", diverge_once)
-    result = tune(X, y, n_trials=4, cv=2, storage="sqlite:///:memory:", space=tiny_space,
-                  pruner="none", progress=False, refit=False)
+    result = tune(
+        X,
+        y,
+        n_trials=4,
+        cv=2,
+        storage="sqlite:///:memory:",
+        space=tiny_space,
+        pruner="none",
+        progress=False,
+        refit=False,
+    )
     states = [t.state for t in result.study.trials]
     assert states == [TrialState.FAIL] + [TrialState.COMPLETE] * 3
     first = result.study.trials[0]
@@ -133,8 +167,16 @@ def test_failed_trials_are_recorded_and_never_stop_the_study(small_binary, monke
 def test_trial_timeout_fails_trials_with_the_reason(small_binary, tiny_space):
     X, y = small_binary
     with pytest.raises(RegtuneError, match=r"no trial .* completed .*trial_timeout=1e-09"):
-        tune(X, y, n_trials=2, cv=2, storage="sqlite:///:memory:", space=tiny_space,
-             trial_timeout=1e-9, progress=False)
+        tune(
+            X,
+            y,
+            n_trials=2,
+            cv=2,
+            storage="sqlite:///:memory:",
+            space=tiny_space,
+            trial_timeout=1e-9,
+            progress=False,
+        )
 
 
 def test_trial_seeds_depend_on_study_seed_and_number_only():
@@ -147,10 +189,14 @@ def test_tpe_startup_is_shared_among_hyperband_brackets():
     from regtune.tuning._run import hyperband_brackets, make_sampler, startup_trials
 
     # floor(log_3(max_epochs)) + 1 brackets, as Optuna's HyperbandPruner counts them.
-    assert [hyperband_brackets(m) for m in (1, 2, 3, 8, 9, 26, 27, 50, 81)] == [
-        1, 1, 2, 2, 3, 3, 4, 4, 5]
+    assert [hyperband_brackets(m) for m in (1, 2, 3, 8, 9, 26, 27, 50, 81)] == [1, 1, 2, 2, 3, 3, 4, 4, 5]
     assert startup_trials("hyperband", 50) == 3 and startup_trials("hyperband", 3) == 5
     assert startup_trials("median", 50) == startup_trials("none", 50) == 10
     sampler = make_sampler(0, 4)
-    assert (sampler._n_startup_trials, sampler._multivariate, sampler._group,
-            sampler._constant_liar, sampler._n_ei_candidates) == (4, True, True, True, 24)
+    assert (
+        sampler._n_startup_trials,
+        sampler._multivariate,
+        sampler._group,
+        sampler._constant_liar,
+        sampler._n_ei_candidates,
+    ) == (4, True, True, True, 24)

@@ -13,30 +13,57 @@ from regtune.tuning._objective import _Fold
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 MEMORY = "sqlite:///:memory:"
-STUDY_ATTRS = {"regtune_version", "task", "metric", "direction", "target", "n_rows", "n_features",
-               "categorical", "numeric", "cv", "seed", "pruner", "space", "data_path",
-               "n_trials", "deadline"}
-TRIAL_ATTRS = {"seed", "train_curve", "valid_curve", "fold_scores", "score_std", "fit_time",
-               "sparsity", "n_epochs", "worker"}
+STUDY_ATTRS = {
+    "regtune_version",
+    "task",
+    "metric",
+    "direction",
+    "target",
+    "n_rows",
+    "n_features",
+    "categorical",
+    "numeric",
+    "cv",
+    "seed",
+    "pruner",
+    "space",
+    "data_path",
+    "n_trials",
+    "deadline",
+}
+TRIAL_ATTRS = {
+    "seed",
+    "train_curve",
+    "valid_curve",
+    "fold_scores",
+    "score_std",
+    "fit_time",
+    "sparsity",
+    "n_epochs",
+    "worker",
+}
 
 
 def test_penguins_end_to_end_with_saving(penguins, tiny_space, tmp_path):
     X, y = penguins
     path = tmp_path / "best.regtune"
-    result = tune(X, y, n_trials=4, cv=2, storage=MEMORY, space=tiny_space, seed=1,
-                  progress=False, save_to=path)
+    result = tune(
+        X, y, n_trials=4, cv=2, storage=MEMORY, space=tiny_space, seed=1, progress=False, save_to=path
+    )
     assert isinstance(result, TuneResult)
     assert (result.metric, result.direction) == ("log_loss", "minimize")
     complete = [t for t in result.study.trials if t.state == TrialState.COMPLETE]
     best = min(complete, key=lambda t: t.value)
     assert result.best_score == best.value
     assert result.best_score_std == best.user_attrs["score_std"]
-    assert result.best_params == {**{k: v for k, v in tiny_space.items() if k != "batch_norm"},
-                                  "batch_norm": False, **best.params}
+    assert result.best_params == {
+        **{k: v for k, v in tiny_space.items() if k != "batch_norm"},
+        "batch_norm": False,
+        **best.params,
+    }
     assert set(result.study.user_attrs) >= STUDY_ATTRS
     attrs = result.study.user_attrs
-    assert (attrs["task"], attrs["target"], attrs["n_rows"], attrs["cv"]) == (
-        "multiclass", "species", 344, 2)
+    assert (attrs["task"], attrs["target"], attrs["n_rows"], attrs["cv"]) == ("multiclass", "species", 344, 2)
     assert attrs["categorical"] == ["island", "sex"]
     for trial in result.study.trials:
         assert set(trial.user_attrs) >= TRIAL_ATTRS, trial.number
@@ -56,37 +83,37 @@ def test_a_seeded_single_worker_study_is_reproducible(small_binary, tiny_space):
     X, y = small_binary
 
     def run(seed):
-        result = tune(X, y, n_trials=5, cv=2, storage=MEMORY, space=tiny_space, seed=seed,
-                      progress=False, refit=False)
+        result = tune(
+            X, y, n_trials=5, cv=2, storage=MEMORY, space=tiny_space, seed=seed, progress=False, refit=False
+        )
         return [(t.params, t.value, t.state, t.intermediate_values) for t in result.study.trials]
 
     assert run(3) == run(3)
     assert [p for p, *_ in run(3)] != [p for p, *_ in run(4)]
 
 
-def test_resume_keeps_finished_trials_and_reaches_the_new_budget(small_binary, tiny_space,
-                                                                 tmp_path):
+def test_resume_keeps_finished_trials_and_reaches_the_new_budget(small_binary, tiny_space, tmp_path):
     X, y = small_binary
     url = f"sqlite:///{tmp_path / 'study.db'}"
-    first = tune(X, y, n_trials=3, cv=2, storage=url, study_name="r", space=tiny_space,
-                 progress=False, refit=False)
+    first = tune(
+        X, y, n_trials=3, cv=2, storage=url, study_name="r", space=tiny_space, progress=False, refit=False
+    )
     before = [(t.number, t.params, t.value) for t in first.study.trials]
-    second = tune(X, y, n_trials=5, cv=2, storage=url, study_name="r", space=tiny_space,
-                  progress=False, refit=False)
+    second = tune(
+        X, y, n_trials=5, cv=2, storage=url, study_name="r", space=tiny_space, progress=False, refit=False
+    )
     trials = second.study.trials
     assert [(t.number, t.params, t.value) for t in trials[:3]] == before
     assert len(trials) == 5 and all(t.state.is_finished() for t in trials)
     with pytest.raises(ValueError, match=r"exists with other settings \(cv: stored 2, now 3\)"):
-        tune(X, y, n_trials=5, cv=3, storage=url, study_name="r", space=tiny_space,
-             progress=False)
+        tune(X, y, n_trials=5, cv=3, storage=url, study_name="r", space=tiny_space, progress=False)
     (summary,) = list_studies(url)
     assert summary["name"] == "r" and summary["task"] == "binary"
     assert summary["n_complete"] + summary["n_pruned"] == 5 and summary["n_running"] == 0
     assert summary["best_value"] == second.best_score
 
 
-def test_an_interrupted_trial_gives_its_slot_back(small_binary, tiny_space, tmp_path,
-                                                  monkeypatch):
+def test_an_interrupted_trial_gives_its_slot_back(small_binary, tiny_space, tmp_path, monkeypatch):
     X, y = small_binary
     url = f"sqlite:///{tmp_path / 'study.db'}"
     original, calls = _Fold.step, {"n": 0}
@@ -99,15 +126,15 @@ def test_an_interrupted_trial_gives_its_slot_back(small_binary, tiny_space, tmp_
 
     monkeypatch.setattr(_Fold, "step", interrupt_in_second_trial)
     with pytest.raises(KeyboardInterrupt):
-        tune(X, y, n_trials=3, cv=2, storage=url, space=tiny_space, pruner="none",
-             progress=False)
+        tune(X, y, n_trials=3, cv=2, storage=url, space=tiny_space, pruner="none", progress=False)
     study = optuna.load_study(study_name="regtune", storage=open_storage(url))
     states = [t.state for t in study.trials]
     assert states[:2] == [TrialState.COMPLETE, TrialState.FAIL]
     assert study.trials[1].user_attrs["interrupted"] is True
     assert "fail_reason" not in study.trials[1].user_attrs
-    result = tune(X, y, n_trials=3, cv=2, storage=url, space=tiny_space, pruner="none",
-                  progress=False, refit=False)
+    result = tune(
+        X, y, n_trials=3, cv=2, storage=url, space=tiny_space, pruner="none", progress=False, refit=False
+    )
     assert sum(t.state == TrialState.COMPLETE for t in result.study.trials) == 3
 
 
@@ -115,12 +142,20 @@ def test_numpy_and_polars_inputs(small_binary, tiny_space):
     pl = pytest.importorskip("polars", reason="polars is a test dependency of regtune")
     X, y = small_binary
     numeric = X[["a", "b", "noise"]]
-    result = tune(numeric.to_numpy(), y.to_numpy(), n_trials=2, cv=2, storage=MEMORY,
-                  space=tiny_space, progress=False)
+    result = tune(
+        numeric.to_numpy(), y.to_numpy(), n_trials=2, cv=2, storage=MEMORY, space=tiny_space, progress=False
+    )
     assert result.study.user_attrs["numeric"] == ["x0", "x1", "x2"]
     assert result.best_pipeline.predict(numeric.to_numpy()[:5]).shape == (5,)
-    result = tune(pl.from_pandas(X), pl.from_pandas(y), n_trials=2, cv=2, storage=MEMORY,
-                  space=tiny_space, progress=False)
+    result = tune(
+        pl.from_pandas(X),
+        pl.from_pandas(y),
+        n_trials=2,
+        cv=2,
+        storage=MEMORY,
+        space=tiny_space,
+        progress=False,
+    )
     assert result.study.user_attrs["categorical"] == ["city"]
     assert result.best_pipeline.predict(X.head()).shape == (5,)
 
@@ -132,19 +167,19 @@ def test_regression_on_cps1988_with_rmse_and_a_scorer(tiny_space):
     assert (result.metric, result.direction) == ("rmse", "minimize")
     assert result.study.user_attrs["task"] == "regression"
     assert 0 < result.best_score < y.std() * 1.5
-    result = tune(X, y, n_trials=2, cv=2, storage=MEMORY, space=tiny_space, metric="r2",
-                  progress=False, refit=False)
+    result = tune(
+        X, y, n_trials=2, cv=2, storage=MEMORY, space=tiny_space, metric="r2", progress=False, refit=False
+    )
     assert (result.metric, result.direction) == ("r2", "maximize")
-    assert result.best_score == max(t.value for t in result.study.trials
-                                    if t.state == TrialState.COMPLETE)
+    assert result.best_score == max(t.value for t in result.study.trials if t.state == TrialState.COMPLETE)
 
 
-def test_four_local_workers_share_the_default_sqlite_file(small_binary, tiny_space, tmp_path,
-                                                          monkeypatch, capfd):
+def test_four_local_workers_share_the_default_sqlite_file(
+    small_binary, tiny_space, tmp_path, monkeypatch, capfd
+):
     monkeypatch.chdir(tmp_path)
     X, y = small_binary
-    result = tune(X, y, n_trials=12, n_workers=4, cv=2, space=tiny_space, progress=False,
-                  refit=False)
+    result = tune(X, y, n_trials=12, n_workers=4, cv=2, space=tiny_space, progress=False, refit=False)
     assert (tmp_path / "regtune.db").exists()
     messages = capfd.readouterr().err  # the worker processes write to the same stderr
     assert "locked" not in messages and "Traceback" not in messages
@@ -167,19 +202,22 @@ def test_progress_log_lines_when_not_a_terminal(small_binary, tiny_space, capsys
     assert "trial 1" in lines[1] and "best log_loss=" in lines[1]
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"n_trials": 0}, "n_trials must be a positive integer, got 0"),
-    ({"n_workers": 1.5}, "n_workers must be a positive integer, got 1.5"),
-    ({"cv": 1}, "cv must be an integer >= 2, got 1"),
-    ({"timeout": -1}, "timeout must be a positive number of seconds or None, got -1"),
-    ({"pruner": "asha"}, "pruner must be one of"),
-    ({"storage": "regtune.db"}, "storage must be a database URL"),
-    ({"space": 3}, "space must be a SearchSpace"),
-    ({"metric": "accuracy", "task": "regression"}, "'accuracy' is a classification metric"),
-    ({"metric": "r2"}, "'r2' is a regression metric, got task 'binary'"),
-    ({"progress": "yes"}, "progress must be 'auto', True or False"),
-    ({"n_workers": 2, "storage": MEMORY}, "in-memory"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_trials": 0}, "n_trials must be a positive integer, got 0"),
+        ({"n_workers": 1.5}, "n_workers must be a positive integer, got 1.5"),
+        ({"cv": 1}, "cv must be an integer >= 2, got 1"),
+        ({"timeout": -1}, "timeout must be a positive number of seconds or None, got -1"),
+        ({"pruner": "asha"}, "pruner must be one of"),
+        ({"storage": "regtune.db"}, "storage must be a database URL"),
+        ({"space": 3}, "space must be a SearchSpace"),
+        ({"metric": "accuracy", "task": "regression"}, "'accuracy' is a classification metric"),
+        ({"metric": "r2"}, "'r2' is a regression metric, got task 'binary'"),
+        ({"progress": "yes"}, "progress must be 'auto', True or False"),
+        ({"n_workers": 2, "storage": MEMORY}, "in-memory"),
+    ],
+)
 def test_argument_errors(small_binary, kwargs, message):
     X, y = small_binary
     arguments = {"storage": MEMORY, "progress": False, **kwargs}
@@ -204,8 +242,7 @@ def test_study_without_regtune_records_is_refused(tmp_path):
 
 def test_result_is_a_plain_record(small_binary, tiny_space):
     X, y = small_binary
-    result = tune(X, y, n_trials=1, cv=2, storage=MEMORY, space=tiny_space, progress=False,
-                  refit=False)
+    result = tune(X, y, n_trials=1, cv=2, storage=MEMORY, space=tiny_space, progress=False, refit=False)
     assert result.best_pipeline is None and result.model_path is None
     assert "best_score=" in repr(result) and "trials" not in repr(result)
     assert isinstance(result.trials, pd.DataFrame)

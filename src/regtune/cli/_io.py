@@ -49,8 +49,10 @@ def _duplicated(names):
             repeated.append(name)
         seen.add(name)
     if repeated:
-        raise ValueError(f"DATA has duplicated column names {', '.join(map(repr, repeated))}; "
-                         "rename them so that every column has its own name")
+        raise ValueError(
+            f"DATA has duplicated column names {', '.join(map(repr, repeated))}; "
+            "rename them so that every column has its own name"
+        )
 
 
 def _read_csv(path):
@@ -61,13 +63,11 @@ def _read_csv(path):
         _duplicated(header.iloc[0].tolist())
         return pd.read_csv(path)
     except pd.errors.EmptyDataError:
-        raise ValueError(f"DATA file {str(path)!r} is empty; it needs a header line and rows") \
-            from None
+        raise ValueError(f"DATA file {str(path)!r} is empty; it needs a header line and rows") from None
     except UnicodeDecodeError:
         raise ValueError(_not_utf8(path)) from None
     except pd.errors.ParserError as exc:
-        raise ValueError(f"DATA file {str(path)!r} is not well-formed CSV: {one_line(exc)}") \
-            from None
+        raise ValueError(f"DATA file {str(path)!r} is not well-formed CSV: {one_line(exc)}") from None
 
 
 def _not_utf8(path):
@@ -77,8 +77,10 @@ def _not_utf8(path):
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        return (f"DATA file {str(path)!r} is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line "
-                f"{line}); save it as UTF-8")
+        return (
+            f"DATA file {str(path)!r} is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line "
+            f"{line}); save it as UTF-8"
+        )
     return f"DATA file {str(path)!r} is not UTF-8 text; save it as UTF-8"  # pragma: no cover
 
 
@@ -90,14 +92,17 @@ def _read_parquet(path):
     try:
         schema = pq.read_schema(path)
     except (pa.ArrowException, OSError) as exc:
-        raise ValueError(f"DATA file {str(path)!r} is not a readable Parquet file "
-                         f"({one_line(exc)})") from None
+        raise ValueError(
+            f"DATA file {str(path)!r} is not a readable Parquet file ({one_line(exc)})"
+        ) from None
     _duplicated(schema.names)
     for field in schema:
         if pa.types.is_nested(field.type):
-            raise ValueError(f"DATA column {field.name!r} has the nested Parquet type "
-                             f"{field.type}; regtune reads flat columns (numbers, text, booleans): "
-                             "flatten or drop it")
+            raise ValueError(
+                f"DATA column {field.name!r} has the nested Parquet type "
+                f"{field.type}; regtune reads flat columns (numbers, text, booleans): "
+                "flatten or drop it"
+            )
     return pd.read_parquet(path)
 
 
@@ -123,7 +128,6 @@ def split_target(frame, target):
     return frame.drop(columns=[target]), frame[target]
 
 
-
 def write_table(frame, path):
     """Write ``frame`` to ``path`` (CSV or Parquet, from the suffix) atomically."""
     kind = table_format(path, what="output")
@@ -141,7 +145,7 @@ def sqlite_file(storage):
     """The database file of a ``sqlite:///`` URL, or None for other URLs and in-memory SQLite."""
     if storage is None or not storage.startswith("sqlite:///"):
         return None
-    database = storage[len("sqlite:///"):].split("?", 1)[0]
+    database = storage[len("sqlite:///") :].split("?", 1)[0]
     return None if database in ("", ":memory:") else Path(database)
 
 
@@ -172,9 +176,7 @@ def parse_duration(text):
     text = str(text).strip()
     parts = list(_DURATION.finditer(text))
     if not text or "".join(m.group(0) for m in parts).replace(" ", "") != text.replace(" ", ""):
-        raise ValueError(
-            f"duration must look like 90s, 10m, 2h, 1h30m or a number of seconds, got {text!r}"
-        )
+        raise ValueError(f"duration must look like 90s, 10m, 2h, 1h30m or a number of seconds, got {text!r}")
     units = [(m.group(2) or "").lower() or None for m in parts]
     if len(parts) > 1 and None in units:
         raise ValueError(f"duration must give a unit for every part, got {text!r}")
@@ -230,5 +232,4 @@ def read_toml(path, what):
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{what} file {str(path)!r} is not valid TOML: {one_line(exc)}") from None
     except UnicodeDecodeError:
-        raise ValueError(f"{what} file {str(path)!r} is not UTF-8 text; save it as UTF-8") \
-            from None
+        raise ValueError(f"{what} file {str(path)!r} is not UTF-8 text; save it as UTF-8") from None

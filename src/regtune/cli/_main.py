@@ -72,8 +72,10 @@ class RegtuneGroup(click.Group):
         except Exception as exc:
             if os.environ.get(DEBUG_VARIABLE):
                 raise
-            _fail(f"internal error ({type(exc).__name__}: {one_line(exc)}); this is a bug in "
-                  f"regtune: rerun with {DEBUG_VARIABLE}=1 for the traceback and report it")
+            _fail(
+                f"internal error ({type(exc).__name__}: {one_line(exc)}); this is a bug in "
+                f"regtune: rerun with {DEBUG_VARIABLE}=1 for the traceback and report it"
+            )
 
 
 @click.group(cls=RegtuneGroup, context_settings={"help_option_names": ["-h", "--help"]})

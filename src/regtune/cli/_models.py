@@ -39,13 +39,17 @@ def _read_params(path):
     seed = data.get("seed") if "params" in data else params.pop("seed", None)
     nested = [k for k, v in params.items() if isinstance(v, (dict, list))]
     if nested:
-        raise ValueError(f"--params file must hold single values (name = value), got tables or "
-                         f"lists for {nested} in {str(path)!r}")
+        raise ValueError(
+            f"--params file must hold single values (name = value), got tables or "
+            f"lists for {nested} in {str(path)!r}"
+        )
     known = list(SearchSpace.default())
     unknown = [k for k in params if k not in known]
     if unknown:
-        raise ValueError(f"--params file {str(path)!r} has unknown hyperparameter names "
-                         f"{', '.join(map(repr, unknown))}; known names: {', '.join(known)}")
+        raise ValueError(
+            f"--params file {str(path)!r} has unknown hyperparameter names "
+            f"{', '.join(map(repr, unknown))}; known names: {', '.join(known)}"
+        )
     checked = {k: v for k, v in params.items() if not (k == "smooth" and v == "auto")}
     try:
         SearchSpace.default().override(checked)
@@ -75,31 +79,54 @@ def best_configuration(storage, study_name):
         raise ValueError(f"study {study_name!r} has no complete trial yet")
     best = study.best_trial
     space = SearchSpace.from_dict(attrs["space"])
-    params = space.suggest(optuna.trial.FixedTrial(dict(best.params)),
-                           has_categorical=bool(attrs["categorical"]))
+    params = space.suggest(
+        optuna.trial.FixedTrial(dict(best.params)), has_categorical=bool(attrs["categorical"])
+    )
     if "best_epoch" in best.user_attrs:
         params["max_epochs"] = int(best.user_attrs["best_epoch"])
-    settings = {"task": attrs["task"], "target": attrs["target"],
-                "categorical": list(attrs["categorical"]), "numeric": list(attrs["numeric"]),
-                "seed": int(best.user_attrs.get("seed", attrs.get("seed", 0)))}
+    settings = {
+        "task": attrs["task"],
+        "target": attrs["target"],
+        "categorical": list(attrs["categorical"]),
+        "numeric": list(attrs["numeric"]),
+        "seed": int(best.user_attrs.get("seed", attrs.get("seed", 0))),
+    }
     return params, settings
 
 
 @main.command()
 @click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--target", help="Column to predict (default with --params best: the study's).")
-@click.option("--params", "params_source", default="best", show_default=True,
-              help="'best' (the best trial of --study in --storage) or a params TOML file.")
+@click.option(
+    "--params",
+    "params_source",
+    default="best",
+    show_default=True,
+    help="'best' (the best trial of --study in --storage) or a params TOML file.",
+)
 @click.option("--storage", default=DEFAULT_STORAGE, show_default=True)
 @click.option("--study", "study_name", default="regtune", show_default=True)
-@click.option("--task", type=click.Choice(["binary", "multiclass", "regression"]),
-              help="With a TOML file; default: inferred from the target.")
-@click.option("--categorical", type=CommaList(),
-              help="With a TOML file: columns to target-encode (default: the non-numeric ones).")
-@click.option("--seed", type=int,
-              help="With a TOML file: the random seed (default: the file's seed, else 0).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              default="model.regtune", show_default=True, help="Model file to write.")
+@click.option(
+    "--task",
+    type=click.Choice(["binary", "multiclass", "regression"]),
+    help="With a TOML file; default: inferred from the target.",
+)
+@click.option(
+    "--categorical",
+    type=CommaList(),
+    help="With a TOML file: columns to target-encode (default: the non-numeric ones).",
+)
+@click.option(
+    "--seed", type=int, help="With a TOML file: the random seed (default: the file's seed, else 0)."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="model.regtune",
+    show_default=True,
+    help="Model file to write.",
+)
 def fit(data, target, params_source, storage, study_name, task, categorical, seed, output):
     """Fit the tuned pipeline on all rows of DATA and save it (.regtune file, no pickle).
 
@@ -127,8 +154,9 @@ def fit(data, target, params_source, storage, study_name, task, categorical, see
         check_numeric(X, numeric, when="the study was tuned")
     else:
         if not Path(params_source).is_file():
-            raise FileNotFoundError(f"--params must be 'best' or an existing TOML file, "
-                                    f"got {params_source!r}")
+            raise FileNotFoundError(
+                f"--params must be 'best' or an existing TOML file, got {params_source!r}"
+            )
         if target is None:
             raise ValueError("--target is required with a --params file")
         params, file_seed = _read_params(params_source)
@@ -140,11 +168,11 @@ def fit(data, target, params_source, storage, study_name, task, categorical, see
         check_training_data(X, y, target, categorical=categorical)
         numeric = [c for c in X.columns if c not in categorical]
         task = infer_task(y, task)
-    pipeline = build_pipeline(params, task=task, categorical=categorical, numeric=numeric,
-                              seed=seed).fit(X, y.to_numpy())
+    pipeline = build_pipeline(params, task=task, categorical=categorical, numeric=numeric, seed=seed).fit(
+        X, y.to_numpy()
+    )
     regtune.save(pipeline, output)
-    click.echo(f"Fitted a {task} pipeline on {len(X)} rows x {X.shape[1]} columns "
-               f"(target {target!r}).")
+    click.echo(f"Fitted a {task} pipeline on {len(X)} rows x {X.shape[1]} columns (target {target!r}).")
     click.echo(f"Model: {output}")
 
 
@@ -158,8 +186,9 @@ def _prediction_frame(model, X, proba, uncertainty, mc_samples):
     features = model[:-1].transform(X) if steps and len(steps) > 1 else X
     is_classifier = hasattr(estimator, "predict_proba")
     if proba and not is_classifier:
-        raise ValueError("--proba needs a classifier; the model is a regressor "
-                         "(use --uncertainty for a spread)")
+        raise ValueError(
+            "--proba needs a classifier; the model is a regressor (use --uncertainty for a spread)"
+        )
     samples = mc_samples if uncertainty else None
     if not is_classifier:
         mean, std = estimator.predict(features, mc_samples=samples, return_std=True)
@@ -182,11 +211,19 @@ def _prediction_frame(model, X, proba, uncertainty, mc_samples):
 @main.command()
 @click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="CSV or Parquet file to write.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV or Parquet file to write.",
+)
 @click.option("--proba", is_flag=True, help="Also write class probabilities (classifiers).")
-@click.option("--uncertainty", is_flag=True,
-              help="Monte-Carlo dropout: mean and standard deviation over --mc-samples passes.")
+@click.option(
+    "--uncertainty",
+    is_flag=True,
+    help="Monte-Carlo dropout: mean and standard deviation over --mc-samples passes.",
+)
 @click.option("--mc-samples", type=click.IntRange(min=2), default=MC_SAMPLES, show_default=True)
 def predict(model_path, data, output, proba, uncertainty, mc_samples):
     """Predict the rows of DATA with a saved MODEL and write them to a CSV or Parquet file.
@@ -210,8 +247,10 @@ def predict(model_path, data, output, proba, uncertainty, mc_samples):
         raise ValueError(f"MODEL {str(model_path)!r} does not record its input columns")
     missing = [c for c in features if c not in frame.columns]
     if missing:
-        raise ValueError(f"DATA lacks the model's columns {', '.join(map(repr, missing))}; "
-                         f"DATA's columns are: {', '.join(frame.columns)}")
+        raise ValueError(
+            f"DATA lacks the model's columns {', '.join(map(repr, missing))}; "
+            f"DATA's columns are: {', '.join(frame.columns)}"
+        )
     check_numeric(frame, model_numeric_columns(model), when="the model was trained")
     result = _prediction_frame(model, frame[features], proba, uncertainty, mc_samples)
     write_table(result, output)
@@ -221,14 +260,27 @@ def predict(model_path, data, output, proba, uncertainty, mc_samples):
 @main.command()
 @click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--target", required=True, help="The target column the encoding uses.")
-@click.option("--columns", type=CommaList(),
-              help="Columns to encode (default: the non-numeric columns).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="CSV or Parquet file to write.")
-@click.option("--smooth", default="auto", show_default=True,
-              help="'auto' (empirical Bayes) or the m-estimate weight m >= 0.")
-@click.option("--cv", type=click.IntRange(min=2), default=5, show_default=True,
-              help="Folds of the out-of-fold (cross-fitted) encoding.")
+@click.option("--columns", type=CommaList(), help="Columns to encode (default: the non-numeric columns).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV or Parquet file to write.",
+)
+@click.option(
+    "--smooth",
+    default="auto",
+    show_default=True,
+    help="'auto' (empirical Bayes) or the m-estimate weight m >= 0.",
+)
+@click.option(
+    "--cv",
+    type=click.IntRange(min=2),
+    default=5,
+    show_default=True,
+    help="Folds of the out-of-fold (cross-fitted) encoding.",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 def encode(data, target, columns, output, smooth, cv, seed):
     """Target-encode columns of DATA out of fold and write the encoded table.
@@ -272,5 +324,4 @@ def encode(data, target, columns, output, smooth, cv, seed):
         for k in range(j * per_column, (j + 1) * per_column):
             parts[names[k]] = encoded[:, k]
     write_table(pd.DataFrame(parts, index=frame.index), output)
-    click.echo(f"Encoded {len(columns)} columns of {len(frame)} rows out of fold ({cv} folds): "
-               f"{output}")
+    click.echo(f"Encoded {len(columns)} columns of {len(frame)} rows out of fold ({cv} folds): {output}")

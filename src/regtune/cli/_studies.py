@@ -44,16 +44,24 @@ def load_study(storage, study_name):
     opened = open_storage(storage)
     names = optuna.get_all_study_names(opened)
     if study_name not in names:
-        raise ValueError(f"study {study_name!r} not found in {mask_password(storage)}; studies "
-                         f"there: {', '.join(map(repr, names)) or 'none'}")
+        raise ValueError(
+            f"study {study_name!r} not found in {mask_password(storage)}; studies "
+            f"there: {', '.join(map(repr, names)) or 'none'}"
+        )
     return optuna.load_study(study_name=study_name, storage=opened)
 
 
 @main.command()
 @click.option("--storage", default=DEFAULT_STORAGE, show_default=True, help="Optuna storage URL.")
 @click.option("--study", "study_name", required=True, help="Name of the study.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              default="report.html", show_default=True, help="HTML file to write.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="report.html",
+    show_default=True,
+    help="HTML file to write.",
+)
 def report(storage, study_name, output):
     """Write the HTML report of a study, running or done (one self-contained file).
 
@@ -92,9 +100,13 @@ def studies(storage):
         return
     header = ("study", "task", "metric", "complete", "pruned", "failed", "running", "best")
     table = [header] + [
-        (r["name"], r["task"] or "-", f"{r['metric'] or '-'} ({r['direction']})",
-         *(str(r[k]) for k in ("n_complete", "n_pruned", "n_failed", "n_running")),
-         _score(r["best_value"]))
+        (
+            r["name"],
+            r["task"] or "-",
+            f"{r['metric'] or '-'} ({r['direction']})",
+            *(str(r[k]) for k in ("n_complete", "n_pruned", "n_failed", "n_running")),
+            _score(r["best_value"]),
+        )
         for r in rows
     ]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]

@@ -89,8 +89,10 @@ def save_outputs(result, out, storage):
     regtune.save(result.best_pipeline, paths["model"])
     write_report(result.study, paths["report"], storage=storage)
     params, seed = refit_params(result)
-    comment = (f"best trial {result.study.best_trial.number} of study {result.study.study_name!r}: "
-               f"{result.metric} {result.best_score:.6g} +- {result.best_score_std:.4g}")
+    comment = (
+        f"best trial {result.study.best_trial.number} of study {result.study.study_name!r}: "
+        f"{result.metric} {result.best_score:.6g} +- {result.best_score_std:.4g}"
+    )
     write_text(params_toml(params, seed=seed, comment=" ".join(comment.split())), paths["params"])
     return paths
 
@@ -107,10 +109,14 @@ def print_summary(result, paths):
     for name, value in result.best_params.items():
         shown = f"{value:.4g}" if isinstance(value, float) else value
         click.echo(f"  {name:<{width}} = {shown}")
-    click.echo(f"Cross-validated {result.metric}: {result.best_score:.4f} +- "
-               f"{result.best_score_std:.4f} (mean +- std over {folds} folds; {result.direction})")
-    click.echo(f"Trials: {states.count(TrialState.COMPLETE)} complete, "
-               f"{states.count(TrialState.PRUNED)} pruned, {states.count(TrialState.FAIL)} failed")
+    click.echo(
+        f"Cross-validated {result.metric}: {result.best_score:.4f} +- "
+        f"{result.best_score_std:.4f} (mean +- std over {folds} folds; {result.direction})"
+    )
+    click.echo(
+        f"Trials: {states.count(TrialState.COMPLETE)} complete, "
+        f"{states.count(TrialState.PRUNED)} pruned, {states.count(TrialState.FAIL)} failed"
+    )
     click.echo(f"Model:  {paths['model']}")
     click.echo(f"Report: {paths['report']}")
     click.echo(f"Params: {paths['params']}")
@@ -123,12 +129,14 @@ def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, *
     X, y = split_target(frame, target)
     if categorical is not None:
         check_columns(X, categorical)
-    check_training_data(X, y, target, categorical=categorical, task=options.get("task"),
-                        cv=options.get("cv", 5))
+    check_training_data(
+        X, y, target, categorical=categorical, task=options.get("task"), cv=options.get("cv", 5)
+    )
     Path(out).mkdir(parents=True, exist_ok=True)
     with storage_errors(storage):
-        result = tune(X, y, categorical=categorical, storage=storage, save_to=None,
-                      data_path=data_path, **options)
+        result = tune(
+            X, y, categorical=categorical, storage=storage, save_to=None, data_path=data_path, **options
+        )
         shown_storage = storage or "sqlite:///regtune.db"
         print_summary(result, save_outputs(result, out, shown_storage))
     return result
@@ -137,30 +145,67 @@ def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, *
 @main.command()
 @click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--target", required=True, help="Name of the column to predict.")
-@click.option("--task", type=click.Choice(["binary", "multiclass", "regression"]),
-              help="Default: inferred from the target column.")
-@click.option("--categorical", type=CommaList(),
-              help="Columns to target-encode (default: the non-numeric columns).")
-@click.option("--metric", help="log_loss (classification default), rmse (regression default), "
-                               "or a scikit-learn scorer name: roc_auc, accuracy, r2, ...")
-@click.option("--trials", "n_trials", type=click.IntRange(min=1), default=50, show_default=True,
-              help="Budget of trials across all workers.")
+@click.option(
+    "--task",
+    type=click.Choice(["binary", "multiclass", "regression"]),
+    help="Default: inferred from the target column.",
+)
+@click.option(
+    "--categorical", type=CommaList(), help="Columns to target-encode (default: the non-numeric columns)."
+)
+@click.option(
+    "--metric",
+    help="log_loss (classification default), rmse (regression default), "
+    "or a scikit-learn scorer name: roc_auc, accuracy, r2, ...",
+)
+@click.option(
+    "--trials",
+    "n_trials",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="Budget of trials across all workers.",
+)
 @click.option("--timeout", type=Duration(), help="Stop starting trials after this long: 90s, 10m, 2h.")
 @click.option("--trial-timeout", type=Duration(), help="Fail any single trial running longer.")
-@click.option("--workers", "n_workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes on this machine.")
+@click.option(
+    "--workers",
+    "n_workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes on this machine.",
+)
 @click.option("--storage", help="Optuna storage URL.  [default: sqlite:///regtune.db]")
-@click.option("--study", "study_name", default="regtune", show_default=True,
-              help="Study name; an existing study with the same data and settings is resumed.")
-@click.option("--space", type=click.Path(dir_okay=False, path_type=Path),
-              help="TOML file of search-space overrides (see docs/cli.md).")
+@click.option(
+    "--study",
+    "study_name",
+    default="regtune",
+    show_default=True,
+    help="Study name; an existing study with the same data and settings is resumed.",
+)
+@click.option(
+    "--space",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML file of search-space overrides (see docs/cli.md).",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--cv", type=click.IntRange(min=2), default=5, show_default=True,
-              help="Cross-validation folds.")
-@click.option("--pruner", type=click.Choice(["hyperband", "median", "successive_halving", "none"]),
-              default="hyperband", show_default=True)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT,
-              show_default=True, help="Folder for model.regtune, report.html, best_params.toml.")
+@click.option(
+    "--cv", type=click.IntRange(min=2), default=5, show_default=True, help="Cross-validation folds."
+)
+@click.option(
+    "--pruner",
+    type=click.Choice(["hyperband", "median", "successive_halving", "none"]),
+    default="hyperband",
+    show_default=True,
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_OUT,
+    show_default=True,
+    help="Folder for model.regtune, report.html, best_params.toml.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or progress lines.")
 def tune(data, target, space, out, quiet, **options):
     """Tune a regularized network on DATA, refit the best, save it and write the report.
@@ -179,15 +224,26 @@ def tune(data, target, space, out, quiet, **options):
     if space is not None:
         read_toml(space, "--space")  # a syntax error names the file; tune checks the names
     frame = read_table(data)
-    run_tune(frame, target, out=out, data_path=str(Path(data).resolve()),
-             space=None if space is None else str(space), progress=_progress(quiet), **options)
+    run_tune(
+        frame,
+        target,
+        out=out,
+        data_path=str(Path(data).resolve()),
+        space=None if space is None else str(space),
+        progress=_progress(quiet),
+        **options,
+    )
 
 
 @main.command()
 @click.option("--storage", required=True, help="The Optuna storage URL of the study.")
 @click.option("--study", "study_name", required=True, help="Name of the study to join.")
-@click.option("--trials", "n_trials", type=click.IntRange(min=1),
-              help="Run at most this many trials (default: until the study's budget is spent).")
+@click.option(
+    "--trials",
+    "n_trials",
+    type=click.IntRange(min=1),
+    help="Run at most this many trials (default: until the study's budget is spent).",
+)
 @click.option("--timeout", type=Duration(), help="Stop starting trials after this long.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or progress lines.")
 def worker(storage, study_name, n_trials, timeout, quiet):
@@ -205,20 +261,31 @@ def worker(storage, study_name, n_trials, timeout, quiet):
 
     require_existing_storage(storage)
     with storage_errors(storage):
-        ran = join(storage, study_name, n_trials=n_trials, timeout=timeout,
-                   progress=_progress(quiet))
+        ran = join(storage, study_name, n_trials=n_trials, timeout=timeout, progress=_progress(quiet))
     click.echo(f"Ran {ran} trials of study {study_name!r} in {mask_password(storage)}.")
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default="regtune-demo",
-              show_default=True, help="Folder for the demo's study, model and report.")
-@click.option("--trials", "n_trials", type=click.IntRange(min=1), default=DEMO_BUDGET["n_trials"],
-              show_default=True)
-@click.option("--timeout", type=Duration(), default=DEMO_BUDGET["timeout"], show_default=True,
-              help="Tuning time budget in seconds (or 90s, 2m, ...).")
-@click.option("--workers", "n_workers", type=click.IntRange(min=1),
-              default=DEMO_BUDGET["n_workers"], show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="regtune-demo",
+    show_default=True,
+    help="Folder for the demo's study, model and report.",
+)
+@click.option(
+    "--trials", "n_trials", type=click.IntRange(min=1), default=DEMO_BUDGET["n_trials"], show_default=True
+)
+@click.option(
+    "--timeout",
+    type=Duration(),
+    default=DEMO_BUDGET["timeout"],
+    show_default=True,
+    help="Tuning time budget in seconds (or 90s, 2m, ...).",
+)
+@click.option(
+    "--workers", "n_workers", type=click.IntRange(min=1), default=DEMO_BUDGET["n_workers"], show_default=True
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or progress lines.")
 def demo(out, n_trials, timeout, n_workers, quiet):
     """Tune on the bundled cps1988 wages data (28,155 rows) in under 3 minutes on 2 cores.
@@ -240,9 +307,22 @@ def demo(out, n_trials, timeout, n_workers, quiet):
         optuna.delete_study(study_name="demo", storage=storage)
     path = dataset_path("cps1988")
     click.echo(f"Tuning on {path.name}: {DATASETS['cps1988'].description}")
-    click.echo(f"Budget: {n_trials} trials or {timeout:.0f} s, {n_workers} workers; "
-               f"{DEMO_BUDGET['cv']}-fold cross-validation; networks of 1-2 layers of 16-128 units, "
-               f"{DEMO_SPACE['max_epochs']} epochs.")
-    run_tune(read_table(path), DATASETS["cps1988"].target, out=out, storage=storage,
-             data_path=os.fspath(path), study_name="demo", n_trials=n_trials, timeout=timeout,
-             n_workers=n_workers, cv=DEMO_BUDGET["cv"], space=DEMO_SPACE, progress=_progress(quiet))
+    click.echo(
+        f"Budget: {n_trials} trials or {timeout:.0f} s, {n_workers} workers; "
+        f"{DEMO_BUDGET['cv']}-fold cross-validation; networks of 1-2 layers of 16-128 units, "
+        f"{DEMO_SPACE['max_epochs']} epochs."
+    )
+    run_tune(
+        read_table(path),
+        DATASETS["cps1988"].target,
+        out=out,
+        storage=storage,
+        data_path=os.fspath(path),
+        study_name="demo",
+        n_trials=n_trials,
+        timeout=timeout,
+        n_workers=n_workers,
+        cv=DEMO_BUDGET["cv"],
+        space=DEMO_SPACE,
+        progress=_progress(quiet),
+    )

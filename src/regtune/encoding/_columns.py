@@ -112,7 +112,10 @@ def _factorize_integers(column):
     low, high = int(column.min()), int(column.max())
     if high - low > 2 * len(column) + 1024 or high > np.iinfo(np.int64).max:
         return None
-    shifted = column - low if column.dtype == np.int64 else column.astype(np.int64) - low
+    if low >= 0 and high <= 2 * len(column) + 1024 and column.dtype == np.int64:
+        low, shifted = 0, column  # no shifted copy (values below min are simply absent)
+    else:
+        shifted = column - low if column.dtype == np.int64 else column.astype(np.int64) - low
     present = np.bincount(shifted) > 0
     rank = np.cumsum(present) - 1
     categories = np.flatnonzero(present) + low
@@ -173,8 +176,7 @@ def lookup(column, categories, name):
     if n_levels and len(values) and fitted_str != given_str:
         fitted, given = ("strings", "numbers") if fitted_str else ("numbers", "strings")
         raise ValueError(
-            f"{name} was fitted on {fitted} but transform received {given} "
-            f"(for example {values[0]!r})"
+            f"{name} was fitted on {fitted} but transform received {given} (for example {values[0]!r})"
         )
     if n_levels == 0 or len(values) == 0:
         position, found = np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)

@@ -40,18 +40,28 @@ def group_sums(key, n_groups, Yt, w):
     return W, S
 
 
-def centered_sums(key, n_groups, Yt, w, centers, codes=None):
-    """Sums ``R1``, ``R2`` (shape ``(n_groups, q)``) of ``r`` and ``r**2`` per group, where
-    ``r = y - centers[codes]`` (``centers`` of shape ``(n_centers, q)``; one center without
-    ``codes``)."""
-    R1, R2 = [], []
+def centered_sums(key, n_groups, Yt, w, W, S, centers, codes=None):
+    """Sums ``R1``, ``R2`` (shape ``(n_groups, q)``) of ``w * r`` and ``w * r**2`` per group,
+    where ``r = y - centers[codes]`` (``centers`` of shape ``(n_centers, q)``, one center
+    without ``codes``; groups are ``fold * n_centers + code``).
+
+    ``R1 = S - W * center`` exactly, from the group sums ``W``, ``S``: only ``R2`` needs a pass
+    over the rows.
+    """
+    group_centers = np.tile(centers, (n_groups // len(centers), 1))
+    R1 = S - W * group_centers
+    R2 = []
     for y, center in zip(Yt, centers.T):
-        r = center if codes is None else center[codes]
-        r = np.subtract(y, r, out=r if codes is not None else None)
-        wr = r if w is None else w * r
-        R1.append(_sums(key, n_groups, wr))
-        R2.append(_sums(key, n_groups, np.multiply(wr, r, out=wr if w is not None else None)))
-    return np.stack(R1, axis=1), np.stack(R2, axis=1)
+        if codes is None:
+            r = y - center
+        else:
+            r = center[codes]
+            np.subtract(y, r, out=r)
+        np.square(r, out=r)
+        if w is not None:
+            r *= w
+        R2.append(_sums(key, n_groups, r))
+    return R1, np.stack(R2, axis=1)
 
 
 def split_sums(sums, n_folds):
@@ -75,27 +85,46 @@ def _variance(W, R1, R2):
     return np.maximum(R2 - R1**2 / W, 0.0) / W
 
 
-def priors(Yt, w, bounds, fold=None, n_folds=1, need_variance=True):
-    """Prior ``p`` and target variance ``tau2`` of all rows and of each fold's training part.
+def priors(sums, centers, n_folds, bounds, cross=True):
+    """Prior ``p`` and target variance ``tau2`` of all rows and of each fold's training part,
+    from one column's per-(fold, group) sums: every row is in exactly one group of a column (the
+    missing value is a group), so these sums cover all rows and the priors cost no pass over
+    the rows.
+
+    The variance around the mean ``m`` follows from the sums around each group's center ``c``:
+    ``sum w (y - m)**2 = sum_g R2_g + 2 (c_g - m) R1_g + W_g (c_g - m)**2`` (all terms but the
+    small ``R1`` one are non-negative: no catastrophic cancellation).
+
+    Parameters
+    ----------
+    sums : (W, S, R1, R2)
+        Per-(fold, group) sums of shapes ``(n_folds * G, 1)`` and ``(n_folds * G, q)``
+        (``R1``, ``R2`` None when the variance is not needed).
+    centers : ndarray of shape (G, q) or None
+        The center of each group's ``R1``, ``R2``.
+    n_folds : int
+    bounds : (ndarray of shape (q,), ndarray of shape (q,))
+    cross : bool, default=True
+        Also compute each fold's training part (False: ``n_folds`` must be 1).
 
     Returns
     -------
     prior, tau2 : ndarray of shape (1, q)
-        All rows (``tau2`` is None when ``need_variance`` is False).
+        All rows (``tau2`` is None without ``R1``, ``R2``).
     fold_prior, fold_tau2 : ndarray of shape (n_folds, q) or None
-        Training part of each fold (None when ``fold`` is None).
+        Training part of each fold (None when ``cross`` is False).
     """
-    key = np.zeros(Yt.shape[1], dtype=np.int64) if fold is None else fold
-    W, S = group_sums(key, n_folds, Yt, w)
-    sums = (W, S, None, None)
-    if need_variance:
-        center = S.sum(axis=0, keepdims=True) / W.sum()
-        sums = (W, S, *centered_sums(key, n_folds, Yt, w, center))
     train, total = split_sums(sums, n_folds)
     out = [None] * 4
-    for i, (W, S, R1, R2) in enumerate((total, train) if fold is not None else (total,)):
-        out[2 * i] = np.clip(S[:, 0] / W[:, 0], *bounds)  # a mean of y, up to rounding
-        out[2 * i + 1] = _variance(W, R1, R2)[:, 0] if need_variance else None
+    with np.errstate(divide="ignore", invalid="ignore"):  # a weightless part: checked later
+        for i, (W, S, R1, R2) in enumerate((total, train) if cross else (total,)):
+            weight = W.sum(axis=1)  # (parts, 1)
+            mean = S.sum(axis=1) / weight  # (parts, q)
+            out[2 * i] = np.clip(mean, *bounds)  # a mean of y, up to rounding
+            if R2 is not None:
+                d = centers[None, :, :] - mean[:, None, :]
+                spread = (R2 + 2.0 * d * R1 + W * d**2).sum(axis=1)
+                out[2 * i + 1] = np.maximum(spread, 0.0) / weight
     return tuple(out)
 
 

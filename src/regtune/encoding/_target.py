@@ -93,15 +93,13 @@ def encode_target(y, n_samples, target_type, positive_label):
             matches = [i for i, c in enumerate(classes.tolist()) if c == positive_label]
             if len(matches) != 1:
                 raise ValueError(
-                    f"positive_label must be one of the classes {classes.tolist()}, "
-                    f"got {positive_label!r}"
+                    f"positive_label must be one of the classes {classes.tolist()}, got {positive_label!r}"
                 )
             positive = matches[0]
         return y, target_type, classes, classes[positive], (codes == positive)[None, :] * 1.0
     if n_classes < 2:
         raise ValueError(
-            f"a multiclass target must have at least 2 classes, got {n_classes} class: "
-            f"{classes.tolist()}"
+            f"a multiclass target must have at least 2 classes, got {n_classes} class: {classes.tolist()}"
         )
     Yt = (codes[None, :] == np.arange(n_classes)[:, None]).astype(np.float64)
     return y, target_type, classes, None, Yt
@@ -113,9 +111,7 @@ def check_sample_weight(sample_weight, n_samples):
         return None
     w = np.asarray(sample_weight, dtype=np.float64)
     if w.ndim != 1 or len(w) != n_samples:
-        raise ValueError(
-            f"sample_weight must have shape ({n_samples},), got an array of shape {w.shape}"
-        )
+        raise ValueError(f"sample_weight must have shape ({n_samples},), got an array of shape {w.shape}")
     if not np.isfinite(w).all() or (w < 0).any():
         raise ValueError(f"sample_weight must be finite and >= 0, got min {w.min()}, max {w.max()}")
     if w.sum() <= 0:

@@ -57,11 +57,15 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         "auto" infers the type with :func:`sklearn.utils.multiclass.type_of_target` (integers
         with more than two values count as multiclass: set "continuous" for a count target).
     cv : int, cross-validation splitter or iterable, default=5
-        Folds for ``fit_transform``. An int k uses :class:`~sklearn.model_selection.KFold`
-        (continuous targets) or :class:`~sklearn.model_selection.StratifiedKFold` (binary,
-        multiclass) with k folds. Any splitter (``GroupKFold`` with ``groups``...) or iterable of
-        ``(train, test)`` index pairs is accepted if it puts each row in exactly one test fold and
-        trains on all the other rows.
+        Folds for ``fit_transform``. An int k makes k folds of
+        :class:`~sklearn.model_selection.KFold`'s sizes, stratified by class for binary and
+        multiclass targets. Shuffled (the default), every such assignment of rows to folds is
+        equally likely, drawn without a permutation of all rows (0.05 s instead of 1.3 s on 10
+        million rows), so the folds differ from ``KFold(k, shuffle=True, random_state=...)``'s;
+        pass that splitter object itself to reproduce scikit-learn's folds (and output) exactly.
+        Unshuffled, an int k is ``KFold(k)`` / ``StratifiedKFold(k)``. Any splitter
+        (``GroupKFold`` with ``groups``...) or iterable of ``(train, test)`` index pairs is
+        accepted if it puts each row in exactly one test fold and trains on all the other rows.
     shuffle : bool, default=True
         Shuffle the rows before an int ``cv`` splits them (ignored for a splitter).
     random_state : int, RandomState instance or None, default=None
@@ -186,24 +190,23 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         """
         codes, y_checked, Yt, w = self._prepare(X, y, sample_weight)
         bounds = (Yt.min(axis=1), Yt.max(axis=1))
-        fold, n_folds = make_folds(
-            self.cv,
-            self.shuffle,
-            self.random_state,
-            self.target_type_ != "continuous",
-            X,
-            y_checked,
-            groups,
-        )
-        stats = priors(Yt, w, bounds, fold, n_folds, need_variance=self.smooth == "auto")
-        if not np.isfinite(stats[2]).all():
-            raise ValueError("sample_weight must leave a positive weight in every training part")
-        self.target_mean_ = stats[0][0, 0] if len(Yt) == 1 else stats[0][0]
+        if self.target_type_ == "continuous":
+            strata = None
+        else:  # class codes, from the binary indicator or the one-hot rows
+            strata = Yt[0].astype(np.int8) if len(Yt) == 1 else Yt.argmax(axis=0)
+        fold, n_folds = make_folds(self.cv, self.shuffle, self.random_state, strata, X, y_checked, groups)
         q = len(Yt)
         # Filled one contiguous output column at a time; returned transposed (Fortran order).
         out = np.empty((len(codes) * q, len(fold)), dtype=self.dtype)
+        stats = None
         for j, code in enumerate(codes):
-            cross, key = self._learn_column(j, code, Yt, w, stats, bounds, fold, n_folds)
+            key, sums, centers = self._column_sums(j, code, Yt, w, fold, n_folds)
+            if stats is None:  # the priors, from the first column's sums
+                stats = priors(sums, centers, n_folds, bounds)
+                if not np.isfinite(stats[2]).all():
+                    raise ValueError("sample_weight must leave a positive weight in every training part")
+                self.target_mean_ = stats[0][0, 0] if len(Yt) == 1 else stats[0][0]
+            cross = self._learn_column(j, sums, stats, bounds, n_folds)
             table = cross.reshape(-1, q).astype(self.dtype)
             for t in range(q):
                 np.take(table[:, t], key, out=out[j * q + t])
@@ -314,10 +317,13 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight):
         codes, _, Yt, w = self._prepare(X, y, sample_weight)
         bounds = (Yt.min(axis=1), Yt.max(axis=1))
-        stats = priors(Yt, w, bounds, need_variance=self.smooth == "auto")
-        self.target_mean_ = stats[0][0, 0] if len(Yt) == 1 else stats[0][0]
+        stats = None
         for j, code in enumerate(codes):
-            self._learn_column(j, code, Yt, w, stats, bounds)
+            _, sums, centers = self._column_sums(j, code, Yt, w)
+            if stats is None:  # the priors, from the first column's sums
+                stats = priors(sums, centers, 1, bounds, cross=False)
+                self.target_mean_ = stats[0][0, 0] if len(Yt) == 1 else stats[0][0]
+            self._learn_column(j, sums, stats, bounds)
 
     def _prepare(self, X, y, sample_weight):
         """Validate, factorize every column once, set the target attributes."""
@@ -326,9 +332,7 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         shape = (len(columns[0]) if columns else len(X), len(columns))
         for axis, what in ((1, "feature"), (0, "sample")):
             if shape[axis] == 0:
-                raise ValueError(
-                    f"X has 0 {what}(s) (shape={shape}) while a minimum of 1 is required."
-                )
+                raise ValueError(f"X has 0 {what}(s) (shape={shape}) while a minimum of 1 is required.")
         validate_data(self, X, reset=True, skip_check_array=True)
         n_samples = shape[0]
         y, self.target_type_, self.classes_, self.positive_label_, Yt = encode_target(
@@ -345,32 +349,38 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         self.encodings_ = [None] * len(columns)
         return codes, y, Yt, w
 
-    def _learn_column(self, j, code, Yt, w, stats, bounds, fold=None, n_folds=1):
-        """Set ``encodings_[j]`` (all rows); with folds, also return the per-fold encodings
-        (shape ``(n_folds, G, q)``) and each row's key into them."""
-        prior, tau2, fold_prior, fold_tau2 = stats
-        size = len(self.categories_[j]) + 1  # the categories and the missing value
+    def _column_sums(self, j, code, Yt, w, fold=None, n_folds=1):
+        """Each row's key ``fold * G + code`` into the (fold, group) pairs of column ``j``
+        (``G`` = its categories and the missing value), the sums ``(W, S, R1, R2)`` of every
+        pair (``R1``, ``R2`` around each group's overall mean, for "auto" only) and those
+        means."""
+        size = len(self.categories_[j]) + 1
         key = code
         if fold is not None:
-            key = fold * size
+            key = np.multiply(fold, size)
             key += code
         n_groups = n_folds * size
         W, S = group_sums(key, n_groups, Yt, w)
-        sums = (W, S, None, None)
-        if self.smooth == "auto":
-            W_all = W.reshape(n_folds, size, 1).sum(axis=0)
-            S_all = S.reshape(n_folds, size, -1).sum(axis=0)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                centers = np.where(W_all > 0, S_all / W_all, 0.0)
-            sums = (W, S, *centered_sums(key, n_groups, Yt, w, centers, code))
+        if self.smooth != "auto":
+            return key, (W, S, None, None), None
+        W_all = W.reshape(n_folds, size, 1).sum(axis=0)
+        S_all = S.reshape(n_folds, size, -1).sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            centers = np.where(W_all > 0, S_all / W_all, 0.0)
+        return key, (W, S, *centered_sums(key, n_groups, Yt, w, W, S, centers, code)), centers
+
+    def _learn_column(self, j, sums, stats, bounds, n_folds=1):
+        """Set ``encodings_[j]`` (all rows) from the column's sums; with ``n_folds > 1`` also
+        return the per-fold encodings (shape ``(n_folds, G, q)``)."""
+        prior, tau2, fold_prior, fold_tau2 = stats
         train, total = split_sums(sums, n_folds)
         table = encode(*total, prior, tau2, self.smooth, bounds)[0]
         if self.handle_missing == "prior":
             table[-1] = prior[0]
         self.encodings_[j] = table
-        if fold is None:
-            return None, key
+        if fold_prior is None:
+            return None
         cross = encode(*train, fold_prior, fold_tau2, self.smooth, bounds)
         if self.handle_missing == "prior":
             cross[:, -1] = fold_prior
-        return cross, key
+        return cross

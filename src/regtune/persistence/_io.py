@@ -25,11 +25,24 @@ _MAX_HEADER = 4096
 _MAX_UNPACKED = 8 * 1024**3
 # skops node kinds that only rebuild data and plain objects; function, method and partial nodes
 # (which import a callable by name) are refused.
-_LOADERS = frozenset({
-    "DictNode", "ListNode", "TupleNode", "SetNode", "SliceNode", "JsonNode", "TypeNode",
-    "DTypeNode", "NdArrayNode", "MaskedArrayNode", "ObjectNode", "BytesNode", "BytearrayNode",
-    "ConstructorFromReduceNode",
-})  # refuse archives that would unpack to more than 8 GiB (zip bombs)
+_LOADERS = frozenset(
+    {
+        "DictNode",
+        "ListNode",
+        "TupleNode",
+        "SetNode",
+        "SliceNode",
+        "JsonNode",
+        "TypeNode",
+        "DTypeNode",
+        "NdArrayNode",
+        "MaskedArrayNode",
+        "ObjectNode",
+        "BytesNode",
+        "BytearrayNode",
+        "ConstructorFromReduceNode",
+    }
+)  # refuse archives that would unpack to more than 8 GiB (zip bombs)
 
 
 def save(obj, path):
@@ -98,9 +111,7 @@ def load(path):
     schema = _read_schema(archive, path)
     problems = _untrusted(schema)
     if problems:
-        raise ModelFileError(
-            f"{path}: refusing to load types outside regtune's trusted list: {problems}"
-        )
+        raise ModelFileError(f"{path}: refusing to load types outside regtune's trusted list: {problems}")
     types, _ = _named_types(schema)
     try:
         return sio.loads(archive, trusted=sorted(types))
@@ -115,11 +126,11 @@ def _unwrap(data, path):
     if end < 0:
         raise ModelFileError(f"{path}: corrupt model file (header line is missing or too long)")
     try:
-        header = json.loads(data[len(_MAGIC):end])
+        header = json.loads(data[len(_MAGIC) : end])
         size, digest = int(header["size"]), str(header["sha256"])
     except (ValueError, KeyError, TypeError):
         raise ModelFileError(f"{path}: corrupt model file (unreadable header)") from None
-    archive = data[end + 1:]
+    archive = data[end + 1 :]
     if len(archive) != size:
         raise ModelFileError(
             f"{path}: truncated or padded model file: expected {size} bytes of model, found {len(archive)}"
@@ -160,8 +171,6 @@ def _untrusted(schema):
     """Sorted names of the types and loaders in ``schema`` that are not on the trusted lists."""
     types, loaders = _named_types(schema)
     return sorted(types - TRUSTED_TYPES) + sorted(f"loader {name}" for name in loaders - _LOADERS)
-
-
 
 
 def _version():

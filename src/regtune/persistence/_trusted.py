@@ -7,12 +7,41 @@ type the schema names is checked against the list below, so a file naming anythi
 ``builtins.eval``, a class from another package) is refused before any object is built.
 """
 
-_BUILTINS = ("dict", "list", "tuple", "set", "slice", "str", "int", "float", "bool", "NoneType",
-             "complex", "bytes", "bytearray", "frozenset")
+_BUILTINS = (
+    "dict",
+    "list",
+    "tuple",
+    "set",
+    "slice",
+    "str",
+    "int",
+    "float",
+    "bool",
+    "NoneType",
+    "complex",
+    "bytes",
+    "bytearray",
+    "frozenset",
+)
 
 _NUMPY_SCALARS = (
-    "bool_", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-    "float16", "float32", "float64", "longdouble", "complex64", "complex128", "str_", "bytes_",
+    "bool_",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float16",
+    "float32",
+    "float64",
+    "longdouble",
+    "complex64",
+    "complex128",
+    "str_",
+    "bytes_",
 )
 
 _SKLEARN = (
@@ -50,9 +79,27 @@ TRUSTED_TYPES = frozenset(
     [f"builtins.{name}" for name in _BUILTINS]
     + ["numpy.ndarray", "numpy.dtype", "numpy.ma.core.MaskedArray"]
     + [f"numpy.{name}" for name in _NUMPY_SCALARS]
-    + [f"numpy.dtypes.{kind}DType" for kind in (
-        "Bool", "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
-        "Float16", "Float32", "Float64", "LongDouble", "Str", "Bytes", "Object")]
+    + [
+        f"numpy.dtypes.{kind}DType"
+        for kind in (
+            "Bool",
+            "Int8",
+            "Int16",
+            "Int32",
+            "Int64",
+            "UInt8",
+            "UInt16",
+            "UInt32",
+            "UInt64",
+            "Float16",
+            "Float32",
+            "Float64",
+            "LongDouble",
+            "Str",
+            "Bytes",
+            "Object",
+        )
+    ]
     + list(_SKLEARN)
     + list(_REGTUNE)
 )

@@ -30,9 +30,7 @@ TOP_TRIALS = 10
 def hover_text(trial, metric):
     std = score_std(trial)
     spread = "" if std is None else f" ± {std:.4g}"
-    params = "<br>".join(
-        f"{chart_text(k)} = {chart_text(format_value(v))}" for k, v in trial.params.items()
-    )
+    params = "<br>".join(f"{chart_text(k)} = {chart_text(format_value(v))}" for k, v in trial.params.items())
     return f"trial {trial.number}<br>{chart_text(metric)} = {trial.value:.5g}{spread}<br>{params}"
 
 
@@ -42,29 +40,45 @@ def history_figure(records):
         return "No trial has finished yet."
     fig = go.Figure()
     done = sorted(records.complete, key=lambda t: t.number)
-    fig.add_trace(go.Scatter(
-        x=[t.number for t in done], y=[t.value for t in done], mode="markers",
-        name="complete trial", marker={"color": BLUE, "size": 8},
-        hovertext=[hover_text(t, records.metric) for t in done], hoverinfo="text",
-    ))
+    fig.add_trace(
+        go.Scatter(
+            x=[t.number for t in done],
+            y=[t.value for t in done],
+            mode="markers",
+            name="complete trial",
+            marker={"color": BLUE, "size": 8},
+            hovertext=[hover_text(t, records.metric) for t in done],
+            hoverinfo="text",
+        )
+    )
     best_so_far, best = [], None
     pick = max if records.maximize else min
     for t in done:
         best = t.value if best is None else pick(best, t.value)
         best_so_far.append(best)
-    fig.add_trace(go.Scatter(
-        x=[t.number for t in done], y=best_so_far, mode="lines", line={"shape": "hv", "color": ORANGE},
-        name="best so far",
-    ))
+    fig.add_trace(
+        go.Scatter(
+            x=[t.number for t in done],
+            y=best_so_far,
+            mode="lines",
+            line={"shape": "hv", "color": ORANGE},
+            name="best so far",
+        )
+    )
     stopped = [t for t in records.pruned if t.intermediate_values]
     if stopped:
         last = [t.intermediate_values[max(t.intermediate_values)] for t in stopped]
-        fig.add_trace(go.Scatter(
-            x=[t.number for t in stopped], y=last, mode="markers", name="pruned (last validation value)",
-            marker={"color": GRAY, "symbol": "x", "size": 7},
-            hovertext=[f"trial {t.number} pruned at epoch {max(t.intermediate_values)}" for t in stopped],
-            hoverinfo="text",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=[t.number for t in stopped],
+                y=last,
+                mode="markers",
+                name="pruned (last validation value)",
+                marker={"color": GRAY, "symbol": "x", "size": 7},
+                hovertext=[f"trial {t.number} pruned at epoch {max(t.intermediate_values)}" for t in stopped],
+                hoverinfo="text",
+            )
+        )
     base_layout(fig, "Optimization history")
     fig.update_xaxes(title_text="trial")
     fig.update_yaxes(title_text=chart_text(records.metric))
@@ -76,9 +90,7 @@ def importance_figure(records):
     import optuna
 
     if len(records.complete) < 3:
-        return (
-            f"Importances need at least 3 complete trials; this study has {len(records.complete)}."
-        )
+        return f"Importances need at least 3 complete trials; this study has {len(records.complete)}."
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -88,10 +100,16 @@ def importance_figure(records):
     if not importances:
         return "Importances could not be computed: no parameter varies across the complete trials."
     names = list(importances)[::-1]
-    fig = go.Figure(go.Bar(
-        x=[importances[n] for n in names], y=[chart_text(n) for n in names], orientation="h",
-        marker={"color": BLUE}, text=[f"{importances[n]:.2f}" for n in names], textposition="auto",
-    ))
+    fig = go.Figure(
+        go.Bar(
+            x=[importances[n] for n in names],
+            y=[chart_text(n) for n in names],
+            orientation="h",
+            marker={"color": BLUE},
+            text=[f"{importances[n]:.2f}" for n in names],
+            textposition="auto",
+        )
+    )
     base_layout(fig, "Hyperparameter importances", height=max(260, 40 * len(names) + 120))
     fig.update_xaxes(title_text="relative importance (sums to 1)")
     # Optuna's caveats (too few trials in a regime) go under the chart, not to stderr.
@@ -120,8 +138,11 @@ def scatter_grid(records, names, title, *, top=TOP_TRIALS, log_names=LOG_PARAMS)
     cols = min(3, len(names))
     rows = math.ceil(len(names) / cols)
     fig = make_subplots(
-        rows=rows, cols=cols, subplot_titles=[chart_text(n) for n in names],
-        horizontal_spacing=0.08, vertical_spacing=0.16,
+        rows=rows,
+        cols=cols,
+        subplot_titles=[chart_text(n) for n in names],
+        horizontal_spacing=0.08,
+        vertical_spacing=0.16,
     )
     for i, name in enumerate(names):
         row, col = divmod(i, cols)
@@ -130,21 +151,30 @@ def scatter_grid(records, names, title, *, top=TOP_TRIALS, log_names=LOG_PARAMS)
             kind = "log" if all(v > 0 for v in values) else "linear"
         groups = (
             ("other trials", GRAY, lambda t: t.number not in top_numbers, 6, "circle"),
-            (f"top {top} trials", BLUE, lambda t: t.number in top_numbers and t.number != best, 8,
-             "circle"),
+            (f"top {top} trials", BLUE, lambda t: t.number in top_numbers and t.number != best, 8, "circle"),
             ("best trial", RED, lambda t: t.number == best, 13, "star"),
         )
         for label, color, keep, size, symbol in groups:
             picked = [(v, t) for v, t in zip(values, trials) if keep(t)]
-            fig.add_trace(go.Scatter(
-                x=[v for v, _ in picked], y=[t.value for _, t in picked], mode="markers",
-                marker={"color": color, "size": size, "symbol": symbol}, name=label,
-                legendgroup=label, showlegend=i == 0,
-                hovertext=[hover_text(t, records.metric) for _, t in picked], hoverinfo="text",
-            ), row=row + 1, col=col + 1)
+            fig.add_trace(
+                go.Scatter(
+                    x=[v for v, _ in picked],
+                    y=[t.value for _, t in picked],
+                    mode="markers",
+                    marker={"color": color, "size": size, "symbol": symbol},
+                    name=label,
+                    legendgroup=label,
+                    showlegend=i == 0,
+                    hovertext=[hover_text(t, records.metric) for _, t in picked],
+                    hoverinfo="text",
+                ),
+                row=row + 1,
+                col=col + 1,
+            )
         fig.update_xaxes(type=kind, row=row + 1, col=col + 1)
-        fig.update_yaxes(title_text=chart_text(records.metric) if col == 0 else None,
-                         row=row + 1, col=col + 1)
+        fig.update_yaxes(
+            title_text=chart_text(records.metric) if col == 0 else None, row=row + 1, col=col + 1
+        )
     return base_layout(fig, title, height=300 * rows + 120)
 
 
@@ -152,8 +182,11 @@ def slices_figure(records):
     """Score against each search parameter that the regularization section does not cover."""
     if not records.complete:
         return "No trial has completed yet."
-    names = [n for n in records.param_names() if n not in REGULARIZATION_PARAMS
-             and any(n in t.params for t in records.complete)]
+    names = [
+        n
+        for n in records.param_names()
+        if n not in REGULARIZATION_PARAMS and any(n in t.params for t in records.complete)
+    ]
     if not names:
         return "Every sampled parameter is shown in the regularization section."
     return scatter_grid(records, names, f"Slices: score vs each parameter (top {TOP_TRIALS} in blue)")

@@ -24,12 +24,16 @@ def learning_curves_figure(records):
             curve = fold_mean_curve(trial.user_attrs.get(f"{kind}_curve") or [])
             if not curve:
                 continue
-            fig.add_trace(go.Scatter(
-                x=list(range(1, len(curve) + 1)), y=curve, mode="lines",
-                line={"color": color, "dash": dash, "width": 2.5 if kind == "valid" else 1.8},
-                name=f"trial {trial.number} {'validation' if kind == 'valid' else 'training'}",
-                legendgroup=str(trial.number),
-            ))
+            fig.add_trace(
+                go.Scatter(
+                    x=list(range(1, len(curve) + 1)),
+                    y=curve,
+                    mode="lines",
+                    line={"color": color, "dash": dash, "width": 2.5 if kind == "valid" else 1.8},
+                    name=f"trial {trial.number} {'validation' if kind == 'valid' else 'training'}",
+                    legendgroup=str(trial.number),
+                )
+            )
     base_layout(fig, f"Learning curves of the best {len(best)} trials: training vs validation")
     fig.update_xaxes(title_text="epoch")
     fig.update_yaxes(title_text=f"{chart_text(records.metric)} (mean over folds)")
@@ -48,22 +52,35 @@ def pruning_figure(records):
         steps = sorted(trial.intermediate_values)
         is_best = best is not None and trial.number == best.number
         color = RED if is_best else (BLUE if trial.number in complete else GRAY)
-        fig.add_trace(go.Scatter(
-            x=steps, y=[trial.intermediate_values[s] for s in steps], mode="lines",
-            line={"color": color, "width": 3 if is_best else 1}, opacity=1.0 if is_best else 0.55,
-            name="best trial" if is_best else f"trial {trial.number}", showlegend=is_best,
-            hoverinfo="name+x+y",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=steps,
+                y=[trial.intermediate_values[s] for s in steps],
+                mode="lines",
+                line={"color": color, "width": 3 if is_best else 1},
+                opacity=1.0 if is_best else 0.55,
+                name="best trial" if is_best else f"trial {trial.number}",
+                showlegend=is_best,
+                hoverinfo="name+x+y",
+            )
+        )
     pruned = [t for t in records.pruned if t.intermediate_values]
     if pruned:
         at = [int(t.user_attrs.get("pruned_at", max(t.intermediate_values))) for t in pruned]
-        fig.add_trace(go.Scatter(
-            x=at, y=[t.intermediate_values.get(e, t.intermediate_values[max(t.intermediate_values)])
-                     for t, e in zip(pruned, at)],
-            mode="markers", marker={"symbol": "x", "color": RED, "size": 9},
-            name="pruning point", hovertext=[f"trial {t.number} pruned at epoch {e}"
-                                             for t, e in zip(pruned, at)], hoverinfo="text",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=at,
+                y=[
+                    t.intermediate_values.get(e, t.intermediate_values[max(t.intermediate_values)])
+                    for t, e in zip(pruned, at)
+                ],
+                mode="markers",
+                marker={"symbol": "x", "color": RED, "size": 9},
+                name="pruning point",
+                hovertext=[f"trial {t.number} pruned at epoch {e}" for t, e in zip(pruned, at)],
+                hoverinfo="text",
+            )
+        )
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line={"color": BLUE}, name="complete"))
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line={"color": GRAY}, name="pruned"))
     base_layout(fig, "Validation metric per epoch, all trials, with the pruning points")
@@ -74,8 +91,9 @@ def pruning_figure(records):
 
 def penalties_figure(records):
     """Score against alpha, l1, weight decay (log axes) and dropout; zero values noted, not drawn."""
-    names = [n for n in ("alpha", "l1", "weight_decay", "dropout")
-             if any(n in t.params for t in records.complete)]
+    names = [
+        n for n in ("alpha", "l1", "weight_decay", "dropout") if any(n in t.params for t in records.complete)
+    ]
     if not records.complete or not names:
         return "No complete trial sampled alpha, l1, weight_decay or dropout."
     fig = scatter_grid(records, names, "Score vs the penalties: alpha, l1, weight decay (log), dropout")
@@ -92,11 +110,18 @@ def _box_figure(records, name, title, label):
     for color, group in zip(PALETTE, sorted(set(values))):
         scores = [t.value for v, t in zip(values, trials) if v == group]
         picked = [t for v, t in zip(values, trials) if v == group]
-        fig.add_trace(go.Box(
-            y=scores, name=chart_text(f"{label} = {group}"), boxpoints="all", jitter=0.4,
-            pointpos=0, marker={"color": color}, hovertext=[hover_text(t, records.metric) for t in picked],
-            hoverinfo="text",
-        ))
+        fig.add_trace(
+            go.Box(
+                y=scores,
+                name=chart_text(f"{label} = {group}"),
+                boxpoints="all",
+                jitter=0.4,
+                pointpos=0,
+                marker={"color": color},
+                hovertext=[hover_text(t, records.metric) for t in picked],
+                hoverinfo="text",
+            )
+        )
     base_layout(fig, title)
     fig.update_yaxes(title_text=chart_text(records.metric))
     return fig
@@ -134,11 +159,17 @@ def sparsity_figure(records):
         ("best model", ORANGE, 15, "star", lambda t: best is not None and t.number == best.number),
     ):
         picked = [(x, t) for x, t in zip(xs, trials) if keep(t)]
-        fig.add_trace(go.Scatter(
-            x=[x for x, _ in picked], y=[100 * float(t.user_attrs["sparsity"]) for _, t in picked],
-            mode="markers", marker={"color": color, "size": size, "symbol": symbol}, name=label,
-            hovertext=[hover_text(t, records.metric) for _, t in picked], hoverinfo="text",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=[x for x, _ in picked],
+                y=[100 * float(t.user_attrs["sparsity"]) for _, t in picked],
+                mode="markers",
+                marker={"color": color, "size": size, "symbol": symbol},
+                name=label,
+                hovertext=[hover_text(t, records.metric) for _, t in picked],
+                hoverinfo="text",
+            )
+        )
     base_layout(fig, "L1 sparsity: % of weights exactly zero")
     fig.update_xaxes(title_text="l1" if has_l1 else "trial", type="log" if log else "linear")
     fig.update_yaxes(title_text="% weights exactly zero", rangemode="tozero")

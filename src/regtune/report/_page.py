@@ -29,8 +29,11 @@ from ._records import format_duration, format_value, read_study, score_std
 SECTIONS = (
     ("search", "The search", (history_figure, importance_figure, slices_figure)),
     ("training", "Learning curves and pruning", (learning_curves_figure, pruning_figure)),
-    ("regularization", "Regularization effects",
-     (penalties_figure, batch_norm_figure, smoothing_figure, sparsity_figure)),
+    (
+        "regularization",
+        "Regularization effects",
+        (penalties_figure, batch_norm_figure, smoothing_figure, sparsity_figure),
+    ),
 )
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -90,13 +93,18 @@ def _summary(records, storage):
         std = score_std(best)
         spread = "" if std is None else f" ± {std:.4g}"
         folds = f" over {a['cv']} folds" if a.get("cv") else ""
-        score = (f'<span class="kpi">{best.value:.5g}{_e(spread)}</span> '
-                 f"(trial {best.number}, mean ± std{_e(folds)})")
-    shape = (f"{a['n_rows']} rows × {a['n_features']} features"
-             if a.get("n_rows") is not None else "not recorded")
+        score = (
+            f'<span class="kpi">{best.value:.5g}{_e(spread)}</span> '
+            f"(trial {best.number}, mean ± std{_e(folds)})"
+        )
+    shape = (
+        f"{a['n_rows']} rows × {a['n_features']} features" if a.get("n_rows") is not None else "not recorded"
+    )
     budget = f" of a budget of {a['n_trials']}" if a.get("n_trials") else ""
-    counts = (f"{len(records.complete)} complete, {len(records.pruned)} pruned, "
-              f"{len(records.failed)} failed, {len(records.running)} running{budget}")
+    counts = (
+        f"{len(records.complete)} complete, {len(records.pruned)} pruned, "
+        f"{len(records.failed)} failed, {len(records.running)} running{budget}"
+    )
     sparsity = None if best is None else best.user_attrs.get("sparsity")
     pairs = [
         ("Study", _e(records.name)),
@@ -113,8 +121,15 @@ def _summary(records, storage):
     ]
     if best is not None and best.user_attrs.get("n_epochs") is not None:
         at = best.user_attrs.get("best_epoch")
-        pairs.append(("Best trial epochs", _e(f"{best.user_attrs['n_epochs']} trained per fold"
-                                              + (f"; best mean validation at epoch {at}" if at else ""))))
+        pairs.append(
+            (
+                "Best trial epochs",
+                _e(
+                    f"{best.user_attrs['n_epochs']} trained per fold"
+                    + (f"; best mean validation at epoch {at}" if at else "")
+                ),
+            )
+        )
     if sparsity is not None:
         pairs.append(("Best model sparsity", _e(f"{100 * float(sparsity):.1f}% of weights exactly zero")))
     return (
@@ -125,25 +140,34 @@ def _summary(records, storage):
 
 def _trials_tables(records):
     names = records.param_names()
-    head = "".join(f"<th>{_e(n)}</th>" for n in ("trial", "score", "± std", *names, "epochs",
-                                                   "fit time", "worker"))
+    head = "".join(
+        f"<th>{_e(n)}</th>" for n in ("trial", "score", "± std", *names, "epochs", "fit time", "worker")
+    )
     body = []
     for t in records.ranked()[:15]:
-        cells = [t.number, f"{t.value:.5g}", format_value(score_std(t)),
-                 *(format_value(t.params.get(n, "")) for n in names),
-                 t.user_attrs.get("n_epochs", "-"), format_duration(t.user_attrs.get("fit_time")),
-                 t.user_attrs.get("worker", "-")]
+        cells = [
+            t.number,
+            f"{t.value:.5g}",
+            format_value(score_std(t)),
+            *(format_value(t.params.get(n, "")) for n in names),
+            t.user_attrs.get("n_epochs", "-"),
+            format_duration(t.user_attrs.get("fit_time")),
+            t.user_attrs.get("worker", "-"),
+        ]
         body.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
     parts = ['<section id="trials"><h2>Top trials</h2>']
-    parts.append(f"<table><tr>{head}</tr>{''.join(body)}</table>" if body
-                 else '<p class="note">No complete trial yet.</p>')
+    parts.append(
+        f"<table><tr>{head}</tr>{''.join(body)}</table>"
+        if body
+        else '<p class="note">No complete trial yet.</p>'
+    )
     if records.failed:
         rows = "".join(
             f"<tr><td>{t.number}</td><td>{_e(t.user_attrs.get('fail_reason', 'no reason recorded'))}"
-            "</td></tr>" for t in records.failed
+            "</td></tr>"
+            for t in records.failed
         )
-        parts.append(f"<h3>Failed trials</h3><table><tr><th>trial</th><th>reason</th></tr>{rows}"
-                     "</table>")
+        parts.append(f"<h3>Failed trials</h3><table><tr><th>trial</th><th>reason</th></tr>{rows}</table>")
     parts.append("</section>")
     return "".join(parts)
 
@@ -207,10 +231,12 @@ def build_report(study, *, storage=None):
         sections.append("".join(parts))
     sections.append(_trials_tables(records))
     generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    nav = "".join(f'<a href="#{a}">{_e(t)}</a>' for a, t in (
-        ("summary", "Summary"), *((a, t) for a, t, _ in SECTIONS), ("trials", "Top trials")))
+    nav = "".join(
+        f'<a href="#{a}">{_e(t)}</a>'
+        for a, t in (("summary", "Summary"), *((a, t) for a, t, _ in SECTIONS), ("trials", "Top trials"))
+    )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>regtune report: {_e(records.name)}</title><style>{_CSS}</style>"
         f"<script>{plotly.offline.get_plotlyjs()}</script></head><body>"
         f"<header><h1>regtune report: {_e(records.name)}</h1><p>generated {generated} by regtune "
@@ -239,5 +265,4 @@ def write_report(study, path, *, storage=None):
     if not path.parent.is_dir():
         raise FileNotFoundError(f"report folder {str(path.parent)!r} does not exist")
     page = build_report(study, storage=storage)
-    return write_atomic(path, lambda tmp: Path(tmp).write_text(page, encoding="utf-8"),
-                        what="report")
+    return write_atomic(path, lambda tmp: Path(tmp).write_text(page, encoding="utf-8"), what="report")

@@ -74,9 +74,7 @@ def read_study(study):
     """
     attrs = dict(study.user_attrs)
     direction = attrs.get("direction") or study.direction.name.lower()
-    records = StudyRecords(
-        name=study.study_name, direction=str(direction), attrs=attrs, study=study
-    )
+    records = StudyRecords(name=study.study_name, direction=str(direction), attrs=attrs, study=study)
     buckets = {
         TrialState.COMPLETE: records.complete,
         TrialState.PRUNED: records.pruned,

@@ -68,9 +68,7 @@ class StudyConfig:
     def from_attrs(cls, attrs):
         """Rebuild the settings from ``study.user_attrs`` (raises if the study is not regtune's)."""
         if "task" not in attrs or "space" not in attrs:
-            raise ValueError(
-                "study was not created by regtune.tune (its user_attrs lack 'task' and 'space')"
-            )
+            raise ValueError("study was not created by regtune.tune (its user_attrs lack 'task' and 'space')")
         metric_name = attrs["metric"]
         return cls(
             task=attrs["task"],

@@ -95,8 +95,7 @@ def _checked(metric, task):
     module = getattr(get_scorer(metric.scorer)._score_func, "__module__", "")
     is_regression_metric = module.endswith("_regression")
     is_class_metric = module.endswith(("_classification", "_ranking"))
-    if (task == "regression" and is_class_metric) or (task != "regression"
-                                                      and is_regression_metric):
+    if (task == "regression" and is_class_metric) or (task != "regression" and is_regression_metric):
         kind = "regression" if is_regression_metric else "classification"
         raise ValueError(f"metric {metric.name!r} is a {kind} metric, got task {task!r}")
     return metric

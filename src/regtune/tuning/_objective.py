@@ -49,8 +49,9 @@ class _Fold:
     """One fold's fitted preprocessing, its network's epoch generator and its curves."""
 
     def __init__(self, params, config, X, y, train, valid, seed):
-        pipe = build_pipeline(params, task=config.task, categorical=config.categorical,
-                              numeric=config.numeric, seed=seed)
+        pipe = build_pipeline(
+            params, task=config.task, categorical=config.categorical, numeric=config.numeric, seed=seed
+        )
         preprocess, self.model = pipe.named_steps["preprocess"], pipe.named_steps["mlp"]
         X_train, self.y_train = X.iloc[train], y.iloc[train].to_numpy()
         self.X_train = preprocess.fit_transform(X_train, self.y_train)

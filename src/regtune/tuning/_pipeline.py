@@ -70,9 +70,9 @@ def detect_columns(X, categorical=None):
     columns = list(X.columns)
     if categorical is None:
         categorical = [
-            c for c in columns
-            if isinstance(X[c].dtype, (pd.CategoricalDtype, pd.StringDtype))
-            or X[c].dtype.kind in "OSUb"
+            c
+            for c in columns
+            if isinstance(X[c].dtype, (pd.CategoricalDtype, pd.StringDtype)) or X[c].dtype.kind in "OSUb"
         ]
     else:
         categorical = [str(c) for c in categorical]
@@ -82,9 +82,7 @@ def detect_columns(X, categorical=None):
     numeric = [c for c in columns if c not in categorical]
     not_numeric = [c for c in numeric if X[c].dtype.kind not in "fiu"]
     if not_numeric:
-        raise ValueError(
-            f"columns must be numeric or listed in categorical; not numeric: {not_numeric}"
-        )
+        raise ValueError(f"columns must be numeric or listed in categorical; not numeric: {not_numeric}")
     if not columns:
         raise ValueError("X must have at least one column, got 0")
     return categorical, numeric
@@ -98,8 +96,16 @@ def mlp_params(params, *, task, seed):
         kwargs["hidden_layer_sizes"] = (int(width),) * int(n_layers)
     if "max_epochs" in params:
         kwargs["max_iter"] = int(params["max_epochs"])
-    for name in ("alpha", "l1", "weight_decay", "dropout", "batch_norm", "bn_momentum",
-                 "learning_rate_init", "batch_size"):
+    for name in (
+        "alpha",
+        "l1",
+        "weight_decay",
+        "dropout",
+        "batch_norm",
+        "bn_momentum",
+        "learning_rate_init",
+        "batch_size",
+    ):
         if name in params:
             kwargs[name] = params[name]
     return kwargs
@@ -155,10 +161,12 @@ def build_pipeline(params, *, task, categorical, numeric, seed=0):
         )
         transformers.append(("categorical", encoder, list(categorical)))
     if numeric:
-        numeric_steps = Pipeline([
-            ("impute", SimpleImputer(strategy="median", add_indicator=True)),
-            ("scale", StandardScaler()),
-        ])
+        numeric_steps = Pipeline(
+            [
+                ("impute", SimpleImputer(strategy="median", add_indicator=True)),
+                ("scale", StandardScaler()),
+            ]
+        )
         transformers.append(("numeric", numeric_steps, list(numeric)))
     preprocess = ColumnTransformer(transformers, remainder="drop")
     model_class = MLPRegressor if task == "regression" else MLPClassifier

@@ -33,17 +33,20 @@ def _main(argv=None):
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
         study, config = open_study(storage, args.study)
-        study.sampler = make_sampler(_worker_seed(config.seed, args.index),
-                                     startup_trials(config.pruner, config.space.max_epochs()))
+        study.sampler = make_sampler(
+            _worker_seed(config.seed, args.index), startup_trials(config.pruner, config.space.max_epochs())
+        )
         X, y = load_data(config)
         run_study(study, config, X, y)
     except KeyboardInterrupt:
         return 130
     except (SQLAlchemyError, StorageInternalError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        print(f"Error: worker {args.index} lost the storage {mask_password(storage)}: "
-              f"{reason}; finished trials are kept, rerun regtune worker to resume",
-              file=sys.stderr)
+        print(
+            f"Error: worker {args.index} lost the storage {mask_password(storage)}: "
+            f"{reason}; finished trials are kept, rerun regtune worker to resume",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -42,16 +42,22 @@ class Progress:
         if not self.enabled:
             return
         finished = [t for t in trials if t.state.is_finished()]
-        counts = {state: sum(t.state == state for t in finished)
-                  for state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)}
+        counts = {
+            state: sum(t.state == state for t in finished)
+            for state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+        }
         values = [t.value for t in finished if t.state == TrialState.COMPLETE]
         best = (min if self.direction == "minimize" else max)(values) if values else None
-        summary = (f"complete={counts[TrialState.COMPLETE]} pruned={counts[TrialState.PRUNED]} "
-                   f"failed={counts[TrialState.FAIL]} best {self.metric}="
-                   + ("-" if best is None else f"{best:.5g}"))
+        summary = (
+            f"complete={counts[TrialState.COMPLETE]} pruned={counts[TrialState.PRUNED]} "
+            f"failed={counts[TrialState.FAIL]} best {self.metric}=" + ("-" if best is None else f"{best:.5g}")
+        )
         if self.bar is not None:
-            done = counts[TrialState.COMPLETE] + counts[TrialState.PRUNED] + sum(
-                t.state == TrialState.FAIL and "fail_reason" in t.user_attrs for t in finished)
+            done = (
+                counts[TrialState.COMPLETE]
+                + counts[TrialState.PRUNED]
+                + sum(t.state == TrialState.FAIL and "fail_reason" in t.user_attrs for t in finished)
+            )
             self.bar.update(max(0, done - self.bar.n))
             self.bar.set_postfix_str(summary, refresh=True)
             return
@@ -64,8 +70,11 @@ class Progress:
             detail = f" value={trial.value:.5g}" if trial.value is not None else ""
             reason = trial.user_attrs.get("fail_reason")
             detail += f" reason={reason}" if reason else ""
-            print(f"[regtune] {elapsed:7.1f}s trial {trial.number} {state}{detail} | {summary}",
-                  file=self.stream, flush=True)
+            print(
+                f"[regtune] {elapsed:7.1f}s trial {trial.number} {state}{detail} | {summary}",
+                file=self.stream,
+                flush=True,
+            )
 
     def close(self):
         if self.bar is not None:

@@ -57,8 +57,12 @@ def make_sampler(seed, n_startup_trials=10):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         return optuna.samplers.TPESampler(
-            seed=seed, n_startup_trials=n_startup_trials, n_ei_candidates=24, multivariate=True,
-            group=True, constant_liar=True,
+            seed=seed,
+            n_startup_trials=n_startup_trials,
+            n_ei_candidates=24,
+            multivariate=True,
+            group=True,
+            constant_liar=True,
         )
 
 
@@ -72,13 +76,9 @@ def make_pruner(pruner, max_epochs):
     if isinstance(pruner, optuna.pruners.BasePruner):
         return pruner
     if pruner == "hyperband":
-        return optuna.pruners.HyperbandPruner(
-            min_resource=1, max_resource=max_epochs, reduction_factor=3
-        )
+        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max_epochs, reduction_factor=3)
     if pruner == "median":
-        return optuna.pruners.MedianPruner(
-            n_startup_trials=5, n_warmup_steps=max(1, max_epochs // 10)
-        )
+        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=max(1, max_epochs // 10))
     if pruner == "successive_halving":
         return optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)
     if pruner in ("none", None):
@@ -97,8 +97,7 @@ def top_up_slots(study, n_trials):
 def _claim(study):
     """Switch one WAITING trial to RUNNING for this worker; None when no slot is left."""
     storage = study._storage
-    for frozen in storage.get_all_trials(study._study_id, deepcopy=False,
-                                         states=(TrialState.WAITING,)):
+    for frozen in storage.get_all_trials(study._study_id, deepcopy=False, states=(TrialState.WAITING,)):
         try:
             if storage.set_trial_state_values(frozen._trial_id, state=TrialState.RUNNING):
                 return optuna.Trial(study, frozen._trial_id)
@@ -165,8 +164,9 @@ def _run_one(study, trial, objective, heartbeat_interval):
         return None
 
 
-def run_trials(study, objective, *, max_trials=None, deadline=None, heartbeat_interval=None,
-               poll=0.5, on_trial=None):
+def run_trials(
+    study, objective, *, max_trials=None, deadline=None, heartbeat_interval=None, poll=0.5, on_trial=None
+):
     """Run trials of ``study`` until its slots are used up, the deadline passes or ``max_trials``.
 
     While no slot is WAITING but other workers' trials are RUNNING, the worker waits: one of them

@@ -98,8 +98,7 @@ def _check_value(name, param, value):
             raise ValueError(f"space[{name!r}] must be true or false, got {value!r}")
         return value
     if param.kind == "int":
-        if (isinstance(value, bool) or not isinstance(value, (int, float))
-                or not float(value).is_integer()):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer():
             raise ValueError(f"space[{name!r}] must be an integer, got {value!r}")
         value = int(value)
     elif param.kind == "float":
@@ -126,8 +125,7 @@ def _override(name, param, spec):
         choices = tuple(_check_value(name, param, c) for c in spec["choices"])
         if not choices:
             raise ValueError(f"space[{name!r}]['choices'] must not be empty, got []")
-        return replace(param, kind=param.kind, low=None, high=None, log=False,
-                       choices=choices, value=None)
+        return replace(param, kind=param.kind, low=None, high=None, log=False, choices=choices, value=None)
     if param.kind == "bool":
         raise ValueError(f"space[{name!r}] is true/false: fix it or give choices, got {spec!r}")
     low = _check_value(name, param, spec.get("low", param.low if param.low is not None else 0))
@@ -212,9 +210,7 @@ class SearchSpace:
             drop = [drop]
         for name in [*overrides, *drop]:
             if name not in _DEFAULTS:
-                raise ValueError(
-                    f"space has no hyperparameter {name!r}; known names: {sorted(_DEFAULTS)}"
-                )
+                raise ValueError(f"space has no hyperparameter {name!r}; known names: {sorted(_DEFAULTS)}")
         for name, spec in overrides.items():
             params[name] = _override(name, params.get(name, _DEFAULTS[name]), spec)
         for name in drop:

@@ -177,15 +177,17 @@ def list_studies(storage=None):
         if complete:
             pick = min if direction == "minimize" else max
             best = pick(t.value for t in complete)
-        rows.append({
-            "name": summary.study_name,
-            "n_complete": states.count(TrialState.COMPLETE),
-            "n_pruned": states.count(TrialState.PRUNED),
-            "n_failed": states.count(TrialState.FAIL),
-            "n_running": states.count(TrialState.RUNNING),
-            "best_value": best,
-            "direction": direction,
-            "metric": summary.user_attrs.get("metric"),
-            "task": summary.user_attrs.get("task"),
-        })
+        rows.append(
+            {
+                "name": summary.study_name,
+                "n_complete": states.count(TrialState.COMPLETE),
+                "n_pruned": states.count(TrialState.PRUNED),
+                "n_failed": states.count(TrialState.FAIL),
+                "n_running": states.count(TrialState.RUNNING),
+                "best_value": best,
+                "direction": direction,
+                "metric": summary.user_attrs.get("metric"),
+                "task": summary.user_attrs.get("task"),
+            }
+        )
     return rows

@@ -31,8 +31,7 @@ from ._worker import run_study, worker_environment
 __all__ = ["TuneResult", "tune"]
 
 # Settings that must match when a study is resumed (the rest may change between runs).
-_SAME_ON_RESUME = ("task", "metric", "target", "categorical", "numeric", "cv", "seed", "space",
-                   "n_rows")
+_SAME_ON_RESUME = ("task", "metric", "target", "categorical", "numeric", "cv", "seed", "space", "n_rows")
 
 
 @dataclass
@@ -82,8 +81,7 @@ def _resolve_space(space):
     raise ValueError(f"space must be a SearchSpace, a dict, a TOML path or None, got {space!r}")
 
 
-def _check_arguments(n_trials, timeout, n_workers, cv, pruner, trial_timeout, heartbeat_interval,
-                     progress):
+def _check_arguments(n_trials, timeout, n_workers, cv, pruner, trial_timeout, heartbeat_interval, progress):
     def positive_int(name, value):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -157,8 +155,13 @@ def _refit(study, config, X, numpy_input, best):
         categorical = [position[c] for c in categorical]
         numeric = [position[c] for c in numeric]
         data = X_frame.to_numpy()
-    pipeline = build_pipeline(params, task=config.task, categorical=categorical, numeric=numeric,
-                              seed=int(best.user_attrs.get("seed", config.seed)))
+    pipeline = build_pipeline(
+        params,
+        task=config.task,
+        categorical=categorical,
+        numeric=numeric,
+        seed=int(best.user_attrs.get("seed", config.seed)),
+    )
     from sklearn.exceptions import ConvergenceWarning
 
     with warnings.catch_warnings():  # a fixed number of epochs is the point, not a failure
@@ -166,10 +169,29 @@ def _refit(study, config, X, numpy_input, best):
         return pipeline.fit(data, y.to_numpy())
 
 
-def tune(X, y, *, task=None, categorical=None, metric=None, space=None, n_trials=50, timeout=None,
-         n_workers=1, storage=None, study_name=None, seed=0, pruner="hyperband", cv=5,
-         trial_timeout=None, refit=True, save_to=None, progress="auto", data_path=None,
-         heartbeat_interval=10):
+def tune(
+    X,
+    y,
+    *,
+    task=None,
+    categorical=None,
+    metric=None,
+    space=None,
+    n_trials=50,
+    timeout=None,
+    n_workers=1,
+    storage=None,
+    study_name=None,
+    seed=0,
+    pruner="hyperband",
+    cv=5,
+    trial_timeout=None,
+    refit=True,
+    save_to=None,
+    progress="auto",
+    data_path=None,
+    heartbeat_interval=10,
+):
     """Tune a regularized network pipeline's hyperparameters by cross-validation with Optuna.
 
     Each trial samples a configuration (TPE, seeded), trains its ``cv`` folds in lockstep and
@@ -235,15 +257,13 @@ def tune(X, y, *, task=None, categorical=None, metric=None, space=None, n_trials
     >>> result.metric  # doctest: +SKIP
     'log_loss'
     """
-    _check_arguments(n_trials, timeout, n_workers, cv, pruner, trial_timeout, heartbeat_interval,
-                     progress)
+    _check_arguments(n_trials, timeout, n_workers, cv, pruner, trial_timeout, heartbeat_interval, progress)
     numpy_input = not hasattr(X, "columns")
     X_frame, y_series = as_frame(X, y)
     task = infer_task(y_series, task)
     if task == "regression":
         y_series = numeric_target(y_series)
-    check_training_data(X_frame, y_series, None, categorical=categorical, task=task, cv=cv,
-                        flags=API_FLAGS)
+    check_training_data(X_frame, y_series, None, categorical=categorical, task=task, cv=cv, flags=API_FLAGS)
     resolved_metric = resolve_metric(metric, task)
     space = _resolve_space(space)
     categorical, numeric = detect_columns(X_frame, categorical)
@@ -259,11 +279,20 @@ def tune(X, y, *, task=None, categorical=None, metric=None, space=None, n_trials
         temp_folder = tempfile.mkdtemp(prefix="regtune-")
         data_path = _write_data(X_frame, y_series, temp_folder)
     config = StudyConfig(
-        task=task, metric=resolved_metric, target=str(y_series.name),
-        categorical=categorical, numeric=numeric, cv=int(cv), seed=int(seed), pruner=pruner,
-        space=space, data_path=None if data_path is None else str(data_path),
-        n_trials=int(n_trials), deadline=None if timeout is None else time.time() + timeout,
-        trial_timeout=trial_timeout, heartbeat_interval=int(heartbeat_interval),
+        task=task,
+        metric=resolved_metric,
+        target=str(y_series.name),
+        categorical=categorical,
+        numeric=numeric,
+        cv=int(cv),
+        seed=int(seed),
+        pruner=pruner,
+        space=space,
+        data_path=None if data_path is None else str(data_path),
+        n_trials=int(n_trials),
+        deadline=None if timeout is None else time.time() + timeout,
+        trial_timeout=trial_timeout,
+        heartbeat_interval=int(heartbeat_interval),
         n_rows=len(X_frame),
     )
     verbosity = optuna.logging.get_verbosity()
@@ -271,9 +300,10 @@ def tune(X, y, *, task=None, categorical=None, metric=None, space=None, n_trials
     study = None
     try:
         study = optuna.create_study(
-            storage=open_storage(storage_url, heartbeat_interval=None if in_memory
-                                 else heartbeat_interval),
-            study_name=study_name, direction=resolved_metric.direction, load_if_exists=True,
+            storage=open_storage(storage_url, heartbeat_interval=None if in_memory else heartbeat_interval),
+            study_name=study_name,
+            direction=resolved_metric.direction,
+            load_if_exists=True,
             sampler=make_sampler(seed, startup_trials(pruner, space.max_epochs())),
             pruner=make_pruner(pruner, space.max_epochs()),
         )
@@ -318,10 +348,13 @@ def _result(study, config, data, numpy_input, refit, save_to):
     frame = study.trials_dataframe()
     frame = frame[frame["state"] != TrialState.WAITING.name].reset_index(drop=True)
     return TuneResult(
-        best_params=full_params(config.space, best.params,
-                                has_categorical=bool(config.categorical)),
+        best_params=full_params(config.space, best.params, has_categorical=bool(config.categorical)),
         best_score=float(best.value),
         best_score_std=float(best.user_attrs.get("score_std", math.nan)),
-        best_pipeline=pipeline, study=study, trials=frame,
-        metric=config.metric.name, direction=config.metric.direction, model_path=model_path,
+        best_pipeline=pipeline,
+        study=study,
+        trials=frame,
+        metric=config.metric.name,
+        direction=config.metric.direction,
+        model_path=model_path,
     )

@@ -17,8 +17,13 @@ from ._storage import mask_password, open_storage
 
 __all__ = ["load_data", "run_study", "worker"]
 
-_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+_THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 
 
 def load_data(config):
@@ -59,8 +64,7 @@ def open_study(storage, study_name, *, sampler_seed=None):
     study = optuna.load_study(
         study_name=study_name,
         storage=open_storage(storage, heartbeat_interval=config.heartbeat_interval),
-        sampler=make_sampler(sampler_seed,
-                             startup_trials(config.pruner, config.space.max_epochs())),
+        sampler=make_sampler(sampler_seed, startup_trials(config.pruner, config.space.max_epochs())),
         pruner=make_pruner(config.pruner, config.space.max_epochs()),
     )
     return study, config
@@ -78,9 +82,12 @@ def run_study(study, config, X, y, *, n_trials=None, deadline=None, progress=Fal
 
     try:
         return run_trials(
-            study, lambda trial: run_cv_trial(trial, config, X, y, folds),
-            max_trials=n_trials, deadline=deadline,
-            heartbeat_interval=study._storage.get_heartbeat_interval(), on_trial=show,
+            study,
+            lambda trial: run_cv_trial(trial, config, X, y, folds),
+            max_trials=n_trials,
+            deadline=deadline,
+            heartbeat_interval=study._storage.get_heartbeat_interval(),
+            on_trial=show,
         )
     finally:
         display.close()
