@@ -23,6 +23,7 @@ from optuna.trial import TrialState
 import regtune
 from pg_server import PgServer
 from regtune.exceptions import DivergenceError, RegtuneError
+from regtune.tuning._run import slot_number
 
 TUNE = """
 import sys
@@ -231,9 +232,13 @@ def test_ctrl_c_during_tune_keeps_finished_trials_and_leaves_no_partial_file(slo
     assert before.items() <= _finished(interrupted).items()
     stopped = [t for t in interrupted if t.user_attrs.get("interrupted")]
     assert len(stopped) == 1 and stopped[0].state == TrialState.FAIL
-    # The interrupted trial gave its slot back: counted + waiting slots still make the budget.
-    waiting = sum(t.state == TrialState.WAITING for t in interrupted)
-    assert sum(tools.counted(t) for t in interrupted) + waiting == budget
+    # The interrupted trial gave its slot back: its slot number waits again, and no slot number
+    # is both counted and waiting.
+    waiting = [slot_number(t) for t in interrupted if t.state == TrialState.WAITING]
+    done = [slot_number(t) for t in interrupted if tools.counted(t)]
+    assert slot_number(stopped[0]) in waiting
+    assert not set(waiting) & set(done) and len(set(done)) == len(done)
+    assert len(done) + len(waiting) <= budget
     # Running the same command again resumes the study to its budget and writes every output.
     code, _out, err = tools.run(*args, cwd=slow_files, timeout=SLOW)
     assert code == 0, err

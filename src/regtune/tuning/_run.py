@@ -1,12 +1,20 @@
 """Running a study's trials: sampler and pruner, budget slots, heartbeats, failures.
 
-The budget is a queue of slots. ``tune`` enqueues one empty trial (state WAITING, no fixed
-parameters) per unit of ``n_trials``; a worker runs a trial only after it has atomically switched a
-WAITING trial to RUNNING (the storage refuses the switch to every worker but one), and never creates
-trials of its own. So however many workers on however many machines share a study, exactly
-``n_trials`` trials are counted (see ``_storage.counted``): a trial whose worker dies is failed by the
-heartbeat check and requeued as a new WAITING slot with the same parameters, and an interrupted
-trial gives its slot back.
+The budget is a set of numbered slots ``0 .. n_trials - 1``. A slot is an empty trial in state
+WAITING whose system attribute ``regtune:slot`` holds its number; a worker runs a trial only after
+it has atomically switched a WAITING trial to RUNNING (the storage refuses the switch to every
+worker but one), and never creates trials of its own otherwise. So however many workers on however
+many machines share a study, exactly ``n_trials`` trials are counted (see ``_storage.counted``): a
+trial whose worker dies is failed by the heartbeat check and requeued as a new WAITING trial with
+the same slot number and parameters, and an interrupted trial gives its slot number back.
+
+Only a few slots wait at a time, so that reading the study stays cheap (Optuna's cached storage
+reads every unfinished trial again on each read, about 0.2 ms per trial: with 500 waiting slots,
+every sampler and pruner read cost 100 ms). The slots form ``SLOT_CHAINS`` chains: ``tune`` queues
+slots ``0 .. SLOT_CHAINS - 1``, and the worker that claims slot ``s`` queues slot
+``s + SLOT_CHAINS`` (when it is below the budget and not queued yet). Each slot number is thus
+queued by exactly one claim, and a chain never stalls a worker: the next slot waits as soon as the
+previous one runs.
 """
 
 import contextlib
@@ -21,9 +29,16 @@ from optuna.exceptions import StorageInternalError
 from optuna.trial import TrialState
 from sqlalchemy.exc import SQLAlchemyError
 
-from ._storage import counted
-
-__all__ = ["make_pruner", "make_sampler", "run_trials", "startup_trials", "top_up_slots"]
+__all__ = [
+    "enqueue_slot",
+    "give_back_slot",
+    "make_pruner",
+    "make_sampler",
+    "run_trials",
+    "slot_number",
+    "startup_trials",
+    "top_up_slots",
+]
 
 _logger = logging.getLogger("regtune.tuning")
 
@@ -86,20 +101,79 @@ def make_pruner(pruner, max_epochs):
     raise ValueError(f"pruner must be one of {list(PRUNERS)} or an Optuna pruner, got {pruner!r}")
 
 
+SLOT = "regtune:slot"
+SLOT_CHAINS = 8
+
+
+def slot_number(trial):
+    """The budget slot of a trial (None for a trial that is not one of regtune's slots)."""
+    return trial.system_attrs.get(SLOT)
+
+
+def enqueue_slot(study, number):
+    """Queue an empty WAITING trial for budget slot ``number``."""
+    study.add_trial(
+        optuna.trial.create_trial(
+            state=TrialState.WAITING, system_attrs={"fixed_params": {}, SLOT: int(number)}
+        )
+    )
+
+
 def top_up_slots(study, n_trials):
-    """Enqueue empty trials until counted + running + waiting trials reach ``n_trials``."""
-    trials = study.get_trials(deepcopy=False)
-    taken = sum(counted(t) or t.state in (TrialState.RUNNING, TrialState.WAITING) for t in trials)
-    for _ in range(n_trials - taken):
+    """Queue the slots that no claim will queue, so every slot below ``n_trials`` gets its turn.
+
+    For each chain (slot numbers with the same remainder modulo ``SLOT_CHAINS``): nothing to do
+    while its highest slot is WAITING (claiming it continues the chain); otherwise its next
+    number is queued if it is below ``n_trials`` (a new study, or a resumed one whose budget was
+    raised or whose chains had ended).
+    """
+    highest = {}  # chain -> (highest slot number, whether a trial with it is WAITING)
+    for trial in study.get_trials(deepcopy=False):
+        number = slot_number(trial)
+        if number is None:
+            continue
+        chain = number % SLOT_CHAINS
+        top, waiting = highest.get(chain, (-1, False))
+        if number > top:
+            top, waiting = number, False
+        if number == top:
+            waiting = waiting or trial.state == TrialState.WAITING
+        highest[chain] = (top, waiting)
+    for chain in range(SLOT_CHAINS):
+        top, waiting = highest.get(chain, (chain - SLOT_CHAINS, False))
+        if not waiting and top + SLOT_CHAINS < n_trials:
+            enqueue_slot(study, top + SLOT_CHAINS)
+
+
+def give_back_slot(study, trial):
+    """Queue ``trial``'s slot again (its trial failed without using up the budget)."""
+    number = slot_number(trial)
+    if number is None:
         study.enqueue_trial({})
+    else:
+        enqueue_slot(study, number)
 
 
-def _claim(study):
-    """Switch one WAITING trial to RUNNING for this worker; None when no slot is left."""
+def _continue_chain(study, trial, n_trials):
+    """After claiming ``trial``, queue the next slot of its chain (once: a retried trial finds
+    it queued already)."""
+    number = slot_number(trial)
+    if number is None or number + SLOT_CHAINS >= n_trials:
+        return
+    following = number + SLOT_CHAINS
+    if any(slot_number(t) == following for t in study.get_trials(deepcopy=False)):
+        return
+    enqueue_slot(study, following)
+
+
+def _claim(study, n_trials):
+    """Switch one WAITING trial to RUNNING for this worker (and continue its slot chain); None
+    when no slot is waiting."""
     storage = study._storage
     for frozen in storage.get_all_trials(study._study_id, deepcopy=False, states=(TrialState.WAITING,)):
         try:
             if storage.set_trial_state_values(frozen._trial_id, state=TrialState.RUNNING):
+                _continue_chain(study, frozen, n_trials)
                 return optuna.Trial(study, frozen._trial_id)
         except optuna.exceptions.UpdateFinishedTrialError:
             continue
@@ -147,8 +221,8 @@ def _run_one(study, trial, objective, heartbeat_interval):
             return study.tell(trial, state=TrialState.PRUNED)
         except KeyboardInterrupt:
             trial.set_user_attr("interrupted", True)
-            study.tell(trial, state=TrialState.FAIL)
-            study.enqueue_trial({})  # give the slot back
+            frozen = study.tell(trial, state=TrialState.FAIL)
+            give_back_slot(study, frozen)
             raise
         except optuna.exceptions.UpdateFinishedTrialError:
             raise
@@ -175,7 +249,8 @@ def run_trials(
     """
     n_run = 0
     while max_trials is None or n_run < max_trials:
-        study_deadline = study.user_attrs.get("deadline")
+        attrs = study.user_attrs
+        study_deadline = attrs.get("deadline")
         now = time.time()
         if any(d is not None and now >= d for d in (deadline, study_deadline)):
             break
@@ -183,7 +258,7 @@ def run_trials(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                 optuna.storages.fail_stale_trials(study)
-        trial = _claim(study)
+        trial = _claim(study, attrs.get("n_trials", 0))
         if trial is None:
             if not heartbeat_interval or not study.get_trials(
                 deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)

@@ -7,6 +7,8 @@ from pathlib import Path
 import optuna
 from optuna.trial import TrialState
 
+from ._run import give_back_slot
+
 __all__ = ["DEFAULT_STORAGE", "list_studies", "mask_password", "open_storage"]
 
 DEFAULT_STORAGE = "sqlite:///regtune.db"
@@ -81,10 +83,10 @@ def _requeue(study, trial):
     ``MAX_RETRY`` times; after that an empty slot is queued instead, so the budget still holds.
     """
     history = trial.system_attrs.get("retry_history", [])
-    if len(history) < MAX_RETRY:
+    if len(history) < MAX_RETRY:  # the copy keeps the system attributes, slot number included
         optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY)(study, trial)
     else:
-        study.enqueue_trial({})
+        give_back_slot(study, trial)
 
 
 def open_storage(url=None, *, heartbeat_interval=None):
