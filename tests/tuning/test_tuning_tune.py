@@ -7,7 +7,7 @@ import pytest
 from optuna.trial import TrialState
 
 import regtune
-from regtune.tuning import TuneResult, list_studies, open_storage, tune
+from regtune.tuning import TuneResult, best_configuration, list_studies, open_storage, tune
 from regtune.tuning._objective import _Fold
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -74,6 +74,16 @@ def test_penguins_end_to_end_with_saving(penguins, tiny_space, tmp_path):
     assert mlp.max_iter == best.user_attrs["best_epoch"]
     assert mlp.random_state == best.user_attrs["seed"]
     assert set(result.best_pipeline.predict(X)) <= set(y)
+    # best_configuration says how that refit was made (the CLI's `fit --params best` uses it).
+    params, settings = best_configuration(result.study)
+    assert params == {**result.best_params, "max_epochs": best.user_attrs["best_epoch"]}
+    assert settings == {
+        "task": "multiclass",
+        "target": "species",
+        "categorical": ["island", "sex"],
+        "numeric": attrs["numeric"],
+        "seed": best.user_attrs["seed"],
+    }
     assert result.model_path == path
     loaded = regtune.load(path)
     np.testing.assert_array_equal(loaded.predict_proba(X), result.best_pipeline.predict_proba(X))

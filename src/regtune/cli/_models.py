@@ -68,7 +68,7 @@ def best_configuration(storage, study_name):
     """
     import optuna
 
-    from regtune.tuning import SearchSpace
+    from regtune.tuning import best_configuration as study_best
 
     study = load_study(storage, study_name)
     attrs = study.user_attrs
@@ -77,21 +77,7 @@ def best_configuration(storage, study_name):
     complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
     if not complete:
         raise ValueError(f"study {study_name!r} has no complete trial yet")
-    best = study.best_trial
-    space = SearchSpace.from_dict(attrs["space"])
-    params = space.suggest(
-        optuna.trial.FixedTrial(dict(best.params)), has_categorical=bool(attrs["categorical"])
-    )
-    if "best_epoch" in best.user_attrs:
-        params["max_epochs"] = int(best.user_attrs["best_epoch"])
-    settings = {
-        "task": attrs["task"],
-        "target": attrs["target"],
-        "categorical": list(attrs["categorical"]),
-        "numeric": list(attrs["numeric"]),
-        "seed": int(best.user_attrs.get("seed", attrs.get("seed", 0))),
-    }
-    return params, settings
+    return study_best(study)
 
 
 @main.command()

@@ -29,6 +29,7 @@ from ..nn import (
     loss_value,
     minimize_lbfgs,
     output_transform,
+    prior_logits,
 )
 from ._params import PARAMETER_CONSTRAINTS, check_combinations, check_hidden_layer_sizes
 from ._state import as_array_like, generator, network_from_state, network_state
@@ -247,6 +248,8 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
     def _epochs(self, run):
         """The one training loop: yield a record per epoch and commit the fitted state."""
         X, Y, w, net, rng = run["X"], run["Y"], run["w"], run["net"], run["rng"]
+        if not run["warm"] and self.output_bias == "prior":  # from the training rows only
+            net.b[-1][...] = prior_logits(self._loss, Y, w)
         n = float(X.shape[0] if w is None else w.sum())
         penalties = Penalties(self.alpha, self.l1, self.weight_decay, self.max_norm, n)
         self._reset_history(run["warm"])

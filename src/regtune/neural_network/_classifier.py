@@ -82,6 +82,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         dropout_scaling="inverted",
         batch_norm=False,
         bn_momentum=0.9,
+        output_bias="prior",
         batch_size="auto",
         learning_rate="constant",
         learning_rate_init=0.001,
@@ -114,6 +115,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.dropout_scaling = dropout_scaling
         self.batch_norm = batch_norm
         self.bn_momentum = bn_momentum
+        self.output_bias = output_bias
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init

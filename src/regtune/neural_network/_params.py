@@ -19,6 +19,7 @@ PARAMETER_CONSTRAINTS = {
     "dropout_scaling": [StrOptions({"inverted", "classic"})],
     "batch_norm": ["boolean"],
     "bn_momentum": [Interval(Real, 0, 1, closed="both")],
+    "output_bias": [StrOptions({"prior", "zero"})],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     "learning_rate": [StrOptions({"constant", "cosine", "invscaling"})],
     "learning_rate_init": [Interval(Real, 0, None, closed="neither")],

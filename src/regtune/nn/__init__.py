@@ -5,7 +5,7 @@ scikit-learn estimator API. Conventions follow ``MATH.md`` (see each module's do
 """
 
 from ._activations import ACTIVATIONS, activation_backward_, activation_forward_
-from ._losses import LOSSES, loss_and_dz, loss_value, output_transform
+from ._losses import LOSSES, loss_and_dz, loss_value, output_transform, prior_logits
 from ._network import BN_EPS, Network, forward_dense
 from ._optimizers import SGD, Adam, Penalties, cosine_schedule
 from ._training import Trainer, full_batch_objective, minimize_lbfgs
@@ -28,4 +28,5 @@ __all__ = [
     "loss_value",
     "minimize_lbfgs",
     "output_transform",
+    "prior_logits",
 ]

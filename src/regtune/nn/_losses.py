@@ -14,7 +14,7 @@ Shape: ``z`` and ``y`` are ``(m, k)``; ``w`` is ``(m,)``.
 import numpy as np
 from scipy.special import expit, softmax
 
-__all__ = ["LOSSES", "loss_and_dz", "loss_value", "output_transform"]
+__all__ = ["LOSSES", "loss_and_dz", "loss_value", "output_transform", "prior_logits"]
 
 LOSSES = ("squared_error", "log_loss", "cross_entropy")
 
@@ -26,6 +26,22 @@ def output_transform(loss, z):
     if loss == "log_loss":
         return expit(z)
     return softmax(z, axis=1)
+
+
+def prior_logits(loss, Y, w=None):
+    """The constant logits that predict the (weighted) mean target: the best constant model.
+
+    ``squared_error``: the mean of each output; ``log_loss``: ``log(p / (1 - p))`` of the positive
+    rate ``p``; ``cross_entropy``: ``log p_k`` of the class rates (centered; softmax ignores a
+    shift). Rates are clipped to ``[1e-7, 1 - 1e-7]``. Shape: ``Y`` ``(m, k)`` -> ``(k,)``.
+    """
+    mean = np.average(np.asarray(Y, dtype=np.float64), axis=0, weights=w)
+    if loss == "squared_error":
+        return mean
+    p = np.clip(mean, 1e-7, 1 - 1e-7)
+    if loss == "log_loss":
+        return np.log(p) - np.log1p(-p)
+    return np.log(p) - np.log(p).mean()
 
 
 def loss_value(loss, z, y):

@@ -7,13 +7,14 @@ worker processes, and refits the best pipeline; ``worker`` joins an existing stu
 from ._pipeline import build_pipeline, infer_task
 from ._space import Param, SearchSpace
 from ._storage import list_studies, mask_password, open_storage
-from ._tune import TuneResult, tune
+from ._tune import TuneResult, best_configuration, tune
 from ._worker import worker
 
 __all__ = [
     "Param",
     "SearchSpace",
     "TuneResult",
+    "best_configuration",
     "build_pipeline",
     "infer_task",
     "list_studies",

@@ -144,9 +144,41 @@ def _run_workers(study, config, storage_url, n_workers, progress):
         raise RegtuneError(f"worker processes exited with codes {codes} (see their messages above)")
 
 
-def _refit(study, config, X, numpy_input, best):
+def best_configuration(study):
+    """How the best trial of a regtune study is refit: its hyperparameters and the study's settings.
+
+    Parameters
+    ----------
+    study : optuna.Study
+        A study created by :func:`tune` (``result.study``, or ``optuna.load_study``).
+
+    Returns
+    -------
+    params : dict
+        The best trial's sampled hyperparameters completed with the space's fixed ones, with
+        ``max_epochs`` set to the epoch of its best mean validation score.
+    settings : dict
+        ``task``, ``target``, ``categorical`` and ``numeric`` (column names) of the study, and
+        ``seed`` (the best trial's).
+    """
+    config = StudyConfig.from_attrs(study.user_attrs)
+    if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        raise ValueError(f"study {study.study_name!r} has no complete trial yet")
+    best = study.best_trial
     params = full_params(config.space, best.params, has_categorical=bool(config.categorical))
     params["max_epochs"] = int(best.user_attrs.get("best_epoch", params.get("max_epochs", 1)))
+    settings = {
+        "task": config.task,
+        "target": config.target,
+        "categorical": list(config.categorical),
+        "numeric": list(config.numeric),
+        "seed": int(best.user_attrs.get("seed", config.seed)),
+    }
+    return params, settings
+
+
+def _refit(study, config, X, numpy_input):
+    params, settings = best_configuration(study)
     X_frame, y = X
     categorical, numeric = config.categorical, config.numeric
     data = X_frame
@@ -160,7 +192,7 @@ def _refit(study, config, X, numpy_input, best):
         task=config.task,
         categorical=categorical,
         numeric=numeric,
-        seed=int(best.user_attrs.get("seed", config.seed)),
+        seed=settings["seed"],
     )
     from sklearn.exceptions import ConvergenceWarning
 
@@ -336,7 +368,7 @@ def _result(study, config, data, numpy_input, refit, save_to):
             "narrow the search space or raise n_trials"
         )
     best = study.best_trial
-    pipeline = _refit(study, config, data, numpy_input, best) if refit else None
+    pipeline = _refit(study, config, data, numpy_input) if refit else None
     model_path = None
     if save_to is not None:
         if pipeline is None:
