@@ -1,6 +1,7 @@
 """Opening Optuna storage: SQLite in WAL mode by default, any RDB URL, heartbeats, requeueing."""
 
 import sqlite3
+import time
 import warnings
 from pathlib import Path
 
@@ -115,12 +116,38 @@ def open_storage(url=None, *, heartbeat_interval=None):
             "grace_period": 3 * int(heartbeat_interval),
             "heartbeat_stale_trial_callback": _requeue,
         }
-    with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna 5
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        storage = optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **heartbeat)
+    storage = _create_rdb_storage(url, engine_kwargs, heartbeat)
     if url.startswith("sqlite") and ":memory:" not in url:
         _serialize_sqlite_writes(storage.engine)
     return storage
+
+
+def _create_rdb_storage(url, engine_kwargs, heartbeat, attempts=8):
+    """``RDBStorage(url)``, tolerant of another process creating the same new database at once.
+
+    Optuna creates its tables with ``CREATE TABLE`` after checking that they do not exist; two
+    processes opening one new database together (two ``regtune tune`` runs, two benchmark jobs)
+    can both pass the check, and the slower one fails with "table ... already exists" (or a
+    duplicate schema-version row, or SQLite's "database is locked" when both upgrade their read
+    to a write). The tables then exist, so opening again succeeds.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    for attempt in range(attempts):
+        try:
+            with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna 5
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **heartbeat)
+        except DBAPIError as error:
+            message = str(error.orig).lower()
+            racing = any(
+                text in message
+                for text in ("already exists", "duplicate key", "unique constraint", "is locked")
+            )
+            if not racing or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _serialize_sqlite_writes(engine):
