@@ -1,6 +1,7 @@
 """Processes opening one new SQLite file at the same moment all get a working storage."""
 
 import multiprocessing
+import traceback
 
 from regtune.tuning import open_storage
 
@@ -11,8 +12,9 @@ def _open(url, barrier, results):
         storage = open_storage(url)
         storage.get_all_studies()
         results.put("ok")
-    except Exception as error:  # reported to the test, which shows it
-        results.put(f"{type(error).__name__}: {error}")
+    except Exception as error:  # reported to the test, which shows it and where it was raised
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        results.put(f"{type(error).__name__}: {error} ({where.filename}:{where.lineno})")
 
 
 def test_concurrent_first_opens_of_a_new_sqlite_file(tmp_path):

@@ -72,7 +72,17 @@ def _prepare_sqlite(url):
     Path(database).parent.mkdir(parents=True, exist_ok=True)
     connection = sqlite3.connect(database, timeout=60)
     try:
-        connection.execute("PRAGMA journal_mode=WAL")
+        # Changing the journal mode needs the file to itself and does not wait on the busy
+        # timeout: processes opening one new file together retry until one of them switched it.
+        for attempt in range(100):
+            try:
+                if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    connection.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == 99:
+                    raise
+                time.sleep(0.05)
     finally:
         connection.close()
 
