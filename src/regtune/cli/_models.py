@@ -4,13 +4,6 @@ from pathlib import Path
 
 import click
 
-from .._data_checks import (
-    check_numeric,
-    check_target,
-    check_text_columns,
-    check_training_data,
-    model_numeric_columns,
-)
 from ._io import (
     CommaList,
     categorical_columns,
@@ -127,6 +120,8 @@ def fit(data, target, params_source, storage, study_name, task, categorical, see
     import regtune
     from regtune.tuning import build_pipeline, infer_task
 
+    from .._data_checks import check_numeric, check_target, check_training_data
+
     frame = read_table(data)
     if params_source == "best":
         with storage_errors(storage):
@@ -224,6 +219,8 @@ def predict(model_path, data, output, proba, uncertainty, mc_samples):
     """
     import regtune
 
+    from .._data_checks import check_numeric, model_numeric_columns
+
     if not model_path.is_file():
         raise FileNotFoundError(f"MODEL file {str(model_path)!r} does not exist")
     model = regtune.load(model_path)
@@ -282,6 +279,8 @@ def encode(data, target, columns, output, smooth, cv, seed):
     import pandas as pd
 
     from regtune.encoding import TargetEncoder
+
+    from .._data_checks import check_target, check_text_columns
 
     if smooth != "auto":
         try:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from .._data_checks import check_training_data
 from ._io import (
     CommaList,
     Duration,
@@ -125,6 +124,8 @@ def print_summary(result, paths):
 def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, **options):
     """Tune on ``frame``, save the outputs into ``out`` and print the summary."""
     from regtune.tuning import tune
+
+    from .._data_checks import check_training_data
 
     X, y = split_target(frame, target)
     if categorical is not None:
