@@ -46,8 +46,8 @@ PARAMETERS_DOC = """    Parameters
         Initial bias of the output layer. ``"prior"``: the logits of the best constant model on
         the training rows (the mean target for regression, the log-odds of the positive rate or
         the log class rates for classification), so the first epochs learn the signal rather than
-        the target's offset (a log-wage target near 6 starts at RMSE 0.6, not 6). ``"zero"``:
-        zero, as scikit-learn. Weights are Glorot-uniform either way.
+        the target's offset. ``"zero"``: zero, as scikit-learn. Weights are Glorot-uniform either
+        way.
     batch_size : int or "auto", default="auto"
         ``min(200, n_samples)`` for "auto".
     learning_rate : {"constant", "cosine", "invscaling"}, default="constant"
