@@ -59,18 +59,13 @@ def best_configuration(storage, study_name):
     ``params`` holds the sampled and the fixed hyperparameters, with ``max_epochs`` set to the best
     trial's best epoch; ``settings`` holds the study's task, target, columns and the trial's seed.
     """
-    import optuna
-
     from regtune.tuning import best_configuration as study_best
 
     study = load_study(storage, study_name)
     attrs = study.user_attrs
     if "space" not in attrs or "task" not in attrs:
         raise ValueError(f"study {study_name!r} was not created by regtune tune")
-    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-    if not complete:
-        raise ValueError(f"study {study_name!r} has no complete trial yet")
-    return study_best(study)
+    return study_best(study)  # raises when the study has no complete trial yet
 
 
 @main.command()

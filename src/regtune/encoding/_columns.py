@@ -110,9 +110,10 @@ def _factorize_integers(column):
     Returns None when the range is too wide for that to be cheap.
     """
     low, high = int(column.min()), int(column.max())
-    if high - low > 2 * len(column) + 1024 or high > np.iinfo(np.int64).max:
+    widest = 2 * len(column) + 1024  # the widest range counted (bincount's length)
+    if high - low > widest or high > np.iinfo(np.int64).max:
         return None
-    if low >= 0 and high <= 2 * len(column) + 1024 and column.dtype == np.int64:
+    if low >= 0 and high <= widest and column.dtype == np.int64:
         low, shifted = 0, column  # no shifted copy (values below min are simply absent)
     else:
         shifted = column - low if column.dtype == np.int64 else column.astype(np.int64) - low

@@ -198,15 +198,7 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         q = len(Yt)
         # Filled one contiguous output column at a time; returned transposed (Fortran order).
         out = np.empty((len(codes) * q, len(fold)), dtype=self.dtype)
-        stats = None
-        for j, code in enumerate(codes):
-            key, sums, centers = self._column_sums(j, code, Yt, w, fold, n_folds)
-            if stats is None:  # the priors, from the first column's sums
-                stats = priors(sums, centers, n_folds, bounds)
-                if not np.isfinite(stats[2]).all():
-                    raise ValueError("sample_weight must leave a positive weight in every training part")
-                self.target_mean_ = stats[0][0, 0] if len(Yt) == 1 else stats[0][0]
-            cross = self._learn_column(j, sums, stats, bounds, n_folds)
+        for j, key, cross in self._learn_columns(codes, Yt, w, bounds, fold, n_folds):
             table = cross.reshape(-1, q).astype(self.dtype)
             for t in range(q):
                 np.take(table[:, t], key, out=out[j * q + t])
@@ -317,13 +309,22 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight):
         codes, _, Yt, w = self._prepare(X, y, sample_weight)
         bounds = (Yt.min(axis=1), Yt.max(axis=1))
+        for _ in self._learn_columns(codes, Yt, w, bounds):
+            pass
+
+    def _learn_columns(self, codes, Yt, w, bounds, fold=None, n_folds=1):
+        """Learn every column's ``encodings_`` (and ``target_mean_``); yield ``(j, key, cross)``
+        per column: the rows' keys and, with ``fold``, the per-fold encodings (None without).
+        The priors come from the first column's sums."""
         stats = None
         for j, code in enumerate(codes):
-            _, sums, centers = self._column_sums(j, code, Yt, w)
-            if stats is None:  # the priors, from the first column's sums
-                stats = priors(sums, centers, 1, bounds, cross=False)
+            key, sums, centers = self._column_sums(j, code, Yt, w, fold, n_folds)
+            if stats is None:
+                stats = priors(sums, centers, n_folds, bounds, cross=fold is not None)
+                if fold is not None and not np.isfinite(stats[2]).all():
+                    raise ValueError("sample_weight must leave a positive weight in every training part")
                 self.target_mean_ = stats[0][0, 0] if len(Yt) == 1 else stats[0][0]
-            self._learn_column(j, sums, stats, bounds)
+            yield j, key, self._learn_column(j, sums, stats, bounds, n_folds)
 
     def _prepare(self, X, y, sample_weight):
         """Validate, factorize every column once, set the target attributes."""
