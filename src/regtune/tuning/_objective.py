@@ -17,6 +17,7 @@ import optuna
 
 from ._config import trial_seed
 from ._pipeline import build_pipeline
+from ._run import set_user_attrs
 
 __all__ = ["TrialTimeoutError", "cv_splits", "full_params", "run_cv_trial"]
 
@@ -88,8 +89,7 @@ def run_cv_trial(trial, config, X, y, folds):
     """
     start = time.perf_counter()
     seed = trial_seed(config.seed, trial.number)
-    trial.set_user_attr("seed", seed)
-    trial.set_user_attr("worker", worker_name())
+    set_user_attrs(trial, {"seed": seed, "worker": worker_name()})
     params = config.space.suggest(trial, has_categorical=bool(config.categorical))
     n_epochs = int(params.get("max_epochs", config.space.max_epochs()))
     fold_runs, mean_curve, state = [], [], "failed"
@@ -107,8 +107,7 @@ def run_cv_trial(trial, config, X, y, folds):
                     f"trial exceeded trial_timeout={config.trial_timeout} s at epoch {epoch}"
                 )
             if trial.should_prune():
-                trial.set_user_attr("pruned_at", epoch)
-                state = "pruned"
+                state = "pruned"  # recorded as pruned_at = the epochs trained
                 raise optuna.TrialPruned(f"pruned at epoch {epoch}")
         state = "complete"
     finally:
@@ -125,19 +124,22 @@ def _best_epoch(mean_curve, direction):
 
 
 def _record(trial, config, fold_runs, mean_curve, start, state):
-    trial.set_user_attr("train_curve", [fold.train_curve for fold in fold_runs])
-    trial.set_user_attr("valid_curve", [fold.valid_curve for fold in fold_runs])
-    trial.set_user_attr("fit_time", time.perf_counter() - start)
+    """Record the trial's curves and figures, all in one storage transaction."""
+    attrs = {
+        "train_curve": [fold.train_curve for fold in fold_runs],
+        "valid_curve": [fold.valid_curve for fold in fold_runs],
+        "fit_time": time.perf_counter() - start,
+        "n_epochs": len(mean_curve),
+    }
+    if state == "pruned":
+        attrs["pruned_at"] = len(mean_curve)
     sparsity = [getattr(fold.model, "sparsity_", math.nan) for fold in fold_runs]
     if sparsity and all(math.isfinite(s) for s in sparsity):
-        trial.set_user_attr("sparsity", float(np.mean(sparsity)))
-    trial.set_user_attr("n_epochs", len(mean_curve))
-    if not mean_curve or state == "failed":
-        return
-    # Fold scores at the epoch whose mean is best (the epoch the refit trains for).
-    best = _best_epoch(mean_curve, config.metric.direction)
-    complete = [fold.valid_curve for fold in fold_runs if len(fold.valid_curve) > best]
-    fold_scores = [float(curve[best]) for curve in complete]
-    trial.set_user_attr("fold_scores", fold_scores)
-    trial.set_user_attr("score_std", float(np.std(fold_scores)))
-    trial.set_user_attr("best_epoch", best + 1)
+        attrs["sparsity"] = float(np.mean(sparsity))
+    if mean_curve and state != "failed":
+        # Fold scores at the epoch whose mean is best (the epoch the refit trains for).
+        best = _best_epoch(mean_curve, config.metric.direction)
+        complete = [fold.valid_curve for fold in fold_runs if len(fold.valid_curve) > best]
+        fold_scores = [float(curve[best]) for curve in complete]
+        attrs.update(fold_scores=fold_scores, score_std=float(np.std(fold_scores)), best_epoch=best + 1)
+    set_user_attrs(trial, attrs)

@@ -35,6 +35,7 @@ __all__ = [
     "make_pruner",
     "make_sampler",
     "run_trials",
+    "set_user_attrs",
     "slot_number",
     "startup_trials",
     "top_up_slots",
@@ -178,6 +179,29 @@ def _claim(study, n_trials):
         except optuna.exceptions.UpdateFinishedTrialError:
             continue
     return None
+
+
+def set_user_attrs(trial, attrs):
+    """Record several user attributes of a running trial, in one transaction on an RDB storage.
+
+    ``trial.set_user_attr`` commits each attribute in a transaction of its own; on a shared SQLite
+    file each one queues for the write lock. Storages other than Optuna's ``RDBStorage`` (and an
+    Optuna without its internal helper) get one ``set_user_attr`` per attribute.
+    """
+    storage = trial.study._storage
+    backend = getattr(storage, "_backend", storage)
+    write = getattr(backend, "_set_trial_attr_without_commit", None)
+    if not isinstance(backend, optuna.storages.RDBStorage) or write is None:
+        for key, value in attrs.items():
+            trial.set_user_attr(key, value)
+        return
+    from optuna.storages._rdb import models
+    from optuna.storages._rdb.storage import _create_scoped_session
+
+    with _create_scoped_session(backend.scoped_session, True) as session:
+        for key, value in attrs.items():
+            write(session, models.TrialUserAttributeModel, trial._trial_id, key, value)
+    trial._cached_frozen_trial.user_attrs.update(attrs)
 
 
 class _Heartbeat:

@@ -1,6 +1,8 @@
 """Opening Optuna storage: SQLite in WAL mode by default, any RDB URL, heartbeats, requeueing."""
 
+import functools
 import sqlite3
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -126,13 +128,14 @@ def open_storage(url=None, *, heartbeat_interval=None):
             "grace_period": 3 * int(heartbeat_interval),
             "heartbeat_stale_trial_callback": _requeue,
         }
-    storage = _create_rdb_storage(url, engine_kwargs, heartbeat)
-    if url.startswith("sqlite") and ":memory:" not in url:
+    sqlite_file = url.startswith("sqlite") and ":memory:" not in url
+    storage = _create_rdb_storage(url, engine_kwargs, heartbeat, _SQLiteStorage if sqlite_file else None)
+    if sqlite_file:
         _serialize_sqlite_writes(storage.engine)
     return storage
 
 
-def _create_rdb_storage(url, engine_kwargs, heartbeat, attempts=8):
+def _create_rdb_storage(url, engine_kwargs, heartbeat, storage_class=None, attempts=8):
     """``RDBStorage(url)``, tolerant of another process creating the same new database at once.
 
     Optuna creates its tables with ``CREATE TABLE`` after checking that they do not exist; two
@@ -143,11 +146,12 @@ def _create_rdb_storage(url, engine_kwargs, heartbeat, attempts=8):
     """
     from sqlalchemy.exc import DBAPIError
 
+    storage_class = storage_class or optuna.storages.RDBStorage
     for attempt in range(attempts):
         try:
             with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna 5
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **heartbeat)
+                return storage_class(url, engine_kwargs=engine_kwargs, **heartbeat)
         except DBAPIError as error:
             message = str(error.orig).lower()
             racing = any(
@@ -160,15 +164,68 @@ def _create_rdb_storage(url, engine_kwargs, heartbeat, attempts=8):
     raise AssertionError("unreachable")
 
 
+# Set while this thread runs one of Optuna's read-only storage methods (see _SQLiteStorage).
+_reading = threading.local()
+
+# RDBStorage methods that only read (each runs its queries in one transaction of its own).
+_READ_METHODS = (
+    "get_study_id_from_name",
+    "get_study_name_from_id",
+    "get_study_directions",
+    "get_study_user_attrs",
+    "get_study_system_attrs",
+    "get_trial_user_attrs",
+    "get_trial_system_attrs",
+    "get_all_studies",
+    "get_trial_param",
+    "get_trial_id_from_study_id_trial_number",
+    "get_trial",
+    "get_all_trials",
+    "_get_trials",
+    "get_best_trial",
+    "_get_best_trial_id",
+    "_get_stale_trial_ids",
+)
+
+
+def _read_only(method):
+    @functools.wraps(method)
+    def read(self, *args, **kwargs):
+        outer = getattr(_reading, "active", False)
+        _reading.active = True
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            _reading.active = outer
+
+    return read
+
+
+class _SQLiteStorage(optuna.storages.RDBStorage):
+    """Optuna's ``RDBStorage`` on an SQLite file, its read-only methods marked as such.
+
+    Every transaction on the file takes the write lock first (``BEGIN IMMEDIATE``, see
+    :func:`_serialize_sqlite_writes`), except those of the read-only methods: in WAL mode they read
+    a snapshot without any lock. Workers read the study far more often than they write it (the
+    sampler, the pruner, claiming a slot), so they no longer queue behind each other for reads.
+    """
+
+
+for _name in _READ_METHODS:
+    setattr(_SQLiteStorage, _name, _read_only(getattr(optuna.storages.RDBStorage, _name)))
+
+
 def _serialize_sqlite_writes(engine):
-    """Make every SQLite transaction ``BEGIN IMMEDIATE`` (SQLAlchemy's pysqlite recipe).
+    """Make every SQLite transaction but reads ``BEGIN IMMEDIATE`` (SQLAlchemy's pysqlite recipe).
 
     By default the driver opens a transaction only at the first write, so a read-then-write (as
     when a worker switches a WAITING trial to RUNNING) is not atomic: two workers can both read
     WAITING and both claim the trial. With ``BEGIN IMMEDIATE`` a transaction takes the write lock
-    first; the others wait (up to the 60 s busy timeout) instead of racing. In WAL mode ``NORMAL``
-    syncs at checkpoints only: a killed process loses no committed trial, and each of the many
-    small commits is cheaper.
+    first; the others wait (up to the 60 s busy timeout) instead of racing. The transactions of
+    :class:`_SQLiteStorage`'s read-only methods start with a plain ``BEGIN``: in WAL mode they read
+    a consistent snapshot and neither wait for nor hold up a writer. In WAL mode ``NORMAL`` syncs
+    at checkpoints only: a killed process loses no committed trial, and each of the many small
+    commits is cheaper.
     """
     from sqlalchemy import event
 
@@ -179,7 +236,7 @@ def _serialize_sqlite_writes(engine):
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if getattr(_reading, "active", False) else "BEGIN IMMEDIATE")
 
     engine.dispose()  # connections opened while Optuna created the tables follow the new rules
 

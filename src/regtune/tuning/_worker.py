@@ -78,7 +78,8 @@ def run_study(study, config, X, y, *, n_trials=None, deadline=None, progress=Fal
     display = Progress(progress, config.n_trials, config.metric.direction, config.metric.name)
 
     def show(_trial):
-        display.update(study.get_trials(deepcopy=False))
+        if display.enabled:
+            display.update(study.get_trials(deepcopy=False))
 
     try:
         return run_trials(
