@@ -11,7 +11,8 @@ target log(wage), RMSE) and on scikit-learn's breast-cancer data (569 rows, bina
 All three use 5 folds, the same ranges (learning rate 1e-4..1e-1 log, L2 1e-5..10 log, 1-3 layers of
 16-256 units, batch 16-256, 30 epochs) and one BLAS thread. ``--jobs`` runs (default 2) go at a
 time, each in its own process on its own core, so every method runs under the same conditions.
-Then trials per minute with 1 and 2 worker processes on identical trials.
+Then trials per minute with 1 and 2 worker processes on identical trials (each run started in a
+fresh process, as `regtune tune --workers N` is).
 
 Usage::
 
@@ -182,7 +183,7 @@ def time_to_reach(curve, target):
 
 
 SCALING_TRIALS = {
-    # about 0.5 s per trial: storage, claiming and process overhead weigh most
+    # about 0.7 s per trial: storage, claiming and process overhead weigh most
     "tiny": {"width": 32, "n_layers": 1, "max_epochs": 10},
     # about 3 s per trial, a typical trial of the search above (its median width and depth)
     "typical": {"width": 64, "n_layers": 2, "max_epochs": 30},
@@ -323,11 +324,14 @@ def main(argv=None):
             # Rounds alternate 1 and 2 workers: on a shared VM single runs vary by up to 1.5x,
             # so the medians over rounds are reported, with every round.
             rates = {1: [], 2: []}
+            context = multiprocessing.get_context("spawn")
             for r in range(args.scaling_rounds):
                 for n in (1, 2):
-                    rate, _ = trials_per_minute(
-                        X, y, n, args.scaling_budget, folder, f"r{r}", args.scaling_trial
-                    )
+                    # Each run in a fresh process, as `regtune tune --workers n` starts: with one
+                    # worker the trials run in that process, with two in the two it starts.
+                    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+                        job = (X, y, n, args.scaling_budget, folder, f"r{r}", args.scaling_trial)
+                        rate, _ = pool.submit(trials_per_minute, *job).result()
                     rates[n].append(rate)
                     print(f"   round {r + 1}: {n} worker(s) {rate:.1f} trials/min", flush=True)
             one, two = float(np.median(rates[1])), float(np.median(rates[2]))

@@ -84,7 +84,8 @@ def test_eight_workers_finish_exactly_the_budget(pg, tmp_path, tools):
 
 
 def _instrument_storage():
-    """Time every public method of Optuna's ``RDBStorage`` (outermost calls only, all threads).
+    """Time every public method of Optuna's ``RDBStorage`` and regtune's batched attribute write
+    (outermost calls only, all threads).
 
     Returns the dict the timers add to: ``seconds`` and ``calls``.
     """
@@ -116,6 +117,10 @@ def _instrument_storage():
             continue
         if callable(method):
             setattr(RDBStorage, name, timed(method))
+    # A trial's user attributes go to the storage in one transaction, outside the public methods.
+    from regtune.tuning import _objective
+
+    _objective.set_user_attrs = timed(_objective.set_user_attrs)
     return spent
 
 
