@@ -280,6 +280,7 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     curves, summary = {}, {}
+    context = multiprocessing.get_context("spawn")  # fresh processes, as a user's runs are
     with tempfile.TemporaryDirectory() as folder:
         if args.only != "scaling":
             names = [name for name, *_ in load_data()]
@@ -290,7 +291,6 @@ def main(argv=None):
                 f"{args.jobs} run(s) at a time (one core each)",
                 flush=True,
             )
-            context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=args.jobs, mp_context=context) as pool:
                 futures = {job: pool.submit(search_job, *job, args.budget, folder) for job in jobs}
                 results = {job: future.result() for job, future in futures.items()}
@@ -324,7 +324,6 @@ def main(argv=None):
             # Rounds alternate 1 and 2 workers: on a shared VM single runs vary by up to 1.5x,
             # so the medians over rounds are reported, with every round.
             rates = {1: [], 2: []}
-            context = multiprocessing.get_context("spawn")
             for r in range(args.scaling_rounds):
                 for n in (1, 2):
                     # Each run in a fresh process, as `regtune tune --workers n` starts: with one

@@ -200,6 +200,16 @@ class Duration(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+# The -o option of the commands that write a table (predict, encode).
+table_output = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV or Parquet file to write.",
+)
+
+
 class CommaList(click.ParamType):
     """``a,b,c`` -> ``["a", "b", "c"]`` (spaces around names are dropped)."""
 

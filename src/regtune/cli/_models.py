@@ -11,6 +11,7 @@ from ._io import (
     read_table,
     read_toml,
     split_target,
+    table_output,
     write_table,
 )
 from ._main import main
@@ -187,13 +188,7 @@ def _prediction_frame(model, X, proba, uncertainty, mc_samples):
 @main.command()
 @click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="CSV or Parquet file to write.",
-)
+@table_output
 @click.option("--proba", is_flag=True, help="Also write class probabilities (classifiers).")
 @click.option(
     "--uncertainty",
@@ -239,13 +234,7 @@ def predict(model_path, data, output, proba, uncertainty, mc_samples):
 @click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--target", required=True, help="The target column the encoding uses.")
 @click.option("--columns", type=CommaList(), help="Columns to encode (default: the non-numeric columns).")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="CSV or Parquet file to write.",
-)
+@table_output
 @click.option(
     "--smooth",
     default="auto",

@@ -37,11 +37,11 @@ class Progress:
 
             self.bar = tqdm(total=total, unit="trial", file=self.stream, dynamic_ncols=True)
 
-    def update(self, trials):
-        """Refresh from the study's trials (a list of ``FrozenTrial``)."""
+    def update(self, study):
+        """Refresh from ``study``'s trials (read only when something is shown)."""
         if not self.enabled:
             return
-        finished = [t for t in trials if t.state.is_finished()]
+        finished = [t for t in study.get_trials(deepcopy=False) if t.state.is_finished()]
         counts = {
             state: sum(t.state == state for t in finished)
             for state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)

@@ -167,7 +167,8 @@ def _create_rdb_storage(url, engine_kwargs, heartbeat, storage_class=None, attem
 # Set while this thread runs one of Optuna's read-only storage methods (see _SQLiteStorage).
 _reading = threading.local()
 
-# RDBStorage methods that only read (each runs its queries in one transaction of its own).
+# RDBStorage methods that only read, each in one transaction of its own (the others that read,
+# get_all_trials and get_best_trial, do so through these).
 _READ_METHODS = (
     "get_study_id_from_name",
     "get_study_name_from_id",
@@ -180,9 +181,7 @@ _READ_METHODS = (
     "get_trial_param",
     "get_trial_id_from_study_id_trial_number",
     "get_trial",
-    "get_all_trials",
     "_get_trials",
-    "get_best_trial",
     "_get_best_trial_id",
     "_get_stale_trial_ids",
 )

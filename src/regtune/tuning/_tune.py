@@ -128,11 +128,9 @@ def _run_workers(study, config, storage_url, n_workers, progress):
     display = Progress(progress, config.n_trials, config.metric.direction, config.metric.name)
     try:
         while any(p.poll() is None for p in processes):
-            if display.enabled:
-                display.update(study.get_trials(deepcopy=False))
+            display.update(study)
             time.sleep(0.5)
-        if display.enabled:
-            display.update(study.get_trials(deepcopy=False))
+        display.update(study)
     finally:
         display.close()
         for process in processes:

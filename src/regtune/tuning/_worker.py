@@ -76,11 +76,6 @@ def run_study(study, config, X, y, *, n_trials=None, deadline=None, progress=Fal
     X = X.reset_index(drop=True)
     y = y.reset_index(drop=True)
     display = Progress(progress, config.n_trials, config.metric.direction, config.metric.name)
-
-    def show(_trial):
-        if display.enabled:
-            display.update(study.get_trials(deepcopy=False))
-
     try:
         return run_trials(
             study,
@@ -88,7 +83,7 @@ def run_study(study, config, X, y, *, n_trials=None, deadline=None, progress=Fal
             max_trials=n_trials,
             deadline=deadline,
             heartbeat_interval=study._storage.get_heartbeat_interval(),
-            on_trial=show,
+            on_trial=lambda _trial: display.update(study),
         )
     finally:
         display.close()
