@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from ._io import one_line, require_existing_storage
+from ._io import require_existing_storage
 from ._main import main
 
 DEFAULT_STORAGE = "sqlite:///regtune.db"
@@ -15,16 +15,18 @@ DEFAULT_STORAGE = "sqlite:///regtune.db"
 def storage_errors(storage):
     """Report a database that cannot be reached or used in one line naming its (masked) URL."""
     import sqlalchemy.exc
+    from optuna.exceptions import StorageInternalError
 
     try:
         yield
-    except sqlalchemy.exc.OperationalError as exc:
+    except (sqlalchemy.exc.OperationalError, StorageInternalError) as exc:
         from sqlalchemy.engine import make_url
 
         from regtune.tuning import mask_password
+        from regtune.tuning._storage import storage_error_reason
 
         url = storage or DEFAULT_STORAGE
-        reason = one_line(getattr(exc, "orig", None) or exc)
+        reason = storage_error_reason(exc)
         try:
             password = make_url(url).password
         except Exception:  # not a URL: nothing to hide

@@ -16,7 +16,7 @@ from optuna.exceptions import StorageInternalError
 from sqlalchemy.exc import SQLAlchemyError
 
 from ._run import make_sampler, startup_trials
-from ._storage import mask_password
+from ._storage import mask_password, storage_error_reason
 from ._worker import load_data, open_study, run_study
 
 
@@ -41,7 +41,7 @@ def _main(argv=None):
     except KeyboardInterrupt:
         return 130
     except (SQLAlchemyError, StorageInternalError) as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        reason = storage_error_reason(error)
         print(
             f"Error: worker {args.index} lost the storage {mask_password(storage)}: "
             f"{reason}; finished trials are kept, rerun regtune worker to resume",

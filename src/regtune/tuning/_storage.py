@@ -1,6 +1,8 @@
 """Opening Optuna storage: SQLite in WAL mode by default, any RDB URL, heartbeats, requeueing."""
 
+import contextlib
 import functools
+import logging
 import sqlite3
 import threading
 import time
@@ -12,7 +14,14 @@ from optuna.trial import TrialState
 
 from ._run import give_back_slot
 
-__all__ = ["DEFAULT_STORAGE", "list_studies", "mask_password", "open_storage"]
+__all__ = [
+    "DEFAULT_STORAGE",
+    "list_studies",
+    "mask_password",
+    "open_storage",
+    "quiet_storage_retries",
+    "storage_error_reason",
+]
 
 DEFAULT_STORAGE = "sqlite:///regtune.db"
 # A trial of a dead worker is retried this many times; after that its slot is given back empty.
@@ -58,6 +67,39 @@ def _with_driver(url):
     except ImportError:
         return f"postgresql+psycopg2://{rest}"
     return f"postgresql://{rest}"
+
+
+def storage_error_reason(error):
+    """One line saying why a storage call failed: the database's own message.
+
+    Optuna wraps every database error of a write in ``StorageInternalError`` with the same text
+    ("invalid data in the commit, e.g. exceeding max length"), whatever the cause; the cause (a
+    lost connection, a full disk) is the error it was raised from.
+    """
+    from optuna.exceptions import StorageInternalError
+
+    if isinstance(error, StorageInternalError) and error.__cause__ is not None:
+        error = error.__cause__
+    error = getattr(error, "orig", None) or error  # SQLAlchemy's wrapper: the driver's error
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+@contextlib.contextmanager
+def quiet_storage_retries():
+    """Silence the warning Optuna's RDB storage logs before retrying a failed read of trials.
+
+    It assumes too many ``IN`` variables and logs the whole SQL statement over many lines; a
+    regtune study has a handful of unfinished trials, so the cause is a lost connection, and the
+    retry's own error (reported in one line) says so.
+    """
+    logger = logging.getLogger("optuna.storages._rdb.storage")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _prepare_sqlite(url):

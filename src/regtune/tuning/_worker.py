@@ -13,7 +13,7 @@ from ._config import StudyConfig
 from ._objective import cv_splits, run_cv_trial
 from ._progress import Progress
 from ._run import make_pruner, make_sampler, run_trials, startup_trials
-from ._storage import mask_password, open_storage
+from ._storage import mask_password, open_storage, quiet_storage_retries
 
 __all__ = ["load_data", "run_study", "worker"]
 
@@ -77,14 +77,15 @@ def run_study(study, config, X, y, *, n_trials=None, deadline=None, progress=Fal
     y = y.reset_index(drop=True)
     display = Progress(progress, config.n_trials, config.metric.direction, config.metric.name)
     try:
-        return run_trials(
-            study,
-            lambda trial: run_cv_trial(trial, config, X, y, folds),
-            max_trials=n_trials,
-            deadline=deadline,
-            heartbeat_interval=study._storage.get_heartbeat_interval(),
-            on_trial=lambda _trial: display.update(study),
-        )
+        with quiet_storage_retries():
+            return run_trials(
+                study,
+                lambda trial: run_cv_trial(trial, config, X, y, folds),
+                max_trials=n_trials,
+                deadline=deadline,
+                heartbeat_interval=study._storage.get_heartbeat_interval(),
+                on_trial=lambda _trial: display.update(study),
+            )
     finally:
         display.close()
 
