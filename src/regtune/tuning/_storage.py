@@ -1,6 +1,7 @@
 """Opening Optuna storage: SQLite in WAL mode by default, any RDB URL, heartbeats, requeueing."""
 
 import contextlib
+import datetime
 import functools
 import logging
 import sqlite3
@@ -171,13 +172,15 @@ def open_storage(url=None, *, heartbeat_interval=None):
             "heartbeat_stale_trial_callback": _requeue,
         }
     sqlite_file = url.startswith("sqlite") and ":memory:" not in url
-    storage = _create_rdb_storage(url, engine_kwargs, heartbeat, _SQLiteStorage if sqlite_file else None)
+    storage = _create_rdb_storage(
+        url, engine_kwargs, heartbeat, _SQLiteStorage if sqlite_file else _RDBStorage
+    )
     if sqlite_file:
         _serialize_sqlite_writes(storage.engine)
     return storage
 
 
-def _create_rdb_storage(url, engine_kwargs, heartbeat, storage_class=None, attempts=8):
+def _create_rdb_storage(url, engine_kwargs, heartbeat, storage_class, attempts=8):
     """``RDBStorage(url)``, tolerant of another process creating the same new database at once.
 
     Optuna creates its tables with ``CREATE TABLE`` after checking that they do not exist; two
@@ -188,7 +191,6 @@ def _create_rdb_storage(url, engine_kwargs, heartbeat, storage_class=None, attem
     """
     from sqlalchemy.exc import DBAPIError
 
-    storage_class = storage_class or optuna.storages.RDBStorage
     for attempt in range(attempts):
         try:
             with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna 5
@@ -242,7 +244,38 @@ def _read_only(method):
     return read
 
 
-class _SQLiteStorage(optuna.storages.RDBStorage):
+class _RDBStorage(optuna.storages.RDBStorage):
+    """Optuna's ``RDBStorage``, where a RUNNING trial that never beat counts as stale too.
+
+    Optuna fails a RUNNING trial whose last heartbeat is older than the grace period, but skips
+    one with no heartbeat at all; a worker that died between claiming a slot and its first beat
+    (a storage outage, a kill at that moment) would leave the slot RUNNING forever, and the
+    study would never reach its budget. Such a trial is stale once it started longer than the
+    grace period ago (by this machine's clock, as Optuna dates ``datetime_start``).
+    """
+
+    def _get_stale_trial_ids(self, study_id):
+        from optuna.storages._rdb import models
+        from optuna.storages._rdb.storage import _create_scoped_session
+
+        stale = super()._get_stale_trial_ids(study_id)
+        grace = self.grace_period if self.grace_period is not None else 2 * self.heartbeat_interval
+        now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)  # stored as UTC
+        oldest = now - datetime.timedelta(seconds=grace)
+        with _create_scoped_session(self.scoped_session) as session:
+            silent = (
+                session.query(models.TrialModel.trial_id)
+                .outerjoin(models.TrialHeartbeatModel)
+                .filter(models.TrialModel.study_id == study_id)
+                .filter(models.TrialModel.state == TrialState.RUNNING)
+                .filter(models.TrialHeartbeatModel.trial_heartbeat_id.is_(None))
+                .filter(models.TrialModel._datetime_start_utc < oldest)
+                .all()
+            )
+        return stale + [trial_id for (trial_id,) in silent if trial_id not in stale]
+
+
+class _SQLiteStorage(_RDBStorage):
     """Optuna's ``RDBStorage`` on an SQLite file, its read-only methods marked as such.
 
     Every transaction on the file takes the write lock first (``BEGIN IMMEDIATE``, see
@@ -253,7 +286,7 @@ class _SQLiteStorage(optuna.storages.RDBStorage):
 
 
 for _name in _READ_METHODS:
-    setattr(_SQLiteStorage, _name, _read_only(getattr(optuna.storages.RDBStorage, _name)))
+    setattr(_SQLiteStorage, _name, _read_only(getattr(_RDBStorage, _name)))
 
 
 def _serialize_sqlite_writes(engine):
