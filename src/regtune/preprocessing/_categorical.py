@@ -63,7 +63,8 @@ class CategoricalEncoder(TransformerMixin, BaseEstimator):
     encoding_ : dict of str to {"onehot", "binary", "target"}
         How each input column (by name, in input order) is encoded.
     categories_ : list of ndarray
-        Sorted categories of each column seen in ``fit``, missing values excluded.
+        Sorted categories of each column seen in ``fit``, missing values excluded (``int64``,
+        ``float64``, ``bool`` or unicode arrays: no Python objects).
     has_missing_ : ndarray of shape (n_features_in_,), dtype bool
         Whether each column had missing values in ``fit`` (its missing level).
     n_levels_ : ndarray of shape (n_features_in_,), dtype int64
@@ -243,9 +244,6 @@ class CategoricalEncoder(TransformerMixin, BaseEstimator):
         validate_data(self, X, reset=True, skip_check_array=True)
         check_sample_weight(sample_weight, shape[0])  # checked even when no column needs it
         names = input_names(self)
-        if len(set(names)) != len(names):
-            duplicated = sorted({n for n in names if names.count(n) > 1})
-            raise ValueError(f"X must have distinct column names, got duplicates {duplicated}")
         codes, self.categories_ = [], []
         for column, name in zip(columns, names):
             if getattr(column, "dtype", None) is not None and column.dtype.kind == "c":

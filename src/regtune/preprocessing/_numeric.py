@@ -16,13 +16,18 @@ _SCALINGS = ("robust", "standard")
 def smooth_clip(z, bound=3.0):
     """``z / sqrt(1 + (z / bound)**2)``: the identity near 0, bounded by ``bound`` in absolute value.
 
+    Computed as ``z / hypot(1, z / bound)``, which does not overflow for large ``z`` (the plain
+    formula would square 1e200 to inf and return 0); an infinite ``z`` gives ``+-bound``.
+
     Examples
     --------
     >>> from regtune.preprocessing._numeric import smooth_clip
-    >>> smooth_clip(np.array([0.0, 4.0, -1e9]))
+    >>> smooth_clip(np.array([0.0, 4.0, -1e200]))
     array([ 0. ,  2.4, -3. ])
     """
-    return z / np.sqrt(1.0 + (z / bound) ** 2)
+    with np.errstate(invalid="ignore"):
+        out = z / np.hypot(1.0, z / bound)
+    return np.where(np.isinf(z), np.copysign(bound, z), out)
 
 
 class NumericScaler(TransformerMixin, BaseEstimator):
@@ -161,8 +166,10 @@ class NumericScaler(TransformerMixin, BaseEstimator):
         X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan", reset=False)
         missing = np.isnan(X)
         z = np.where(missing, self.median_, X)
-        z -= self.center_
-        z /= self.scale_
+        # Values near the float64 limit may overflow to +-inf; the clip maps them to +-clip_bound.
+        with np.errstate(over="ignore" if self.clip else "warn"):
+            z -= self.center_
+            z /= self.scale_
         if self.clip:
             z = smooth_clip(z, self.clip_bound)
         indicators = missing[:, self.missing_features_].astype(np.float64)
