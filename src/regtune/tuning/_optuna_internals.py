@@ -3,8 +3,9 @@
 Optuna has no public way to do what these names do. Nothing else in regtune touches an Optuna name
 that starts with an underscore; when an Optuna release changes one of them, a test of
 ``tests/tuning/test_optuna_internals.py`` fails loudly (a missing attribute, another signature, a
-wrong result on a real SQLite study) instead of a tuning run misbehaving. Each name, what it relies
-on, and the test that guards it:
+wrong result on a real SQLite study) instead of a tuning run misbehaving;
+``test_the_private_names_exist_with_their_signatures`` checks every name and signature below. Each
+name, what it relies on, and the test that checks its behaviour:
 
 * :func:`storage_of`, :func:`study_id`, :func:`trial_id`: the attributes ``Study._storage``,
   ``Study._study_id`` / ``FrozenStudy._study_id`` and ``Trial._trial_id`` /
@@ -13,8 +14,8 @@ on, and the test that guards it:
   storage), ``RDBStorage._set_trial_attr_without_commit(session, model_cls, trial_id, key,
   value)``, ``optuna.storages._rdb.storage._create_scoped_session(scoped_session,
   ignore_integrity_error)``, ``optuna.storages._rdb.models.TrialUserAttributeModel`` and
-  ``Trial._cached_frozen_trial`` (``test_user_attrs_are_written_in_one_commit``,
-  ``test_the_attribute_writer_has_its_signature``).
+  ``Trial._cached_frozen_trial`` (``test_user_attrs_take_the_one_transaction_path``; the one commit
+  is counted in ``test_tuning_storage_locks.py``).
 * :func:`running_trials_without_heartbeat`: the models ``TrialModel`` (its column
   ``_datetime_start_utc``: the start in naive UTC), ``TrialHeartbeatModel`` and
   ``_create_scoped_session`` (``test_running_trials_without_heartbeat``).
