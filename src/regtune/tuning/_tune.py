@@ -16,7 +16,7 @@ from ._local_workers import run_local_workers, write_data
 from ._metrics import resolve_metric
 from ._objective import full_params
 from ._pipeline import as_frame, build_pipeline, detect_columns, infer_task
-from ._result import TuneResult, require_complete_trial, tune_result
+from ._result import require_complete_trial, tune_result
 from ._sampling import PRUNERS, make_pruner, make_sampler, startup_trials
 from ._slots import top_up_slots
 from ._space import SearchSpace
