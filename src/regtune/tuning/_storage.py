@@ -72,6 +72,24 @@ def storage_error_reason(error):
     Optuna wraps every database error of a write in ``StorageInternalError`` with the same text
     ("invalid data in the commit, e.g. exceeding max length"), whatever the cause; the cause (a
     lost connection, a full disk) is the error it was raised from.
+
+    Parameters
+    ----------
+    error : Exception
+        What a storage call raised: Optuna's ``StorageInternalError``, a SQLAlchemy error (its
+        driver's error is used) or any other exception.
+
+    Returns
+    -------
+    str
+        The first non-empty line of the underlying message, or the error's type name when the
+        message is empty.
+
+    Examples
+    --------
+    >>> from regtune.tuning import storage_error_reason
+    >>> storage_error_reason(OSError("disk I/O error\nmore detail"))
+    'disk I/O error'
     """
     from optuna.exceptions import StorageInternalError
 
