@@ -88,7 +88,7 @@ def storage_error_reason(error):
     Examples
     --------
     >>> from regtune.tuning import storage_error_reason
-    >>> storage_error_reason(OSError("disk I/O error\nmore detail"))
+    >>> storage_error_reason(OSError("disk I/O error"))
     'disk I/O error'
     """
     from optuna.exceptions import StorageInternalError
