@@ -3,7 +3,8 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+
+from .._sklearn_internals import Interval, Options, StrOptions
 
 __all__ = ["PARAMETER_CONSTRAINTS", "check_combinations", "check_hidden_layer_sizes"]
 

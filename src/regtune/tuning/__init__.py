@@ -5,9 +5,11 @@ worker processes, and refits the best pipeline; ``worker`` joins an existing stu
 """
 
 from ._pipeline import build_pipeline, infer_task
+from ._result import TuneResult
 from ._space import Param, SearchSpace
-from ._storage import list_studies, mask_password, open_storage
-from ._tune import TuneResult, best_configuration, tune
+from ._storage import mask_password, open_storage, storage_error_reason
+from ._studies import list_studies
+from ._tune import best_configuration, tune
 from ._worker import worker
 
 __all__ = [
@@ -20,6 +22,7 @@ __all__ = [
     "list_studies",
     "mask_password",
     "open_storage",
+    "storage_error_reason",
     "tune",
     "worker",
 ]
