@@ -8,11 +8,11 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.preprocessing import StandardScaler
 
+from regtune._data import as_frame, detect_columns
 from regtune.encoding import TargetEncoder
 from regtune.neural_network import MLPClassifier, MLPRegressor
 from regtune.tuning import build_pipeline, infer_task, mask_password
 from regtune.tuning._metrics import log_loss, resolve_metric
-from regtune.tuning._pipeline import as_frame, detect_columns
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from pathlib import Path
 import optuna
 from optuna.trial import TrialState
 
+from ._defaults import DEFAULT_STORAGE
 from ._run import give_back_slot
 
 __all__ = [
@@ -24,7 +25,6 @@ __all__ = [
     "storage_error_reason",
 ]
 
-DEFAULT_STORAGE = "sqlite:///regtune.db"
 # A trial of a dead worker is retried this many times; after that its slot is given back empty.
 MAX_RETRY = 3
 
