@@ -51,15 +51,12 @@ class Bounds:
             raise ValueError(f"Bounds.closed must be one of {list(_CLOSED)}, got {self.closed!r}")
 
     def __contains__(self, value):
-        above_low = (
-            self.low is None or value > self.low or (value == self.low and self.closed in ("left", "both"))
-        )
-        below_high = (
-            self.high is None
-            or value < self.high
-            or (value == self.high and self.closed in ("right", "both"))
-        )
-        return above_low and below_high
+        """As scikit-learn's ``Interval``: an unbounded end is infinity, and ``closed`` applies to it."""
+        low = -math.inf if self.low is None else self.low
+        high = math.inf if self.high is None else self.high
+        above = value > low or (value == low and self.closed in ("left", "both"))
+        below = value < high or (value == high and self.closed in ("right", "both"))
+        return above and below
 
     def text(self, kind="float"):
         """``[0.0, 1.0)`` (``kind="float"``) or ``[1, 100]`` (``kind="int"``); unbounded ends are inf."""
@@ -68,8 +65,8 @@ class Bounds:
         def end(x, sign):
             return f"{sign}inf" if x is None else str(cast(x))
 
-        left = "[" if self.closed in ("left", "both") and self.low is not None else "("
-        right = "]" if self.closed in ("right", "both") and self.high is not None else ")"
+        left = "[" if self.closed in ("left", "both") else "("
+        right = "]" if self.closed in ("right", "both") else ")"
         return f"{left}{end(self.low, '-')}, {end(self.high, '')}{right}"
 
     def doc_text(self):
