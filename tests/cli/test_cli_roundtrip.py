@@ -229,7 +229,7 @@ def test_fit_takes_smooth_auto_from_a_params_file(files, tmp_path):
         "--params",
         tmp_path / "p.toml",
         "-o",
-        tmp_path / "m",
+        tmp_path / "m.regtune",
     )
     assert result.exit_code == 0, result.output
     model = regtune.load(tmp_path / "m.regtune")
