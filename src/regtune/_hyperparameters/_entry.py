@@ -195,7 +195,7 @@ class Hyperparameter:
         Checks the kind, the options and the bounds; values in ``also`` pass as they are. The
         scikit-learn constraint of the receiving estimator accepts exactly the same values.
         """
-        if any(value is a or (isinstance(value, str) and value == a) for a in self.also if not _is_number(a)):
+        if (value is None and None in self.also) or (isinstance(value, str) and value in self.also):
             return value
         if self.kind == "bool":
             if not isinstance(value, bool):
