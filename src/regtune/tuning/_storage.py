@@ -22,7 +22,7 @@ __all__ = [
     "storage_error_reason",
 ]
 
-DEFAULT_STORAGE = "sqlite:///regtune.db"
+from ._defaults import DEFAULT_STORAGE
 
 
 def mask_password(url):

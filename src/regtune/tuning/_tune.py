@@ -4,18 +4,16 @@ import os
 import shutil
 import tempfile
 import time
-import warnings
 
 import numpy as np
 import optuna
-from optuna.trial import TrialState
 
+from .._data import as_frame, detect_columns, infer_task
 from .._data_checks import API_FLAGS, check_training_data, numeric_target
 from ._config import StudyConfig
 from ._local_workers import run_local_workers, write_data
 from ._metrics import resolve_metric
-from ._objective import full_params
-from ._pipeline import as_frame, build_pipeline, detect_columns, infer_task
+from ._refit import refit_frame
 from ._result import require_complete_trial, tune_result
 from ._sampling import PRUNERS, make_pruner, make_sampler, startup_trials
 from ._slots import top_up_slots
@@ -71,63 +69,6 @@ def _check_resume(study, attrs):
             f"study {study.study_name!r} exists with other settings ({details}); "
             "use another study_name or the same data and settings to resume it"
         )
-
-
-def best_configuration(study):
-    """How the best trial of a regtune study is refit: its hyperparameters and the study's settings.
-
-    Parameters
-    ----------
-    study : optuna.Study
-        A study created by :func:`tune` (``result.study``, or ``optuna.load_study``).
-
-    Returns
-    -------
-    params : dict
-        The best trial's sampled hyperparameters completed with the space's fixed ones, with
-        ``max_epochs`` set to the epoch of its best mean validation score.
-    settings : dict
-        ``task``, ``target``, ``categorical`` and ``numeric`` (column names) of the study, and
-        ``seed`` (the best trial's).
-    """
-    config = StudyConfig.from_attrs(study.user_attrs)
-    if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-        raise ValueError(f"study {study.study_name!r} has no complete trial yet")
-    best = study.best_trial
-    params = full_params(config.space, best.params, has_categorical=bool(config.categorical))
-    params["max_epochs"] = int(best.user_attrs.get("best_epoch", params.get("max_epochs", 1)))
-    settings = {
-        "task": config.task,
-        "target": config.target,
-        "categorical": list(config.categorical),
-        "numeric": list(config.numeric),
-        "seed": int(best.user_attrs.get("seed", config.seed)),
-    }
-    return params, settings
-
-
-def _refit(study, config, X, numpy_input):
-    params, settings = best_configuration(study)
-    X_frame, y = X
-    categorical, numeric = config.categorical, config.numeric
-    data = X_frame
-    if numpy_input:
-        position = {name: j for j, name in enumerate(X_frame.columns)}
-        categorical = [position[c] for c in categorical]
-        numeric = [position[c] for c in numeric]
-        data = X_frame.to_numpy()
-    pipeline = build_pipeline(
-        params,
-        task=config.task,
-        categorical=categorical,
-        numeric=numeric,
-        seed=settings["seed"],
-    )
-    from sklearn.exceptions import ConvergenceWarning
-
-    with warnings.catch_warnings():  # a fixed number of epochs is the point, not a failure
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return pipeline.fit(data, y.to_numpy())
 
 
 def tune(
@@ -284,5 +225,5 @@ def tune(
             if study is not None:  # the file is gone: workers joining later cannot use it
                 study.set_user_attr("data_path", None)
     require_complete_trial(study)
-    pipeline = _refit(study, config, (X_frame, y_series), numpy_input) if refit else None
+    pipeline = refit_frame(study, X_frame, y_series, by_position=numpy_input) if refit else None
     return tune_result(study, config, pipeline, save_to)
