@@ -161,4 +161,5 @@ def test_no_space_recorded_means_flags_only():
         )
     v = study_verdict(read_study(study))
     assert v.trend.budget_too_small and v.toml is None
-    assert "max_epochs" in v.steps[0].reason
+    assert "max_epochs = 20" in v.steps[0].reason, "said in words when there is no space file"
+    assert "--space" not in v.command and _parse_tune(v.command)["space"] is None

@@ -57,8 +57,8 @@ function __subplot(chart, sp) {
   // marks: drawn lines, markers, boxes and bars; labels of a log x axis; overlapping tick labels
   var marks = Array.from(sp.querySelectorAll(".trace path")).filter(function (p) {
     var d = p.getAttribute("d"); return d && d.length > 6; }).length;
-  var ids = sp.getAttribute("class").split(" ")[1].match(/^x(\\d*)y(\\d*)$/);
-  var xaxis = chart._fullLayout["xaxis" + ids[1]];
+  var ids = (sp.getAttribute("class").split(" ")[1] || "").match(/^x(\\d*)y(\\d*)$/) || ["", "?"];
+  var xaxis = chart._fullLayout["xaxis" + ids[1]] || {};
   // tick groups are named after their axis: xtick, x2tick, ..., so take every label of the layer
   var xlabels = sp.querySelectorAll(".xaxislayer-above text");
   var ylabels = sp.querySelectorAll(".yaxislayer-above text");
@@ -79,12 +79,12 @@ window.addEventListener("load", function () { setTimeout(function () {
   probe.id = "__probe";
   probe.textContent = JSON.stringify({errors: __seen.errors, alerts: __seen.alerts, charts: charts,
     bodyText: document.body.innerText,
-    verdictText: document.querySelector("#verdict").innerText,
-    firstSection: document.querySelector("main > section").id,
+    verdictText: (document.querySelector("#verdict") || {}).innerText,
+    firstSection: (document.querySelector("main > section") || {}).id,
     notes: Array.from(document.querySelectorAll("main p.note")).map(function (p) { return p.innerText; }),
     windowWidth: window.innerWidth, pageWidth: document.documentElement.scrollWidth,
     tableRight: table ? table.getBoundingClientRect().right : null,
-    sectionRight: document.querySelector("#trials").getBoundingClientRect().right,
+    sectionRight: table ? document.querySelector("#trials").getBoundingClientRect().right : null,
     scripts: Array.from(document.scripts).map(function (s) { return s.textContent.slice(0, 80); })});
   document.body.appendChild(probe);
 }, 1500); });

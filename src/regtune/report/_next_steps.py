@@ -90,6 +90,10 @@ def _range(space, name):
     return param
 
 
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _typed(param, value):
     return round(value) if param.kind == "int" else float(value)
 
@@ -120,9 +124,9 @@ def _effect_step(space, effect):
     param = space[effect.name]
     if effect.kind == "numeric":
         higher_better = effect.verdict == "helped"  # the tested group is the one above the split
-        if param.choices is not None:
-            keep = [c for c in param.choices if (c > effect.split) == higher_better]
-            return {effect.name: {"choices": keep}} if keep else {}
+        if param.choices is not None:  # keep the better side's numbers, and every non-number ("auto")
+            keep = [c for c in param.choices if not _is_number(c) or (c > effect.split) == higher_better]
+            return {effect.name: {"choices": keep}} if keep and len(keep) < len(param.choices) else {}
         if _range(space, effect.name) is None:
             return {}
         split = _typed(param, effect.split)
@@ -311,7 +315,10 @@ def space_toml(space, steps):
 
 
 def cli_line(attrs, study_name, steps, *, space_file="next-space.toml"):
-    """The ``regtune tune`` command of the next study (a new study name: a changed space cannot resume)."""
+    """The ``regtune tune`` command of the next study (a new study name: a changed space cannot resume).
+
+    ``space_file`` is the TOML file of :func:`space_toml`, or None when there is none.
+    """
     flags = {"--cv": attrs.get("cv"), "--trials": attrs.get("n_trials")}
     for step in steps:
         flags.update(step.flags)
@@ -322,7 +329,7 @@ def cli_line(attrs, study_name, steps, *, space_file="next-space.toml"):
         "--target",
         str(attrs.get("target", "TARGET")),
     ]
-    if any(step.space for step in steps):
+    if space_file is not None:
         words += ["--space", space_file]
     words += ["--study", f"{study_name}-next"]
     default_metric = "rmse" if attrs.get("task") == "regression" else "log_loss"

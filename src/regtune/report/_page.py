@@ -104,9 +104,8 @@ def _best_epoch_text(best, verdict):
     if dip is not None and noise:
         last = at == best.user_attrs["n_epochs"]
         gain = "the last epoch" if last else f"{format_value(dip.gain_over_last)} better than the last epoch"
-        text += (
-            f" ({gain}; the curve's epoch-to-epoch noise is {format_value(noise)}"
-            + ("; a single noisy dip, see the verdict)" if dip.noisy else ")")
+        text += f" ({gain}; the curve's epoch-to-epoch noise is {format_value(noise)}" + (
+            "; a single noisy dip, see the verdict)" if dip.noisy else ")"
         )
     return text
 

@@ -278,7 +278,7 @@ def train_valid_gap(train, valid, *, maximize):
 
     Examples
     --------
-    >>> train_valid_gap(30.0, 40.0, maximize=False).kind, train_valid_gap(0.9, 0.89, maximize=True).kind
+    >>> train_valid_gap(30.0, 40.0, maximize=False).kind, train_valid_gap(0.9, 0.897, maximize=True).kind
     ('overfit', 'bias')
     """
     e_train, e_valid = (1.0 - train, 1.0 - valid) if maximize else (train, valid)

@@ -29,7 +29,6 @@ class Verdict:
 
     metric: str
     maximize: bool
-    n_complete: int
     best: object = None
     top: object = None
     noise: float | None = None
@@ -57,7 +56,7 @@ def study_verdict(records):
     """Run every verdict rule on a study's records; returns a :class:`Verdict`."""
     trials = records.trial_records()
     ranked = [t for t in trials if t.state == "complete"]
-    verdict = Verdict(records.metric, records.maximize, len(ranked))
+    verdict = Verdict(records.metric, records.maximize)
     if not ranked:
         return verdict
     best = verdict.best = ranked[0]
@@ -91,7 +90,8 @@ def study_verdict(records):
     )
     verdict.toml = space_toml(facts.space, verdict.steps)
     if verdict.steps:
-        verdict.command = cli_line(attrs, records.name, verdict.steps)
+        space_file = "next-space.toml" if verdict.toml else None
+        verdict.command = cli_line(attrs, records.name, verdict.steps, space_file=space_file)
     return verdict
 
 
@@ -124,11 +124,13 @@ def tie_sentences(v):
     tied, worse = top.tied, top.worse
     if tied and not worse:
         out.append(
-            f"The best trial is tied with {_trials(tied)}: no paired fold difference is beyond "
+            f"The best trial is tied with {_trials(tied)}: their paired fold differences are within "
             "noise, so their order is chance."
         )
     elif worse and not tied:
-        out.append(f"The best trial is better than {_trials(worse)}: each paired difference is beyond noise.")
+        out.append(
+            f"The best trial is better than {_trials(worse)}: their paired fold differences exceed noise."
+        )
     elif tied:
         out.append(f"The best trial is tied with {_trials(tied)} and better than {_trials(worse)}.")
     if worse and top.fold_std is not None and top.fold_std > top.spread:
