@@ -2,11 +2,17 @@
 
 The order of the entries is the order of the estimators' docstring and the order in which a trial
 samples the searched ones: moving a searched entry changes what a given seed samples.
+
+``pipeline_default`` is regtune's recipe where it differs from the receiving estimator's default
+(which stays scikit-learn's for ``MLPClassifier`` and ``MLPRegressor``, so drop-in users see no
+change): the tuned pipeline and ``TabularRegressor``/``TabularClassifier`` use it. Each value is
+chosen by ``benchmarks/bench_pipeline_defaults.py`` (the measurements are in
+``docs/preprocessing.md`` and ``docs/tuning.md``).
 """
 
 import math
 
-from ._entry import TARGET_ENCODER, Bounds, Derived, Hyperparameter, Search
+from ._entry import CATEGORICAL, NUMERIC, Bounds, Derived, Hyperparameter, Search
 
 __all__ = ["HYPERPARAMETERS"]
 
@@ -145,6 +151,7 @@ _ENTRIES = [
         "categorical",
         "constant",
         options=("constant", "cosine", "invscaling"),
+        pipeline_default="cosine",
         doc="""Schedule of ``eta_t`` per epoch for sgd and adam: constant, cosine decay to 0 at
         ``max_iter``, or ``learning_rate_init / epoch**power_t`` (per epoch, not per sample as in
         scikit-learn; its "adaptive" is not offered).""",
@@ -165,6 +172,7 @@ _ENTRIES = [
         bounds=Bounds(0, 100),
         search=Search(1, 5),
         argument=_HIDDEN_LAYERS,
+        pipeline_default=3,
         doc="Number of hidden layers of the tuned pipeline's network (with ``width``).",
     ),
     Hyperparameter(
@@ -174,6 +182,7 @@ _ENTRIES = [
         bounds=Bounds(1, 1_000_000),
         search=Search(64, 1024, log=True),
         argument=_HIDDEN_LAYERS,
+        pipeline_default=256,
         doc="Units in each hidden layer of the tuned pipeline's network (with ``n_layers``).",
     ),
     Hyperparameter(
@@ -192,6 +201,7 @@ _ENTRIES = [
         bounds=Bounds(1, 1_000_000),
         search=Search(value=50),
         argument="max_iter",
+        pipeline_default=50,
         doc="The tuned pipeline's epoch budget: the network's ``max_iter``.",
     ),
     Hyperparameter("max_iter", "int", 200, bounds=_COUNT, doc="Epochs (sgd, adam) or iterations (lbfgs)."),
@@ -255,10 +265,41 @@ _ENTRIES = [
         bounds=_NON_NEGATIVE,
         also=("auto",),
         search=Search(0.1, 1000.0, log=True),
-        step=TARGET_ENCODER,
+        step=CATEGORICAL,
         regularization=True,
-        doc="""The target encoder's m-estimate weight (``"auto"``: empirical Bayes); searched only when
-        there are categorical columns.""",
+        doc="""The target encoder's m-estimate weight (``"auto"``: empirical Bayes) for the columns
+        with more than ``max_onehot`` levels; searched only when there are categorical columns.""",
+    ),
+    Hyperparameter(
+        "max_onehot",
+        "int",
+        8,
+        bounds=_NON_NEGATIVE,
+        search=Search(choices=(0, 8, 16, 32)),
+        step=CATEGORICAL,
+        doc="""The most levels (a missing value counts as one) a categorical column may have to be
+        one-hot encoded (a single -1/+1 column for two levels); columns with more are
+        target-encoded, and 0 target-encodes every column. Searched only when there are
+        categorical columns.""",
+    ),
+    Hyperparameter(
+        "numeric_scaling",
+        "categorical",
+        "robust",
+        options=("robust", "standard"),
+        search=Search(value="robust"),
+        step=NUMERIC,
+        argument="scaling",
+        doc="""How numeric columns are centered and scaled: ``"robust"`` (median and interquartile
+        range) or ``"standard"`` (mean and standard deviation), after median imputation.""",
+    ),
+    Hyperparameter(
+        "clip",
+        "bool",
+        True,
+        search=Search(value=True),
+        step=NUMERIC,
+        doc="Smoothly clip the scaled numeric values into (-3, 3): ``z / sqrt(1 + (z/3)**2)``.",
     ),
 ]
 
