@@ -295,7 +295,8 @@ class TabularClassifier(ClassifierMixin, _Tabular):
         check_classification_targets(y)
         classes = np.unique(y)
         if len(classes) < 2:
-            raise ValueError(f"y must hold at least 2 classes, got 1 class: {classes[0]!r}")
+            label = classes[0].item() if isinstance(classes[0], np.generic) else classes[0]
+            raise ValueError(f"y must hold at least 2 classes, got 1 class: {label!r}")
         return y, "binary" if len(classes) == 2 else "multiclass"
 
 
