@@ -320,7 +320,13 @@ def test_the_default_configuration_is_the_tables_pipeline_defaults():
 
 
 # regtune's recipe where it differs from the estimators' defaults (restated here as the oracle).
-PIPELINE_RECIPE = {"learning_rate": "cosine", "n_layers": 3, "width": 256, "max_epochs": 50}
+PIPELINE_RECIPE = {
+    "learning_rate": "cosine",
+    "n_layers": 3,
+    "width": 256,
+    "max_epochs": 50,
+    "early_stopping": True,
+}
 
 
 def test_build_pipeline_fills_the_names_a_configuration_does_not_give():

@@ -7,6 +7,7 @@ by hand (the estimators must be exactly that pipeline); the hyperparameter table
 import inspect
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -69,9 +70,8 @@ def test_a_raw_frame_gives_the_hand_built_pipelines_predictions():
         numeric=["age", "income"],
         seed=3,
     )
-    with pytest.warns(ConvergenceWarning):  # the estimator trains its epoch budget without a warning
-        by_hand.fit(X, y)
-    np.testing.assert_array_equal(model.predict(X), by_hand.predict(X))
+    np.testing.assert_array_equal(model.predict(X), by_hand.fit(X, y).predict(X))
+    assert model.pipeline_.named_steps["mlp"].early_stopping
     assert model.encoding_ == {"city": "onehot", "kind": "onehot", "smoker": "binary", "shop": "target"}
     assert (model.categorical_, model.numeric_) == (["city", "kind", "smoker", "shop"], ["age", "income"])
     assert model.feature_names_in_.tolist() == list(X.columns)
@@ -95,10 +95,25 @@ def test_the_classifier_takes_string_labels_and_gives_probabilities():
         numeric=["age", "income"],
         seed=0,
     )
-    with pytest.warns(ConvergenceWarning):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # 4 epochs
         np.testing.assert_array_equal(proba, by_hand.fit(X, labels).predict_proba(X))
     three = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))
     assert TabularClassifier(**FAST, random_state=0).fit(X, three).predict_proba(X).shape == (200, 3)
+
+
+def test_a_holdout_that_cannot_be_made_trains_the_epoch_budget():
+    """A class with one row cannot be split stratified: early stopping is left out, not an error."""
+    X, y = _raw_frame(n_rows=60)
+    labels = np.where(y > np.median(y), "high", "low")
+    labels[0] = "rare"
+    model = TabularClassifier(**FAST, random_state=0).fit(X, labels)
+    assert not model.pipeline_.named_steps["mlp"].early_stopping
+    assert model.classes_.tolist() == ["high", "low", "rare"]
+    labels[1] = "rare"  # two rows: 6 held out for 3 classes, stratified
+    assert TabularClassifier(**FAST, random_state=0).fit(X, labels).pipeline_.named_steps["mlp"].early_stopping
+    regressor = TabularRegressor(**FAST, random_state=0).fit(X.head(2), y[:2])  # 1 row held out, 1 left
+    assert not regressor.pipeline_.named_steps["mlp"].early_stopping
 
 
 def test_save_and_load_without_pickle_give_the_same_predictions(tmp_path):

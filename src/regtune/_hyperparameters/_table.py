@@ -233,9 +233,11 @@ _ENTRIES = [
         "early_stopping",
         "bool",
         False,
+        pipeline_default=True,
         doc="""Hold out ``validation_fraction`` (stratified for classifiers), monitor the validation
         loss, stop after ``n_iter_no_change`` epochs without improvement by ``tol``, and restore
-        the best weights.""",
+        the best weights. A tuning trial trains its folds epoch by epoch (``iter_fit``) and
+        judges them by cross-validation instead, so it does not hold rows out.""",
     ),
     Hyperparameter(
         "validation_fraction",

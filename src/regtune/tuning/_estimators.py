@@ -24,7 +24,7 @@ from sklearn.utils.validation import (
 )
 
 from .._data import as_frame, detect_columns
-from .._hyperparameters import parameters_doc, pipeline_entries, sklearn_constraints
+from .._hyperparameters import HYPERPARAMETERS, parameters_doc, pipeline_entries, sklearn_constraints
 from ._pipeline import build_pipeline, column_encodings
 
 __all__ = ["TabularClassifier", "TabularRegressor"]
@@ -79,6 +79,7 @@ class _Tabular(BaseEstimator):
         width=256,
         batch_size="auto",
         max_epochs=50,
+        early_stopping=True,
         smooth="auto",
         max_onehot=8,
         numeric_scaling="robust",
@@ -98,6 +99,7 @@ class _Tabular(BaseEstimator):
         self.width = width
         self.batch_size = batch_size
         self.max_epochs = max_epochs
+        self.early_stopping = early_stopping
         self.smooth = smooth
         self.max_onehot = max_onehot
         self.numeric_scaling = numeric_scaling
@@ -128,6 +130,7 @@ class _Tabular(BaseEstimator):
         check_consistent_length(frame, y)
         categorical, numeric = detect_columns(frame, self._categorical_names(frame))
         params = {name: getattr(self, name) for name in PIPELINE_PARAMETERS}
+        params["early_stopping"] = self.early_stopping and _holdout_possible(y, task)
         pipeline = build_pipeline(
             params, task=task, categorical=categorical, numeric=numeric, seed=self.random_state
         )
@@ -201,8 +204,11 @@ class TabularRegressor(RegressorMixin, _Tabular):
     column for two, target encoding above), imputes, robustly scales and smoothly clips the numeric
     ones (missing-value indicators added), and trains a 3 x 256 ReLU network with Adam and a cosine
     learning-rate schedule: the pipeline :func:`regtune.tune` tunes, with the defaults of
-    :func:`regtune.tuning.default_configuration`, which its first trial also uses. The network
-    trains its ``max_epochs`` budget (no early stopping), so no ``ConvergenceWarning`` is issued.
+    :func:`regtune.tuning.default_configuration`, which its first trial also uses. With
+    ``early_stopping`` (default), 10% of the rows are held out and the weights of the epoch with
+    the best validation loss are kept; where that holdout cannot be made (a class with a single
+    row, fewer rows than classes on a side) the network trains its ``max_epochs`` budget. A run
+    that ends at the budget issues no ``ConvergenceWarning``: the budget is part of the recipe.
 
 {_PARAMETERS_DOC}
     Attributes
@@ -298,6 +304,20 @@ class TabularClassifier(ClassifierMixin, _Tabular):
             label = classes[0].item() if isinstance(classes[0], np.generic) else classes[0]
             raise ValueError(f"y must hold at least 2 classes, got 1 class: {label!r}")
         return y, "binary" if len(classes) == 2 else "multiclass"
+
+
+def _holdout_possible(y, task, fraction=HYPERPARAMETERS["validation_fraction"].default):
+    """Whether early stopping can hold out ``fraction`` of the rows (stratified for classes).
+
+    A stratified split needs two rows of every class, and as many rows as classes on each side;
+    where it cannot be made, the network trains its whole epoch budget instead.
+    """
+    n_rows = len(y)
+    n_held = int(np.ceil(fraction * n_rows))
+    if task == "regression":
+        return n_held >= 1 and n_rows - n_held >= 2
+    counts = np.unique(y, return_counts=True)[1]
+    return counts.min() >= 2 and min(n_held, n_rows - n_held) >= len(counts)
 
 
 def _as_input(X):
