@@ -195,13 +195,15 @@ def cells(tables, experiments):
     return out
 
 
-def run(tables, experiments, out_path):
+def run(tables, experiments, out_path, arms=None):
     done = set()
     if out_path.exists():
         for line in out_path.read_text().splitlines():
             r = json.loads(line)
             done.add((r["experiment"], r["table"], r["arm"], r["seed"]))
     for experiment, name, arm, params in cells(tables, experiments):
+        if arms is not None and arm not in arms:
+            continue
         X, y, task, categorical, numeric = tables[name]
         for seed in SEEDS:
             if (experiment, name, arm, seed) in done:
@@ -261,6 +263,7 @@ def main():
     parser.add_argument("--out", default="bench_pipeline_defaults.jsonl", help="results: a JSON line per fit")
     parser.add_argument("--experiments", default="encoding,scaling,recipe")
     parser.add_argument("--only", default=None, help="comma-separated table names")
+    parser.add_argument("--arms", default=None, help="run only these arms (names separated by ';')")
     parser.add_argument("--report", action="store_true", help="print the tables of --out and exit")
     args = parser.parse_args()
     if args.export:
@@ -271,7 +274,7 @@ def main():
         tables = {k: v for k, v in tables.items() if k in args.only.split(",")}
     out_path = Path(args.out)
     if not args.report:
-        run(tables, args.experiments.split(","), out_path)
+        run(tables, args.experiments.split(","), out_path, args.arms and args.arms.split(";"))
     report(tables, out_path)
 
 

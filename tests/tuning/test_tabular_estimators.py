@@ -44,7 +44,8 @@ def _raw_frame(n_rows=200, seed=0):
         }
     )
     X.loc[::9, "age"] = np.nan
-    signal = (X["city"] == "north").fillna(False).astype(float) + X["smoker"] + np.nan_to_num((X["age"] - 40) / 10)
+    north = (X["city"] == "north").fillna(False).astype(float)
+    signal = north + X["smoker"] + np.nan_to_num((X["age"] - 40) / 10)
     return X, signal.to_numpy() + rng.normal(scale=0.3, size=n_rows)
 
 
@@ -111,7 +112,8 @@ def test_a_holdout_that_cannot_be_made_trains_the_epoch_budget():
     assert not model.pipeline_.named_steps["mlp"].early_stopping
     assert model.classes_.tolist() == ["high", "low", "rare"]
     labels[1] = "rare"  # two rows: 6 held out for 3 classes, stratified
-    assert TabularClassifier(**FAST, random_state=0).fit(X, labels).pipeline_.named_steps["mlp"].early_stopping
+    two = TabularClassifier(**FAST, random_state=0).fit(X, labels)
+    assert two.pipeline_.named_steps["mlp"].early_stopping
     regressor = TabularRegressor(**FAST, random_state=0).fit(X.head(2), y[:2])  # 1 row held out, 1 left
     assert not regressor.pipeline_.named_steps["mlp"].early_stopping
 
