@@ -47,9 +47,15 @@ SEEDS = (0, 1, 2)
 TEST_SIZE = 0.25
 THRESHOLDS = (0, 8, 16, 32, 64)
 RECIPES = {
-    "sklearn MLP defaults": {"n_layers": 1, "width": 100, "learning_rate": "constant", "max_epochs": 200},
-    "3x256 cosine 50": {},
-    "3x256 cosine 20": {"max_epochs": 20},
+    "sklearn MLP defaults": {
+        "n_layers": 1,
+        "width": 100,
+        "learning_rate": "constant",
+        "max_epochs": 200,
+        "early_stopping": False,
+    },
+    "3x256 cosine 50": {"early_stopping": False},
+    "3x256 cosine 20": {"max_epochs": 20, "early_stopping": False},
     "3x256 cosine 50, early stopping": {"early_stopping": True},
 }
 
@@ -239,9 +245,10 @@ def report(tables, out_path):
             cells_text, last = [], None
             for arm in arms:
                 if arm in stats.index:
-                    m, s = stats.loc[arm, "mean"], stats.loc[arm, "std"]
+                    m, s, n = stats.loc[arm, "mean"], stats.loc[arm, "std"], stats.loc[arm, "count"]
                     last = arm
-                    cells_text.append(f"{m:.4g} ± {s:.2g} ({m / base:.3f})")
+                    spread = f"± {s:.2g}" if n > 1 else f"({n} seed)"
+                    cells_text.append(f"{m:.4g} {spread} ({m / base:.3f})")
                 else:
                     same = experiment == "encoding" and last
                     cells_text.append(f"= {last.split('=')[-1]}" if same else "-")
