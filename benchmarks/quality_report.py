@@ -76,13 +76,18 @@ def summarize(cells, reference):
     }
 
 
+def _number(value, digits):
+    """``digits`` significant digits, without an exponent for large values (RMSEs in dollars)."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.{digits}g}"
+
+
 def _cell(summary, dataset, label, key, digits):
     entry = summary["means"].get((dataset, label))
     if entry is None or key not in entry:
         return "-"
-    text = f"{entry[key]:.{digits}g}"
+    text = _number(entry[key], digits)
     if key == "error" and entry["n_seeds"] > 1:
-        text += f" ± {entry['error_std']:.2g}"
+        text += f" ± {_number(entry['error_std'], 2)}"
     return text
 
 
@@ -140,6 +145,7 @@ def plot(summary, reference, path):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FormatStrFormatter, LogFormatter
 
     labels = [lab for lab in summary["labels"] if lab in summary["ratios"]]
     datasets = summary["datasets"]
@@ -148,24 +154,28 @@ def plot(summary, reference, path):
     for k, label in enumerate(labels):
         ratios = summary["ratios"][label]
         shown = [(i, ratios[d]) for i, d in enumerate(datasets) if d in ratios]
-        ys = [i + (k - len(labels) / 2) * 0.08 for i, _ in shown]
-        xs = [ratio for _, ratio in shown]
-        left.scatter(xs, ys, marker=markers[k % len(markers)], label=label, alpha=0.85)
+        ys = [i + (k - (len(labels) - 1) / 2) * 0.1 for i, _ in shown]
+        left.scatter([r for _, r in shown], ys, marker=markers[k % len(markers)], label=label, alpha=0.85)
     left.axvline(1.0, color="grey", lw=0.8)
-    left.set_xscale("log")
     left.set_yticks(range(len(datasets)), datasets)
     left.invert_yaxis()
     left.set_xlabel(f"shifted error ratio vs {reference} (log scale; < 1 is better)")
     left.legend(fontsize=8, loc="best")
     for k, label in enumerate(labels):
-        cpu = [summary["means"][d, label]["cpu_seconds"] for d in datasets if (d, label) in summary["means"]]
-        right.scatter(np.median(cpu), summary["sgm"][label], marker=markers[k % len(markers)], s=60)
-        right.annotate(label, (np.median(cpu), summary["sgm"][label]), fontsize=8, xytext=(4, 4),
-                       textcoords="offset points")  # fmt: skip
+        cpu = np.median([summary["means"][d, label]["cpu_seconds"] for d in summary["ratios"][label]])
+        counted = len(summary["ratios"][label])
+        text = label if counted == len(datasets) else f"{label} ({counted}/{len(datasets)} data sets)"
+        right.scatter(cpu, summary["sgm"][label], marker=markers[k % len(markers)], s=60)
+        right.annotate(
+            text, (cpu, summary["sgm"][label]), fontsize=8, xytext=(4, 4), textcoords="offset points"
+        )
     right.axhline(1.0, color="grey", lw=0.8)
-    right.set_xscale("log")
-    right.set_xlabel("median CPU seconds per fit")
+    right.set_xlabel("median CPU seconds per fit (log scale)")
     right.set_ylabel(f"SGM of error ratios vs {reference}")
+    for axis in (left.xaxis, right.xaxis):
+        axis.axes.set_xscale("log")
+        axis.set_major_formatter(FormatStrFormatter("%.3g"))
+        axis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.6)))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
