@@ -157,3 +157,13 @@ def test_chunked_prediction_equals_one_product():
     expected = h @ folded[2][0] + folded[2][1]
     for chunk in (1, 4, 23, 1000):
         np.testing.assert_allclose(forward_dense(X, folded, "relu", chunk=chunk), expected, rtol=1e-12)
+
+
+def test_batch_norm_batches_have_at_least_two_rows():
+    """batch_size=1 with batch norm trains on pairs (a last single row joins the pair before)."""
+    rng = np.random.default_rng(10)
+    X, Y = regression_data(rng, m=7)
+    net = Network((3, 4, 1), batch_norm=True, dtype=np.float64)
+    assert trainer(net, X, Y, None, Penalties(n=7), 0, batch_size=1).batches == [(0, 2), (2, 4), (4, 7)]
+    with pytest.raises(ValueError, match="batch norm needs at least 2 rows per training batch, got 1"):
+        net.forward_train(X[:1])

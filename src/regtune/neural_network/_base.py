@@ -52,8 +52,21 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         return y
 
     @abstractmethod
-    def _encode_targets(self, y, reset):
-        """Return ``(Y, codes)``: the loss's target matrix and integer class codes (or None)."""
+    def _encode_targets(self, y, known, name="y"):
+        """Return ``(Y, codes, targets)``: the loss's target matrix, integer class codes (or None)
+        and what the targets of a fit define (classes, number of outputs).
+
+        ``known`` is None to learn ``targets`` from ``y``, or the ``targets`` of the training
+        rows (or of the fitted estimator) that ``y`` must agree with; ``name`` names ``y`` in errors.
+        """
+
+    @abstractmethod
+    def _fitted_targets(self):
+        """The ``targets`` of the fitted estimator (for ``warm_start``)."""
+
+    @abstractmethod
+    def _commit_targets(self, targets):
+        """Set the fitted attributes that ``targets`` define."""
 
     def _apply_class_weight(self, w, y):
         return w
@@ -110,9 +123,8 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             X_val = validate_data(self, as_array_like(X_val), reset=False, dtype=_FLOATS).astype(
                 run["X"].dtype, copy=False
             )
-            run["Y_val"] = self._encode_targets(self._check_target(y_val), reset=False)[0].astype(
-                X_val.dtype, copy=False
-            )
+            Y_val = self._encode_targets(self._check_target(y_val), run["targets"], name="y_val")[0]
+            run["Y_val"] = Y_val.astype(X_val.dtype, copy=False)
             run["X_val"] = X_val
         return run
 
@@ -171,6 +183,12 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             random_state=run["rng"].integers(2**31 - 1),
             stratify=stratify,
         )
+        if self.batch_norm and train.size < 2:
+            raise ValueError(
+                "batch_norm=True needs at least 2 training rows to compute batch statistics; "
+                f"early_stopping with validation_fraction={self.validation_fraction} left "
+                f"{train.size} of the {idx.size} rows for training"
+            )
         run["X_val"], run["Y_val"] = run["X"][val], run["Y"][val]
         for key in ("X", "Y"):
             run[key] = run[key][train]
@@ -197,7 +215,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         )
         if self.solver == "lbfgs":  # full batch, small data: float64 keeps the line search exact
             X = X.astype(np.float64, copy=False)
-        Y, y_codes = self._encode_targets(y, reset=not warm)
+        Y, y_codes, targets = self._encode_targets(y, self._fitted_targets() if warm else None)
         Y = Y.astype(X.dtype, copy=False)
         w = None
         if sample_weight is not None or getattr(self, "class_weight", None) is not None:
@@ -238,6 +256,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             "Y": Y,
             "w": w,
             "y_codes": y_codes,
+            "targets": targets,
             "rng": rng,
             "net": net,
             "warm": warm,
@@ -309,6 +328,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         val_loss = None
         state = network_state(net)
         self._commit_state(state, net)
+        self._commit_targets(run["targets"])
         if run["X_val"] is not None:
             raw = self._raw(run["X_val"])
             run["raw_val"] = raw

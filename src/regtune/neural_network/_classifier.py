@@ -151,42 +151,41 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             y = y.ravel()
         return y
 
-    def _encode_targets(self, y, reset):
+    def _encode_targets(self, y, known, name="y"):
         check_classification_targets(y)
         kind = type_of_target(y)
         if kind not in ("binary", "multiclass"):
-            raise ValueError(f"y must hold binary or multiclass labels, got target type {kind!r}")
-        if reset:
+            raise ValueError(f"{name} must hold binary or multiclass labels, got target type {kind!r}")
+        classes = known
+        if classes is None:
             classes = np.unique(y)
             if classes.size < 2:
                 raise ValueError(
-                    f"y must hold at least 2 classes to train a classifier; got 1 class "
+                    f"{name} must hold at least 2 classes to train a classifier; got 1 class "
                     f"({classes.tolist()[0]!r})"
                 )
-            self._new_classes = classes
-        classes = self._new_classes if hasattr(self, "_new_classes") else self.classes_
         codes = np.searchsorted(classes, y)
         codes = np.minimum(codes, classes.size - 1)
         unknown = classes[codes] != y
         if unknown.any():
             raise ValueError(
-                f"y holds labels not seen in fit: {np.unique(y[unknown])!r}; classes_ = {classes!r}"
+                f"{name} holds labels not seen in fit: {np.unique(y[unknown])!r}; classes_ = {classes!r}"
             )
         self._loss = "log_loss" if classes.size == 2 else "cross_entropy"
         if classes.size == 2:
-            return codes[:, None].astype(np.float64), codes
-        return np.eye(classes.size)[codes], codes
+            return codes[:, None].astype(np.float64), codes, classes
+        return np.eye(classes.size)[codes], codes, classes
+
+    def _fitted_targets(self):
+        return self.classes_
+
+    def _commit_targets(self, classes):
+        self.classes_ = classes
 
     def _apply_class_weight(self, w, y):
         if self.class_weight is None:
             return w
         return w * compute_sample_weight(self.class_weight, y).astype(w.dtype)
-
-    def _commit_state(self, state, net=None):
-        super()._commit_state(state, net)
-        if hasattr(self, "_new_classes"):
-            self.classes_ = self._new_classes
-            del self._new_classes
 
     def _score_targets(self, Y, raw):
         if Y.shape[1] == 1:

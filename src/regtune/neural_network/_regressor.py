@@ -151,12 +151,19 @@ class MLPRegressor(RegressorMixin, BaseMLP):
                 ) from None
         return y
 
-    def _encode_targets(self, y, reset):
+    def _encode_targets(self, y, known, name="y"):
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
-        if not reset and Y.shape[1] != self.n_outputs_:
-            raise ValueError(f"y must have {self.n_outputs_} columns as in the first fit, got {Y.shape[1]}")
-        self._y_1d = y.ndim == 1
-        return Y.astype(np.float64), None
+        if known is not None and Y.shape[1] != known["n_outputs"]:
+            raise ValueError(
+                f"{name} must have {known['n_outputs']} column(s) like the training targets, got {Y.shape[1]}"
+            )
+        return Y.astype(np.float64), None, {"n_outputs": Y.shape[1], "y_is_1d": y.ndim == 1}
+
+    def _fitted_targets(self):
+        return {"n_outputs": self.n_outputs_, "y_is_1d": self.y_is_1d_}
+
+    def _commit_targets(self, targets):
+        self.y_is_1d_ = targets["y_is_1d"]
 
     def _score_targets(self, Y, raw):
         return float(r2_score(Y, raw))
@@ -178,8 +185,3 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         if self.y_is_1d_:
             mean, std = mean[:, 0], std[:, 0]
         return (mean, std) if return_std else mean
-
-    def _commit_state(self, state, net=None):
-        super()._commit_state(state, net)
-        if hasattr(self, "_y_1d"):
-            self.y_is_1d_ = self._y_1d

@@ -193,6 +193,8 @@ class Network:
         unbiased batch variance ``var * m/(m-1)``. Shape: ``z`` is ``(m, units)``, ``m >= 2``.
         """
         m = z.shape[0]
+        if m < 2:
+            raise ValueError(f"batch norm needs at least 2 rows per training batch, got {m}")
         mu = z.mean(axis=0)
         z -= mu
         z_hat = buf["z_hat"][l]

@@ -37,8 +37,9 @@ class Trainer:
     Notes
     -----
     The rows are permuted once per epoch into preallocated arrays, so every batch is a contiguous
-    slice. With batch norm, a last batch of a single row cannot be normalized and is merged into the
-    batch before it.
+    slice. Batch norm needs two rows per batch for its statistics: with batch norm, batches have at
+    least 2 rows (``batch_size=1`` trains on pairs) and a last batch of a single row is merged into
+    the batch before it.
     """
 
     def __init__(
@@ -66,6 +67,8 @@ class Trainer:
             self.optimizer = SGD(n_params, network.dtype, **optimizer_params)
         else:
             self.optimizer = Adam(n_params, network.dtype, **optimizer_params)
+        if network.batch_norm:
+            batch_size = max(batch_size, 2)
         bounds = [*list(range(0, N, batch_size)), N]
         if network.batch_norm and len(bounds) > 2 and bounds[-1] - bounds[-2] == 1:
             del bounds[-2]
