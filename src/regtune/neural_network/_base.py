@@ -7,7 +7,6 @@ All fitted state is plain data (numpy arrays, numbers, strings, lists, dicts), s
 is saved without pickle; the engine ``Network`` is rebuilt from ``network_state_`` when needed.
 """
 
-import itertools
 import warnings
 from abc import ABCMeta, abstractmethod
 from typing import ClassVar
@@ -32,7 +31,7 @@ from ..nn import (
     prior_logits,
 )
 from ._params import PARAMETER_CONSTRAINTS, check_combinations, check_hidden_layer_sizes
-from ._state import as_array_like, generator, network_from_state, network_state
+from ._state import as_array_like, generator, hidden_activation, network_from_state, network_state
 
 __all__ = ["BaseMLP"]
 
@@ -230,25 +229,17 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             )
         rng = generator(self.random_state)
         layer_sizes = (X.shape[1], *sizes, Y.shape[1])
-        net = Network(
+        net = Network.mlp(
             layer_sizes,
             self.activation,
-            self.batch_norm,
-            self.dropout,
-            self.dropout_scaling,
-            self.bn_momentum,
-            X.dtype,
+            batch_norm=self.batch_norm,
+            dropout=self.dropout,
+            dropout_scaling=self.dropout_scaling,
+            bn_momentum=self.bn_momentum,
+            dtype=X.dtype,
         )
-        same = warm and network_state(net)["layer_sizes"] == self.network_state_["layer_sizes"]
-        if warm and not same:
-            raise ValueError(
-                "warm_start=True needs the same architecture as the fitted one; layer sizes "
-                f"{self.network_state_['layer_sizes']} fitted, got {list(layer_sizes)}"
-            )
         if warm:
-            old = network_from_state(self.network_state_)
-            net.theta[...] = old.theta
-            net.running_mean, net.running_var = old.running_mean, old.running_var
+            self._load_fitted_parameters(net)
         else:
             net.initialize(rng)
         return {
@@ -264,11 +255,26 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             "Y_val": None,
         }
 
+    def _load_fitted_parameters(self, net):
+        """``warm_start``: start ``net`` from the fitted parameters (same architecture only)."""
+        fitted = network_from_state(self.network_state_)
+        if fitted.layer_sizes != net.layer_sizes:
+            raise ValueError(
+                "warm_start=True needs the same architecture as the fitted one; layer sizes "
+                f"{list(fitted.layer_sizes)} fitted, got {list(net.layer_sizes)}"
+            )
+        try:
+            net.load_parameters(fitted)
+        except ValueError as error:
+            raise ValueError(
+                f"warm_start=True needs the same architecture as the fitted one; {error}"
+            ) from None
+
     def _epochs(self, run):
         """The one training loop: yield a record per epoch and commit the fitted state."""
         X, Y, w, net, rng = run["X"], run["Y"], run["w"], run["net"], run["rng"]
         if not run["warm"] and self.output_bias == "prior":  # from the training rows only
-            net.b[-1][...] = prior_logits(self._loss, Y, w)
+            net.layers[-1].b[...] = prior_logits(self._loss, Y, w)
         n = float(X.shape[0] if w is None else w.sum())
         penalties = Penalties(self.alpha, self.l1, self.weight_decay, self.max_norm, n)
         self._reset_history(run["warm"])
@@ -348,15 +354,14 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             self.loss_curve_, self.history_ = [], []
 
     def _commit_state(self, state, net=None):
-        folded = (net if net is not None else network_from_state(state)).folded()
+        net = net if net is not None else network_from_state(state)
+        folded = net.folded()
         self.network_state_ = state
         self.coefs_ = [W for W, _ in folded]
         self.intercepts_ = [b for _, b in folded]
-        sizes = state["layer_sizes"]
-        weights = state["theta"][: sum(a * b for a, b in itertools.pairwise(sizes))]
-        self.sparsity_ = float(np.mean(weights == 0)) if weights.size else 0.0
-        self.n_layers_ = len(state["layer_sizes"])
-        self.n_outputs_ = state["layer_sizes"][-1]
+        self.sparsity_ = float(np.mean(net.weights == 0)) if net.n_weights else 0.0
+        self.n_layers_ = len(net.layer_sizes)
+        self.n_outputs_ = net.layer_sizes[-1]
         self.out_activation_ = {
             "squared_error": "identity",
             "log_loss": "logistic",
@@ -371,18 +376,16 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
 
     def _raw(self, X):
         """Prediction-mode logits for validated ``X``."""
-        return forward_dense(X, list(zip(self.coefs_, self.intercepts_)), self.network_state_["activation"])
+        activation = hidden_activation(self.network_state_)
+        return forward_dense(X, list(zip(self.coefs_, self.intercepts_)), activation)
 
     def _mc_outputs(self, X, mc_samples):
         """``mc_samples`` transformed outputs with training-mode dropout, stacked on axis 0."""
         if not (isinstance(mc_samples, (int, np.integer)) and mc_samples >= 1):
             raise ValueError(f"mc_samples must be None or an integer >= 1, got {mc_samples!r}")
-        net = network_from_state(self.network_state_)
-        folded = net.folded(dropout_active=True)
+        chain = network_from_state(self.network_state_).fold(dropout_active=True)
         rng = generator(self.random_state)
         loss = {"identity": "squared_error", "logistic": "log_loss", "softmax": "cross_entropy"}[
             self.out_activation_
         ]
-        return np.stack(
-            [output_transform(loss, net.forward_predict(X, folded, rng)) for _ in range(mc_samples)]
-        )
+        return np.stack([output_transform(loss, chain.forward(X, rng)) for _ in range(mc_samples)])

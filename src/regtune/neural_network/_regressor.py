@@ -43,7 +43,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     n_iter_, t_, n_layers_, n_outputs_, out_activation_, n_features_in_, feature_names_in_
         As in scikit-learn.
     network_state_ : dict
-        Plain-data engine state (flat parameters, running statistics, architecture).
+        Plain-data engine state: ``{{"layers": [{{"kind", settings, running statistics}}, ...],
+        "dtype", "theta"}}`` (the flat parameters). Models saved by regtune 0.1.0 hold an earlier
+        layout, which is still read.
 
     Examples
     --------

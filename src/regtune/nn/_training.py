@@ -67,10 +67,9 @@ class Trainer:
             self.optimizer = SGD(n_params, network.dtype, **optimizer_params)
         else:
             self.optimizer = Adam(n_params, network.dtype, **optimizer_params)
-        if network.batch_norm:
-            batch_size = max(batch_size, 2)
+        batch_size = max(batch_size, network.min_batch_rows)
         bounds = [*list(range(0, N, batch_size)), N]
-        if network.batch_norm and len(bounds) > 2 and bounds[-1] - bounds[-2] == 1:
+        if len(bounds) > 2 and bounds[-1] - bounds[-2] < network.min_batch_rows:
             del bounds[-2]
         self.batches = list(itertools.pairwise(bounds))
         if shuffle:
