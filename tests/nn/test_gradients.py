@@ -6,11 +6,13 @@ import pytest
 from regtune.nn import (
     ACTIVATIONS,
     LOSSES,
+    OUTPUT_ACTIVATIONS,
     Network,
     Penalties,
     full_batch_objective,
     loss_and_dz,
     loss_value,
+    output_transform,
 )
 
 RTOL = 1e-6
@@ -144,3 +146,18 @@ def test_loss_gradient_and_naive_values(loss):
     flat = z.ravel()
     numeric = numeric_gradient(lambda: 0.5 * float(loss_value(loss, flat.reshape(z.shape), Y) @ w), flat)
     np.testing.assert_allclose(dz.ravel(), numeric, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_output_activation_names_the_link_of_each_loss(loss):
+    """OUTPUT_ACTIVATIONS (what the estimators report as out_activation_) is the link that
+    output_transform applies, and the one whose gradient is yhat - y."""
+    z = np.random.default_rng(6).normal(size=(4, 3 if loss == "cross_entropy" else 1))
+    link = {
+        "identity": lambda v: v,
+        "logistic": lambda v: 1 / (1 + np.exp(-v)),
+        "softmax": lambda v: np.exp(v) / np.exp(v).sum(axis=1, keepdims=True),
+    }[OUTPUT_ACTIVATIONS[loss]]
+    np.testing.assert_allclose(output_transform(loss, z), link(z), rtol=1e-12)
+    Y = np.zeros_like(z)
+    np.testing.assert_allclose(loss_and_dz(loss, z.copy(), Y, None, 1.0)[1], link(z), rtol=1e-12)

@@ -173,7 +173,6 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             raise ValueError(
                 f"{name} holds labels not seen in fit: {np.unique(y[unknown])!r}; classes_ = {classes!r}"
             )
-        self._loss = "log_loss" if classes.size == 2 else "cross_entropy"
         if classes.size == 2:
             return codes[:, None].astype(np.float64), codes, classes
         return np.eye(classes.size)[codes], codes, classes
@@ -203,7 +202,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """
         X = self._validate_X(X)
         if mc_samples is None:
-            proba = output_transform(self._loss_name(), self._raw(X))
+            proba = output_transform(self._loss_for(self.n_outputs_), self._raw(X))
             std = np.zeros_like(proba) if return_std else None
         else:
             passes = self._mc_outputs(X, mc_samples)
@@ -221,6 +220,3 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """Most probable class (of the Monte-Carlo mean with ``mc_samples``)."""
         proba = self.predict_proba(X, mc_samples=mc_samples)
         return self.classes_[np.argmax(proba, axis=1)]
-
-    def _loss_name(self):
-        return "log_loss" if self.classes_.size == 2 else "cross_entropy"

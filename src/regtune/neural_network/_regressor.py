@@ -59,7 +59,6 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     ((3,), (3,))
     """
 
-    _loss = "squared_error"
     _parameter_constraints: ClassVar[dict] = {
         **BaseMLP._parameter_constraints,
         "loss": [StrOptions({"squared_error"})],

@@ -20,7 +20,7 @@ from ._layers import (
     draw_keep_mask,
     layer_from_state,
 )
-from ._losses import LOSSES, loss_and_dz, loss_value, output_transform, prior_logits
+from ._losses import LOSSES, OUTPUT_ACTIVATIONS, loss_and_dz, loss_value, output_transform, prior_logits
 from ._network import Network, mlp_layers
 from ._optimizers import SGD, Adam, Penalties, cosine_schedule
 from ._training import Trainer, full_batch_objective, minimize_lbfgs
@@ -30,6 +30,7 @@ __all__ = [
     "BN_EPS",
     "LAYER_KINDS",
     "LOSSES",
+    "OUTPUT_ACTIVATIONS",
     "SGD",
     "Activation",
     "Adam",
