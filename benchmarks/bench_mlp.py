@@ -17,7 +17,8 @@ robin), so a busy machine slows them alike. Ratios > 1 mean regtune is faster.
 ``--dropout-cost`` instead times what dropout adds to an epoch of a deeper network, hidden
 (256, 256, 256), relu, batch 256, Adam: the same network with and without ``dropout=0.2``, round
 robin, in CPU seconds (``time.process_time``: on one thread it ignores the time the process waits
-for a core on a busy machine); the difference is the cost of drawing and applying the masks.
+for a core on a busy machine); the difference is the cost of drawing and applying the masks. It
+also times drawing one epoch's masks alone (``Network.draw_masks``, 391 batches).
 """
 
 import argparse
@@ -115,6 +116,7 @@ def dropout_cost(X, y, epochs):
             "regtune 3x256 dropout 0.2": regtune_model(X, y, epochs, hidden=(256, 256, 256), dropout=0.2),
         }
         fit = interleaved_medians({name: m[0] for name, m in models.items()}, epochs, time.process_time)
+        masks = mask_seconds(epochs)
     plain, dropped = fit.values()
     print(
         f"data {N_ROWS} x {N_FEATURES} float32, batch {BATCH}, Adam, 1 BLAS thread, median CPU time "
@@ -123,6 +125,22 @@ def dropout_cost(X, y, epochs):
     for name, seconds in fit.items():
         print(f"{name:30s} {seconds:7.3f} CPU s per epoch")
     print(f"dropout adds {dropped - plain:.3f} s per epoch ({(dropped - plain) / dropped:.1%} of its epoch)")
+    print(f"drawing one epoch's masks alone: {masks:.3f} CPU s ({masks / dropped:.1%} of the dropout epoch)")
+
+
+def mask_seconds(repeats):
+    """Median CPU seconds to draw the dropout masks of one epoch (3 x 256 units, batch 256)."""
+    from regtune.nn import Network
+
+    net = Network.mlp((N_FEATURES, 256, 256, 256, N_CLASSES), dropout=0.2)
+    rng = np.random.default_rng(0)
+    n_batches = -(-N_ROWS // BATCH)
+
+    def epoch_of_masks():
+        for _ in range(n_batches):
+            net.draw_masks(BATCH, rng)
+
+    return interleaved_medians({"masks": epoch_of_masks}, repeats, time.process_time)["masks"]
 
 
 def main():

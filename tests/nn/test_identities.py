@@ -1,11 +1,12 @@
 """The lecture's identities (MATH.md sections 2-4), each against a naive computation."""
 
 import itertools
+import sys
 
 import numpy as np
 import pytest
 
-from regtune.nn import BN_EPS, Network, Penalties, Trainer, forward_dense
+from regtune.nn import BN_EPS, Network, Penalties, Trainer, draw_keep_mask, forward_dense
 
 
 def regression_data(rng, m=24, n_in=3):
@@ -171,3 +172,30 @@ def test_batch_norm_batches_have_at_least_two_rows():
     assert trainer(net, X, Y, None, Penalties(n=7), 0, batch_size=1).batches == [(0, 2), (2, 4), (4, 7)]
     with pytest.raises(ValueError, match="batch norm needs at least 2 rows per training batch, got 1"):
         net.forward_train(X[:1])
+
+
+def test_dropout_mask_against_a_naive_loop_over_random_bits():
+    """Entry k keeps iff 32-bit half k of the generator's 64-bit draws >= round(p * 2**32)."""
+    p, shape = 0.3, (3, 5)  # an odd number of entries: half of the last draw is unused
+    mask = draw_keep_mask(np.random.default_rng(11), p, 2.0, np.empty(shape))
+    words = np.random.default_rng(11).integers(0, 2**64 - 1, size=8, dtype=np.uint64, endpoint=True)
+    threshold = round(p * 2**32)
+    expected = []
+    for k in range(15):
+        shift = 32 * (k % 2) if sys.byteorder == "little" else 32 * (1 - k % 2)
+        half = (int(words[k // 2]) >> shift) & 0xFFFFFFFF
+        expected.append(2.0 if half >= threshold else 0.0)
+    np.testing.assert_array_equal(mask.ravel(), expected)
+
+
+@pytest.mark.parametrize("bit_generator", [np.random.PCG64, np.random.MT19937])
+@pytest.mark.parametrize("p", [0.05, 0.5])
+def test_dropout_masks_drop_independently_with_probability_p(bit_generator, p):
+    """Drop rate, and both halves of one 64-bit draw (neighbouring entries) independent."""
+    rng = np.random.Generator(bit_generator(12))
+    keep = draw_keep_mask(rng, p, 1.0, np.empty((1000, 400), np.float32)) == 1
+    n = keep.size
+    assert abs((~keep).mean() - p) < 4 * np.sqrt(p * (1 - p) / n)
+    both = keep[:, 0::2] & keep[:, 1::2]
+    q = (1 - p) ** 2
+    assert abs(both.mean() - q) < 4 * np.sqrt(q * (1 - q) / both.size)
