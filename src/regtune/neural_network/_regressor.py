@@ -47,6 +47,13 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         "dtype", "theta"}}`` (the flat parameters). Models saved by regtune 0.1.0 hold an earlier
         layout, which is still read.
 
+    Notes
+    -----
+    Batch statistics need two rows, so with ``batch_norm=True`` training batches have at least 2
+    rows: ``batch_size=1`` trains on pairs of rows, a last batch of one row joins the batch before
+    it, and a fit needs at least 2 training rows (counted after ``early_stopping`` holds out
+    ``validation_fraction``), else it raises ``ValueError``.
+
     Examples
     --------
     >>> from sklearn.datasets import make_regression
