@@ -75,22 +75,27 @@ class Network:
     def __init__(self, layers, dtype=np.float32):
         self.layers = list(layers)
         self.dtype = np.dtype(dtype)
-        specs = [(i, p) for i, layer in enumerate(self.layers) for p in layer.params()]
-        specs = [s for s in specs if s[1].penalized] + [s for s in specs if not s[1].penalized]
-        sizes = [math.prod(p.shape) for _, p in specs]
-        self.n_weights = sum(size for (_, p), size in zip(specs, sizes) if p.penalized)
+        self._bind_parameters()
+        for i, layer in enumerate(self.layers):
+            layer.in_place = i > 0 and not self.layers[i - 1].needs_output
+        self.min_batch_rows = max((layer.min_batch_rows for layer in self.layers), default=1)
+        self._stochastic = [layer for layer in self.layers if layer.stochastic]
+
+    def _bind_parameters(self):
+        """Allocate ``theta`` and ``grad``, penalized weights first, and give each layer its views."""
+        declared = [(i, p) for i, layer in enumerate(self.layers) for p in layer.params()]
+        ordered = [d for d in declared if d[1].penalized] + [d for d in declared if not d[1].penalized]
+        sizes = [math.prod(p.shape) for _, p in ordered]
+        self.n_weights = sum(size for (_, p), size in zip(ordered, sizes) if p.penalized)
         self.theta = np.zeros(sum(sizes), self.dtype)
         self.grad = np.zeros_like(self.theta)
         values, grads = [{} for _ in self.layers], [{} for _ in self.layers]
-        for (i, p), start, size in zip(specs, itertools.accumulate([0, *sizes]), sizes):
+        for (i, p), start, size in zip(ordered, itertools.accumulate([0, *sizes]), sizes):
             values[i][p.name] = self.theta[start : start + size].reshape(p.shape)
             grads[i][p.name] = self.grad[start : start + size].reshape(p.shape)
-        for i, layer in enumerate(self.layers):
-            layer.bind(values[i], grads[i], self.dtype)
-            layer.in_place = i > 0 and not self.layers[i - 1].needs_output
-        self.weight_matrices = [values[i][p.name] for i, p in specs if p.penalized]
-        self.min_batch_rows = max((layer.min_batch_rows for layer in self.layers), default=1)
-        self._stochastic = [layer for layer in self.layers if layer.stochastic]
+        for layer, layer_values, layer_grads in zip(self.layers, values, grads):
+            layer.bind(layer_values, layer_grads, self.dtype)
+        self.weight_matrices = [values[i][p.name] for i, p in ordered if p.penalized]
         self._first_trained = next((i for i, v in enumerate(values) if v), len(self.layers))
 
     @classmethod

@@ -20,14 +20,17 @@ What a layer kind implements (``Dense`` is the smallest complete example):
   keep references for its backward pass and returns a buffer of its own (``self.buffer``), or ``a``
   itself changed in place when ``self.in_place`` (the ``Network`` sets it when the layer before does
   not read its own output in backward, ``needs_output``).
-* ``backward(d_out, need_d_in)``: fill its gradient views from the gradient of its output (which it
-  may overwrite) and return the gradient of its input (``None`` when ``need_d_in`` is false).
-* ``forward_predict(a, rng)``: prediction-mode output; with ``rng``, stochastic layers act as in
-  training (Monte-Carlo passes). ``fold(chain)``: fold the layer into a plain dense chain
-  (``DenseChain``) and return True, or return False when it cannot; prediction uses the chain
-  whenever every layer folds, else ``forward_predict`` layer by layer.
-* Optional class attributes: ``stochastic`` (it draws a random ``mask`` per training batch with
-  ``draw_mask(m, rng)``), ``needs_output``, ``min_batch_rows`` (batch statistics need 2 rows).
+* ``backward(d_out, need_d_in)``: overwrite (not add to) its gradient views from the gradient of its
+  output, which it may overwrite too, and return the gradient of its input (``None`` when
+  ``need_d_in`` is false: nothing before it learns).
+* ``forward_predict(a, rng)``: prediction-mode output, a new array (or ``a`` changed in place when
+  ``self.in_place``); with ``rng``, stochastic layers act as in training (Monte-Carlo passes).
+  ``fold(chain)``: fold the layer into plain dense steps (``DenseChain``) and return True, or
+  return False when it cannot; prediction uses the chain whenever every layer folds, else
+  ``forward_predict`` layer by layer.
+* Optional class attributes: ``stochastic`` (``draw_mask(m, rng)`` returns a random mask for an
+  ``m``-row batch; the ``Network`` sets ``layer.mask`` before each ``forward_train``, drawn or
+  given), ``needs_output``, ``min_batch_rows`` (batch statistics need 2 rows).
 
 A new kind is one module under ``_layers`` plus its entry in ``LAYER_KINDS`` (``_layers/__init__.py``).
 """
