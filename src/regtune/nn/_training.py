@@ -37,9 +37,9 @@ class Trainer:
     Notes
     -----
     The rows are permuted once per epoch into preallocated arrays, so every batch is a contiguous
-    slice. Batch norm needs two rows per batch for its statistics: with batch norm, batches have at
-    least 2 rows (``batch_size=1`` trains on pairs) and a last batch of a single row is merged into
-    the batch before it.
+    slice. Batches have at least ``network.min_batch_rows`` rows: 2 with batch norm, whose
+    statistics need two (``batch_size=1`` trains on pairs); a shorter last batch is merged into the
+    batch before it.
     """
 
     def __init__(
