@@ -125,14 +125,15 @@ def test_bn_momentum_of_one_is_refused_by_the_estimator_and_the_space():
     """1 would freeze the running statistics at their start: prediction would ignore the data's scale."""
     rng = np.random.default_rng(0)
     X = rng.normal(5.0, 3.0, size=(64, 2))
-    frozen = Network((2, 4, 1), batch_norm=True, bn_momentum=1.0, dtype=np.float64)
-    moving = Network((2, 4, 1), batch_norm=True, bn_momentum=0.999, dtype=np.float64)
+    frozen = Network.mlp((2, 4, 1), batch_norm=True, bn_momentum=1.0, dtype=np.float64)
+    moving = Network.mlp((2, 4, 1), batch_norm=True, bn_momentum=0.999, dtype=np.float64)
     for network in (frozen, moving):
         network.initialize(np.random.default_rng(0))
         network.forward_train(X)
-    np.testing.assert_array_equal(frozen.running_mean[0], np.zeros(4))
-    np.testing.assert_array_equal(frozen.running_var[0], np.ones(4))
-    assert np.all(moving.running_mean[0] != 0.0)
+    frozen_bn, moving_bn = frozen.layers_of("batch_norm")[0], moving.layers_of("batch_norm")[0]
+    np.testing.assert_array_equal(frozen_bn.running_mean, np.zeros(4))
+    np.testing.assert_array_equal(frozen_bn.running_var, np.ones(4))
+    assert np.all(moving_bn.running_mean != 0.0)
 
     y = X[:, 0]
     with pytest.raises(

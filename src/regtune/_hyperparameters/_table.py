@@ -183,7 +183,8 @@ _ENTRIES = [
         bounds=_COUNT,
         also=("auto",),
         search=Search(16, 512, log=True),
-        doc='``min(200, n_samples)`` for "auto".',
+        doc="""``min(200, n_samples)`` for "auto". With ``batch_norm``, every training batch has at
+        least 2 rows (``batch_size=1`` trains on pairs).""",
     ),
     Hyperparameter(
         "max_epochs",

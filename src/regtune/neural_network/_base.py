@@ -19,7 +19,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
 
-from .._sklearn_internals import check_sample_weight as _check_sample_weight
+from .._sklearn_internals import check_sample_weight, validate_params
 from ..exceptions import DivergenceError
 from ..nn import (
     OUTPUT_ACTIVATIONS,
@@ -223,7 +223,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
 
     def _prepare(self, X, y, sample_weight):
         """Validate everything and build the network; touch no fitted attribute."""
-        self._validate_params()
+        validate_params(self)
         sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
         check_combinations(self)
         warm = self.warm_start and hasattr(self, "network_state_")
@@ -243,7 +243,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         Y = Y.astype(X.dtype, copy=False)
         w = None
         if sample_weight is not None or getattr(self, "class_weight", None) is not None:
-            w = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+            w = check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
             w = self._apply_class_weight(w, y)
             if not w.sum() > 0:
                 raise ValueError(f"sample_weight must have a positive sum, got {w.sum()}")
