@@ -21,7 +21,7 @@ def parse_column_transformer(scope, transformer, inputs, custom_parsers=None, *,
     outputs = []
     for _, step, spec in transformer.transformers_:
         names = selected_columns(transformer, spec)
-        if isinstance(step, str) and step == "drop" or not names:
+        if (isinstance(step, str) and step == "drop") or not names:
             continue
         missing = [name for name in names if name not in by_name]
         if missing:

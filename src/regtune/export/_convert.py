@@ -164,7 +164,10 @@ def _set_metadata(graph, model, columns, dtype):
 
     final = model.steps[-1][1] if hasattr(model, "steps") else model
     classes = getattr(final, "classes_", None)
-    task = "classifier" if classes is not None else "regressor" if hasattr(final, "predict") else "transformer"
+    if classes is not None:
+        task = "classifier"
+    else:
+        task = "regressor" if hasattr(final, "predict") else "transformer"
     props = {
         "regtune.version": __version__,
         "regtune.task": task,

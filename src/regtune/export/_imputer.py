@@ -55,7 +55,8 @@ def convert(scope, operator, container):
         missing = node(scope, container, "Equal", [x, value], "missing")
     kept, indicated = _kept(imputer), _indicated(imputer)
     statistics = np.asarray(imputer.statistics_, dtype=np.float64).astype(dtype)
-    filled = node(scope, container, "Where", [missing, constant(scope, container, "stat", statistics), x], "filled")
+    statistics = constant(scope, container, "statistics", statistics)
+    filled = node(scope, container, "Where", [missing, statistics, x], "filled")
     if len(kept) < len(imputer.statistics_):
         filled = _columns(scope, container, filled, kept)
     parts = [filled]

@@ -17,7 +17,14 @@ import numpy as np
 
 from ._registry import converter_for
 
-__all__ = ["RawColumn", "categorical_reader", "column_names", "missing_marker", "raw_columns", "selected_columns"]
+__all__ = [
+    "RawColumn",
+    "categorical_reader",
+    "column_names",
+    "missing_marker",
+    "raw_columns",
+    "selected_columns",
+]
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ returns one :class:`~regtune.export._inputs.RawColumn` per input column (string 
 the string that stands for a missing value), which decides the graph's input types.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 __all__ = ["CONVERTERS", "Converter", "converter_for", "register"]
 

@@ -15,12 +15,14 @@ Shape: ``n_features_in_`` inputs ``(N, 1)`` in, ``(N, n_features_in_ * q)`` out.
 """
 
 import numpy as np
+
 from ..encoding import TargetEncoder
 from ._inputs import categorical_column
 from ._nodes import ML_DOMAIN, constant, node, numpy_dtype
 from ._registry import Converter, register
 
 ALIAS = "RegtuneTargetEncoder"
+FLAT = np.array([-1], dtype=np.int64)
 
 
 def raw_columns(encoder):
@@ -47,11 +49,12 @@ def convert(scope, operator, container):
         missing_is_category = encoder.handle_missing == "prior" or bool(encoder.has_missing_[j])
         missing_code = n_levels if missing_is_category else n_levels + 1
         code = _lookup(scope, container, x, categories, missing_code, default=n_levels + 1)
-        flat = node(scope, container, "Reshape", [code, constant(scope, container, "flat", np.array([-1]))], "code")
+        flat = node(scope, container, "Reshape", [code, constant(scope, container, "shape", FLAT)], "code")
         q = encoder.encodings_[j].shape[1]
         table = np.vstack([encoder.encodings_[j], np.broadcast_to(fill, (1, q))])
         table = table.astype(encoder.dtype).astype(dtype)
-        encoded.append(node(scope, container, "Gather", [constant(scope, container, "table", table), flat], "te", axis=0))
+        table = constant(scope, container, "table", table)
+        encoded.append(node(scope, container, "Gather", [table, flat], "encoded", axis=0))
     if len(encoded) == 1:
         node(scope, container, "Identity", encoded, "te", output=operator.outputs[0].full_name)
     else:
@@ -67,10 +70,11 @@ def _input_columns(scope, operator, container, n_columns):
             f"TargetEncoder expects {n_columns} column inputs or one matrix, got {len(operator.inputs)}"
         )
     matrix = operator.inputs[0].full_name
-    return [
-        node(scope, container, "Gather", [matrix, constant(scope, container, "col", np.array([j]))], "x", axis=1)
-        for j in range(n_columns)
-    ]
+    columns = []
+    for j in range(n_columns):
+        index = constant(scope, container, "column", np.array([j]))
+        columns.append(node(scope, container, "Gather", [matrix, index], "x", axis=1))
+    return columns
 
 
 def _lookup(scope, container, x, categories, missing_code, default):
