@@ -50,7 +50,9 @@ class OnnxPredictor:
         self.task = meta.get("regtune.task", "regressor")
         self._markers = json.loads(meta.get("regtune.missing_markers", "{}"))
         self.classes_ = np.asarray(json.loads(meta["regtune.classes"])) if "regtune.classes" in meta else None
-        self._inputs = [(column, i.name, i.type) for column, i in zip(self.columns, self.session.get_inputs())]
+        self._inputs = [
+            (column, i.name, i.type) for column, i in zip(self.columns, self.session.get_inputs())
+        ]
 
     def feed(self, frame):
         """The input dictionary for ``frame``'s rows: one ``(N, 1)`` array per graph input."""

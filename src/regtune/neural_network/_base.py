@@ -40,6 +40,20 @@ _FLOATS = [np.float32, np.float64]
 SMALL_PRODUCT = 2**20  # batch_size * widest layer up to which fit limits BLAS to one thread
 
 
+def _is_checked_matrix(X, estimator):
+    """Whether ``X`` is a finite 2-D float32/float64 ndarray of the fitted width, for an estimator
+    fitted without feature names: ``validate_data`` would return it as is, with no warning."""
+    return (
+        type(X) is np.ndarray
+        and X.ndim == 2
+        and X.dtype in _FLOATS
+        and X.shape[0] >= 1
+        and X.shape[1] == estimator.n_features_in_
+        and not hasattr(estimator, "feature_names_in_")
+        and bool(np.isfinite(X).all())
+    )
+
+
 class BaseMLP(BaseEstimator, metaclass=ABCMeta):
     """Base class; see ``MLPClassifier`` and ``MLPRegressor`` for the parameters."""
 
@@ -346,6 +360,8 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
     # ---------------------------------------------------------------- prediction
     def _validate_X(self, X):
         check_is_fitted(self)
+        if _is_checked_matrix(X, self):  # what validate_data would return unchanged: skip its ~0.3 ms
+            return X.astype(self.coefs_[0].dtype, copy=False)
         X = validate_data(self, as_array_like(X), reset=False, dtype=_FLOATS)
         return X.astype(self.coefs_[0].dtype, copy=False)
 
