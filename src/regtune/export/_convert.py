@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 
 from . import _imputer, _mlp, _target_encoder  # noqa: F401  (they register their converters)
-from ._column_transformer import parse_column_transformer
 from ._inputs import raw_columns
 from ._nodes import FLOAT_TYPES, ML_DOMAIN
 from ._registry import CONVERTERS, converter_for
+from ._routing import parse_column_transformer, parse_pipeline
 from ._skl2onnx import converts, register_alias
 
 __all__ = ["DEFAULT_OPSET", "ML_OPSET", "export_onnx", "to_onnx"]
@@ -26,6 +26,7 @@ def to_onnx(model, *, dtype=np.float32, opset=DEFAULT_OPSET):
     from skl2onnx import convert_sklearn
     from skl2onnx.common.data_types import DoubleTensorType, StringTensorType
     from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
     from sklearn.utils.validation import check_is_fitted
 
     float_type = _float_type(dtype)
@@ -41,6 +42,7 @@ def to_onnx(model, *, dtype=np.float32, opset=DEFAULT_OPSET):
     initial_types = [(name, input_types[raw.kind]([None, 1])) for name, raw in columns]
     parsers = {kind: partial(c.parse, float_type=float_type) for kind, c in CONVERTERS.items()}
     parsers[ColumnTransformer] = partial(parse_column_transformer, float_type=float_type)
+    parsers[Pipeline] = partial(parse_pipeline, float_type=float_type)
     try:
         graph = convert_sklearn(
             model,

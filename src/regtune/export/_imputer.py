@@ -13,10 +13,9 @@ Shape: ``(N, n_features_in_)`` in (one matrix or one input per column),
 
 import numpy as np
 from skl2onnx.common.data_types import StringTensorType
-from skl2onnx.operator_converters.common import concatenate_variables
 from sklearn.impute import SimpleImputer
 
-from ._nodes import constant, node, numpy_dtype, proto_type
+from ._nodes import concat_inputs, constant, node, numpy_dtype, proto_type
 from ._registry import Converter, register
 from ._skl2onnx import parse_step
 
@@ -47,7 +46,7 @@ def parse(scope, imputer, inputs, custom_parsers=None, *, float_type):
 def convert(scope, operator, container):
     imputer = operator.raw_operator
     dtype = numpy_dtype(operator.outputs[0])
-    x = concatenate_variables(scope, operator.inputs, container)
+    x = concat_inputs(scope, container, operator)
     if isinstance(imputer.missing_values, float) and np.isnan(imputer.missing_values):
         missing = node(scope, container, "IsNaN", [x], "missing")
     else:

@@ -19,10 +19,9 @@ from skl2onnx.common.data_types import (
     Int64TensorType,
     StringTensorType,
 )
-from skl2onnx.operator_converters.common import concatenate_variables
 
 from ..neural_network import MLPClassifier, MLPRegressor
-from ._nodes import constant, node, numpy_dtype, proto_type
+from ._nodes import concat_inputs, constant, node, numpy_dtype, proto_type
 from ._registry import Converter, register
 
 CLASSIFIER, REGRESSOR = "RegtuneMLPClassifier", "RegtuneMLPRegressor"
@@ -56,7 +55,7 @@ def parse_regressor(scope, mlp, inputs, custom_parsers=None, *, float_type):
 def logits(scope, operator, container, dtype):
     """The output layer's pre-activation ``z`` of the dense chain, in ``dtype``."""
     mlp = operator.raw_operator
-    a = concatenate_variables(scope, operator.inputs, container)
+    a = concat_inputs(scope, container, operator)
     if np.dtype(numpy_dtype(operator.inputs[0])) != dtype:
         a = node(scope, container, "Cast", [a], "x", to=proto_type(dtype))
     activation = _ACTIVATIONS[mlp.network_state_["activation"]]

@@ -4,7 +4,7 @@ import numpy as np
 from onnx import TensorProto, numpy_helper
 from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 
-__all__ = ["FLOAT_TYPES", "constant", "node", "numpy_dtype", "proto_type"]
+__all__ = ["FLOAT_TYPES", "concat_inputs", "constant", "node", "numpy_dtype", "proto_type"]
 
 ML_DOMAIN = "ai.onnx.ml"
 FLOAT_TYPES = {np.dtype(np.float32): FloatTensorType, np.dtype(np.float64): DoubleTensorType}
@@ -45,3 +45,10 @@ def node(scope, container, op_type, inputs, hint, *, domain="", version=None, ou
         **attrs,
     )
     return output
+
+
+def concat_inputs(scope, container, operator):
+    """The operator's float inputs as one matrix, joined with ``Concat`` (never FeatureVectorizer,
+    which computes in float32)."""
+    names = [variable.full_name for variable in operator.inputs]
+    return names[0] if len(names) == 1 else node(scope, container, "Concat", names, "joined", axis=1)

@@ -1,17 +1,34 @@
-"""The parser of a ``ColumnTransformer`` whose inputs are the raw named columns of the graph.
+"""How the raw named columns reach the steps: the parsers of ``Pipeline`` and ``ColumnTransformer``.
 
-Each entry's columns are taken by name from the graph inputs (one per raw column). Numeric
-columns are concatenated into one matrix for the entry's transformer, as skl2onnx does; the columns
-of a categorical encoder stay separate inputs, since they may be strings and numbers side by side.
-The entries' outputs are concatenated in order, as ``ColumnTransformer.transform`` stacks them.
+The graph has one input per raw column. A ``ColumnTransformer`` entry takes its columns by name. A
+step that reads raw categories gets them as separate inputs (strings and numbers may sit side by
+side); any other step gets one matrix, the columns joined with ``Concat``. (skl2onnx would join
+them with ``FeatureVectorizer``, whose output is float32 even for double inputs.) The entries'
+outputs are joined in order, as ``ColumnTransformer.transform`` stacks them.
 """
 
-from sklearn.pipeline import Pipeline
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import FeatureUnion, Pipeline
 
 from ._inputs import categorical_reader, selected_columns
 from ._skl2onnx import parse_step
 
-__all__ = ["parse_column_transformer"]
+__all__ = ["parse_column_transformer", "parse_pipeline"]
+
+
+def parse_pipeline(scope, pipeline, inputs, custom_parsers=None, *, float_type):
+    steps = [step for _, step in pipeline.steps if step not in (None, "passthrough")]
+    if len(inputs) > 1 and not _reads_raw_columns(steps[0]):
+        inputs = [_concat(scope, inputs, float_type)]
+    for step in steps:
+        inputs = parse_step(scope, step, inputs, custom_parsers)
+    return inputs
+
+
+def _reads_raw_columns(step):
+    if isinstance(step, Pipeline):
+        step = next(s for _, s in step.steps if s not in (None, "passthrough"))
+    return isinstance(step, (ColumnTransformer, FeatureUnion)) or categorical_reader(step) is not None
 
 
 def parse_column_transformer(scope, transformer, inputs, custom_parsers=None, *, float_type):
@@ -33,8 +50,7 @@ def parse_column_transformer(scope, transformer, inputs, custom_parsers=None, *,
         if isinstance(step, str):  # "passthrough"
             outputs.append(_concat(scope, variables, float_type))
             continue
-        first = step.steps[0][1] if isinstance(step, Pipeline) else step
-        if len(variables) > 1 and categorical_reader(first) is None:
+        if len(variables) > 1 and not _reads_raw_columns(step):
             variables = [_concat(scope, variables, float_type)]
         outputs.extend(parse_step(scope, step, variables, custom_parsers)[:1])
     if len(outputs) == 1:
