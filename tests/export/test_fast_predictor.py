@@ -6,8 +6,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from export_cases import CATEGORICAL, NUMERIC, fit, mixed_frame, unseen_frame
 
-from conftest import CATEGORICAL, NUMERIC, fit, mixed_frame, unseen_frame
 from regtune import MLPRegressor, compile_predictor
 from regtune.export._fast import MAX_ROWS
 

@@ -4,10 +4,10 @@ missing values, and every hyperparameter that changes the graph."""
 import numpy as np
 import pandas as pd
 import pytest
+from export_cases import CATEGORICAL, NUMERIC, assert_onnx_matches, fit, mixed_frame, unseen_frame
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
 
-from conftest import CATEGORICAL, NUMERIC, assert_onnx_matches, fit, mixed_frame, unseen_frame
 from regtune.datasets import load_dataset
 from regtune.export import OnnxPredictor, to_onnx
 from regtune.tuning import build_pipeline

@@ -1,4 +1,5 @@
-"""Fitted pipelines on small synthetic frames, and the check that ONNX Runtime reproduces them.
+"""The export tests' cases: fitted pipelines on small synthetic frames, and the check that ONNX
+Runtime reproduces them. (A plain module, not a conftest: ``conftest`` names clash across folders.)
 
 ``mixed_frame`` has string categories (one with the empty string as a category), integer
 categories, and numeric columns with missing values; ``unseen_frame`` adds what training never
