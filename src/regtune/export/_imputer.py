@@ -62,7 +62,10 @@ def convert(scope, operator, container):
     if len(indicated):
         flags = _columns(scope, container, missing, indicated)
         parts.append(node(scope, container, "Cast", [flags], "indicator", to=proto_type(dtype)))
-    node(scope, container, "Concat", parts, "imputed", output=operator.outputs[0].full_name, axis=1)
+    if len(parts) == 1:
+        node(scope, container, "Identity", parts, "imputed", output=operator.outputs[0].full_name)
+    else:
+        node(scope, container, "Concat", parts, "imputed", output=operator.outputs[0].full_name, axis=1)
 
 
 def _columns(scope, container, matrix, indices):
