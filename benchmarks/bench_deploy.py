@@ -11,8 +11,8 @@ ones, a 3 x 256 relu network. The peer is the same pipeline built from scikit-le
 (``sklearn.preprocessing.TargetEncoder``, ``sklearn.neural_network.MLPRegressor``). Weights come from
 ``--epochs`` epochs of training: latency does not depend on how good they are.
 
-One row: the median over ``--rows`` different rows, the predictors taking turns row by row, each
-call on a one-row data frame (ONNX Runtime: on the ready input arrays, and from the frame with
+One row: the median over ``--rows`` different rows, the predictors taking turns in blocks of 25
+rows, each call on a one-row data frame (ONNX Runtime: on the ready input arrays, and from the frame with
 ``predict_onnx``). Batch: 100,000 rows drawn from the data, median of ``--repeats`` passes, one
 thread everywhere (BLAS and ONNX Runtime). Ratios > 1 mean the first named is faster.
 """
@@ -65,14 +65,16 @@ def sklearn_pipeline(epochs):
     return Pipeline([("preprocess", preprocess), ("mlp", mlp)])
 
 
-def interleaved_medians(calls, inputs):
-    """Median seconds per call of each callable, all called on each input in turn."""
+def interleaved_medians(calls, inputs, block=1):
+    """Median seconds per call of each callable on ``inputs``: the callables take turns, each
+    running ``block`` inputs in a row (warm caches), so all see the same machine load."""
     times = {name: [] for name in calls}
-    for item in inputs:
+    for start in range(0, len(inputs), block):
         for name, call in calls.items():
-            start = time.perf_counter()
-            call(item)
-            times[name].append(time.perf_counter() - start)
+            for item in inputs[start : start + block]:
+                begin = time.perf_counter()
+                call(item)
+                times[name].append(time.perf_counter() - begin)
     return {name: statistics.median(values) for name, values in times.items()}
 
 
@@ -103,7 +105,7 @@ def main():
         for r in rows[:20]:  # warm-up
             for call in one_row.values():
                 call(r)
-        latency = interleaved_medians(one_row, rows)
+        latency = interleaved_medians(one_row, rows, block=25)
 
         batch = X.iloc[rng.integers(0, len(X), BATCH)].reset_index(drop=True)
         feed32, feed64 = onnx32.feed(batch), onnx64.feed(batch)
@@ -115,7 +117,7 @@ def main():
                 "ONNX Runtime float64, 1 thread": lambda _: onnx64.session.run(None, feed64),
                 "ONNX input arrays from the frame": lambda _: onnx32.feed(batch),
             },
-            range(args.repeats),
+            list(range(args.repeats)),
         )
 
     print(f"One row, median over {args.rows} rows (microseconds per prediction):")

@@ -36,6 +36,7 @@ class OnnxPredictor:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         source = model if isinstance(model, bytes) else str(Path(model))
         try:
             self.session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
