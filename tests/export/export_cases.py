@@ -10,13 +10,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from regtune.tuning import build_pipeline
-
-pytest.importorskip(
-    "onnxruntime", reason="the export tests need the 'onnx' extra: pip install 'regtune[onnx]'"
-)
 
 CATEGORICAL = ["city", "grade", "code"]
 NUMERIC = ["x1", "x2", "x3"]

@@ -13,6 +13,8 @@ import regtune
 sys.path.insert(0, str(Path(__file__).parents[1] / "cli"))
 from cli_runner import assert_one_line_error, invoke
 
+pytest.importorskip("onnxruntime", reason="needs the 'onnx' extra: pip install 'regtune[onnx]'")
+
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):

@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 from export_cases import CATEGORICAL, NUMERIC, fit, unseen_frame
 
+pytest.importorskip("onnxruntime", reason="needs the 'onnx' extra: pip install 'regtune[onnx]'")
+
 mlflow = pytest.importorskip("mlflow", reason="the MLflow test needs the 'mlflow' extra")
 
 

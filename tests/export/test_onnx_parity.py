@@ -12,6 +12,8 @@ from regtune.datasets import load_dataset
 from regtune.export import OnnxPredictor, to_onnx
 from regtune.tuning import build_pipeline
 
+pytest.importorskip("onnxruntime", reason="needs the 'onnx' extra: pip install 'regtune[onnx]'")
+
 DTYPES = [np.float32, np.float64]
 
 
