@@ -3,12 +3,15 @@
 A messy table should stop before the first trial with one line that names the column, the rule and
 the value, instead of failing inside every trial, inside scikit-learn, or not at all (a numeric column
 with one stray ``12,5`` would otherwise be read as text and silently target-encoded). Rows are
-counted from 1, the header not included. ``flags`` name the options a message points to: the CLI's
-(``--categorical``, ``--cv``) or the Python API's (``categorical=``, ``cv=``).
+counted from 1, the header not included. Messages name the Python arguments (``X``, ``y``,
+``categorical=``, ``cv=``); ``flags`` lets a caller with other words for them (the command line's
+``--categorical``, ``--cv``) pass its own.
 """
 
 import numpy as np
 import pandas as pd
+
+from ._data import infer_task
 
 # Standardizing squares the values: beyond about 1e154 that overflows float64. 1e150 leaves room for
 # sums over up to 1e8 rows.
@@ -26,6 +29,16 @@ def _plural(count, word):
 
 def _row(frame_or_series, label):
     return frame_or_series.index.get_loc(label) + 1
+
+
+def check_columns(frame, names, what="column"):
+    """Raise a one-line ValueError naming every one of ``names`` missing from ``frame``."""
+    missing = [n for n in names if n not in frame.columns]
+    if missing:
+        listed = ", ".join(map(str, frame.columns))
+        if len(missing) == 1:
+            raise ValueError(f"{what} {missing[0]!r} not found; columns are: {listed}")
+        raise ValueError(f"{what}s {', '.join(map(repr, missing))} not found; columns are: {listed}")
 
 
 def check_finite(values, name, what="column"):
@@ -74,8 +87,8 @@ def check_text_columns(frame, columns, flag):
     """Refuse a text column that looks numeric: most values are numbers, a few are stray text.
 
     pandas reads a numeric column with one ``12,5`` or ``?`` as text, which would then be
-    target-encoded as categories without a word. ``flag`` is the option that lists a column to
-    treat as text on purpose (``--categorical``, ``--columns``).
+    target-encoded as categories without a word. ``flag`` is the argument that lists a column to
+    treat as text on purpose (``categorical=``; the command line passes its option's name).
     """
     for name in columns:
         values = frame[name]
@@ -130,7 +143,7 @@ def check_target(y, name):
         )
 
 
-def check_classes(y, cv, flag="--cv "):
+def check_classes(y, cv, flag="cv="):
     """Every class needs at least ``cv`` rows, so that stratified folds can each hold one."""
     counts = y.value_counts()
     label, count = counts.idxmin(), int(counts.min())
@@ -156,21 +169,19 @@ def numeric_target(y):
     return values.astype(np.float64)
 
 
-CLI_FLAGS = {"categorical": "--categorical", "cv": "--cv "}
+# How messages name the arguments: the Python API's words (the command line passes its own).
 API_FLAGS = {"categorical": "categorical=", "cv": "cv="}
 
 
-def check_training_data(X, y, target, *, categorical=None, task=None, cv=None, flags=CLI_FLAGS):
+def check_training_data(X, y, target, *, categorical=None, task=None, cv=None, flags=API_FLAGS):
     """Everything ``tune`` and ``fit`` check before training: target, text and numeric columns.
 
     ``categorical`` lists the columns to treat as text on purpose (None: the non-numeric ones);
     with ``cv``, a classification target's smallest class must fill every fold. ``target=None``
     skips the checks of a target already validated by ``as_frame`` and calls it ``y``.
     """
-    from .tuning._pipeline import infer_task
-
     if X.shape[1] == 0:
-        raise ValueError(f"DATA has no column besides the target {target!r}; a model needs inputs")
+        raise ValueError("X has no column; a model needs at least one input column")
     if target is not None:
         check_target(y, target)
     elif y.dtype.kind in "fiu":

@@ -217,3 +217,27 @@ def test_worker_passes_its_options_to_the_library(monkeypatch):
     assert result.stdout.strip() == (
         "Ran 3 trials of study 'cars' in postgresql://ana:***@db.example.org/regtune."
     )
+
+
+def test_fit_takes_smooth_auto_from_a_params_file(files, tmp_path):
+    (tmp_path / "p.toml").write_text('width = 4\nn_layers = 1\nmax_epochs = 2\nsmooth = "auto"\n')
+    result = invoke(
+        "fit",
+        files / "penguins.csv",
+        "--target",
+        "species",
+        "--params",
+        tmp_path / "p.toml",
+        "-o",
+        tmp_path / "m.regtune",
+    )
+    assert result.exit_code == 0, result.output
+    model = regtune.load(tmp_path / "m.regtune")
+    assert model.named_steps["preprocess"].named_transformers_["categorical"].smooth == "auto"
+
+
+def test_the_default_storage_is_the_librarys():
+    from regtune.tuning import DEFAULT_STORAGE
+
+    for command in ("tune", "fit", "report", "studies"):
+        assert DEFAULT_STORAGE in invoke(command, "--help").stdout, command

@@ -23,7 +23,7 @@ from optuna.trial import TrialState
 import regtune
 from pg_server import PgServer
 from regtune.exceptions import DivergenceError, RegtuneError
-from regtune.tuning._run import slot_number
+from regtune.tuning._slots import slot_number
 
 TUNE = """
 import sys

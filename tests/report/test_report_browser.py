@@ -1,5 +1,9 @@
 """The report in a real browser: headless Chromium loads it, every chart draws, nothing is injected.
 
+Two studies are loaded in a 1,280 x 2,400 window: the hostile one (every chart drawn, hostile strings
+shown as text, the verdict included) and a sparse one (one complete trial, its batch-norm trials
+pruned), whose charts with too little to draw must be replaced by a sentence, never drawn empty.
+
 A probe script is inserted at the top of a copy of the page (the report itself carries no test code).
 It records uncaught errors, failed resource loads, ``console.error`` calls and any ``alert``/``confirm``/
 ``prompt``, then, after load, writes what it saw and each chart's rendered SVG count into the DOM, which
@@ -13,13 +17,17 @@ import html
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 
 import pytest
-from hostile_study import HOSTILE, make_study
+import synthetic_studies as synthetic
+from hostile_study import HOSTILE, STUDY_NAME, TARGET, make_study
 
 from regtune.report import write_report
+from regtune.report._records import read_study
+from regtune.report._verdict_section import study_verdict, verdict_sentences
 
 pytestmark = pytest.mark.browser
 
@@ -35,16 +43,48 @@ console.error = function () { __seen.errors.push("console.error: " + Array.from(
 ["alert", "confirm", "prompt"].forEach(function (name) {
   window[name] = function (m) { __seen.alerts.push(name + ": " + m); };
 });
+function __overlaps(nodes, horizontal) {
+  var rects = Array.from(nodes).map(function (n) { return n.getBoundingClientRect(); })
+    .filter(function (r) { return r.width > 0; })
+    .sort(function (a, b) { return horizontal ? a.left - b.left : a.top - b.top; });
+  var found = 0;
+  for (var i = 1; i < rects.length; i++) {
+    if ((horizontal ? rects[i].left - rects[i - 1].right : rects[i].top - rects[i - 1].bottom) < 0) found++;
+  }
+  return found;
+}
+function __subplot(chart, sp) {
+  // marks: drawn lines, markers, boxes and bars; labels of a log x axis; overlapping tick labels
+  var marks = Array.from(sp.querySelectorAll(".trace path")).filter(function (p) {
+    var d = p.getAttribute("d"); return d && d.length > 6; }).length;
+  var ids = (sp.getAttribute("class").split(" ")[1] || "").match(/^x(\\d*)y(\\d*)$/) || ["", "?"];
+  var xaxis = chart._fullLayout["xaxis" + ids[1]] || {};
+  // tick groups are named after their axis: xtick, x2tick, ..., so take every label of the layer
+  var xlabels = sp.querySelectorAll(".xaxislayer-above text");
+  var ylabels = sp.querySelectorAll(".yaxislayer-above text");
+  return {marks: marks, xtype: xaxis.type, ylabels: ylabels.length,
+          xlabels: Array.from(xlabels).map(function (t) { return t.textContent; }),
+          overlaps: __overlaps(xlabels, true) + __overlaps(ylabels, false)};
+}
 window.addEventListener("load", function () { setTimeout(function () {
   var charts = Array.from(document.querySelectorAll("div.chart")).map(function (c) {
     return {id: c.id, svgs: c.querySelectorAll(".main-svg").length,
             traces: c.querySelectorAll("g.trace, g.point, path.point").length,
+            subplots: Array.from(c.querySelectorAll(".cartesianlayer > g.subplot")).map(function (sp) {
+              return __subplot(c, sp); }),
             text: c.textContent};
   });
+  var table = document.querySelector("#trials table");
   var probe = document.createElement("textarea");
   probe.id = "__probe";
   probe.textContent = JSON.stringify({errors: __seen.errors, alerts: __seen.alerts, charts: charts,
     bodyText: document.body.innerText,
+    verdictText: (document.querySelector("#verdict") || {}).innerText,
+    firstSection: (document.querySelector("main > section") || {}).id,
+    notes: Array.from(document.querySelectorAll("main p.note")).map(function (p) { return p.innerText; }),
+    windowWidth: window.innerWidth, pageWidth: document.documentElement.scrollWidth,
+    tableRight: table ? table.getBoundingClientRect().right : null,
+    sectionRight: table ? document.querySelector("#trials").getBoundingClientRect().right : null,
     scripts: Array.from(document.scripts).map(function (s) { return s.textContent.slice(0, 80); })});
   document.body.appendChild(probe);
 }, 1500); });
@@ -94,11 +134,8 @@ def run_chromium(binary, profile, *args):
     return done
 
 
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory):
-    """(probe record, chromium stderr, page path) for the report of the hostile test study."""
-    tmp = tmp_path_factory.mktemp("browser")
-    study, storage = make_study(tmp / "study.db")
+def load(tmp, study, storage=None):
+    """(probe record, chromium stderr, page path) for the report of ``study`` in a 1,280-px window."""
     page = write_report(study, tmp / "report.html", storage=storage)
     text = page.read_text(encoding="utf-8")
     probed = tmp / "probed.html"
@@ -106,12 +143,33 @@ def loaded(tmp_path_factory):
         text.replace('<meta charset="utf-8">', '<meta charset="utf-8">' + PROBE, 1), encoding="utf-8"
     )
     done = run_chromium(
-        chromium(), tmp / "profile", "--virtual-time-budget=20000", "--dump-dom", probed.as_uri()
+        chromium(),
+        tmp / "profile",
+        "--window-size=1280,2400",
+        "--virtual-time-budget=20000",
+        "--dump-dom",
+        probed.as_uri(),
     )
     match = re.search(r'<textarea id="__probe">(.*?)</textarea>', done.stdout, re.S)
     if match is None:
         pytest.fail(f"the probe did not report; chromium stderr: {done.stderr[-2000:]}")
-    return json.loads(html.unescape(match.group(1))), done.stderr, page, tmp
+    return json.loads(html.unescape(match.group(1))), done.stderr, page
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    """(probe record, chromium stderr, page path, folder) for the report of the hostile test study."""
+    tmp = tmp_path_factory.mktemp("browser")
+    study, storage = make_study(tmp / "study.db")
+    return (*load(tmp, study, storage), tmp)
+
+
+@pytest.fixture(scope="module")
+def sparse(tmp_path_factory):
+    """(probe record, study) for a study with one complete trial and its batch-norm trials pruned."""
+    study = synthetic.sparse_study()
+    seen, _, _ = load(tmp_path_factory.mktemp("sparse"), study)
+    return seen, study
 
 
 def test_page_loads_without_errors(loaded):
@@ -121,13 +179,78 @@ def test_page_loads_without_errors(loaded):
     assert console == []
 
 
+def _assert_no_empty_chart(seen):
+    for chart in seen["charts"]:
+        assert chart["svgs"] >= 1, f"{chart['id']} drew nothing"
+        assert chart["traces"] >= 1, f"{chart['id']} drew no data"
+        assert chart["subplots"], f"{chart['id']} has no plot area"
+        for i, subplot in enumerate(chart["subplots"]):
+            assert subplot["marks"] >= 1, f"{chart['id']} panel {i + 1} is empty"
+
+
 def test_every_chart_renders_an_svg(loaded):
     seen, _, page, _ = loaded
     expected = page.read_text(encoding="utf-8").count('<div class="chart"')
     assert len(seen["charts"]) == expected == 9
+    _assert_no_empty_chart(seen)
+
+
+def test_no_chart_is_empty_without_a_sentence_saying_why(sparse):
+    seen, _ = sparse
+    _assert_no_empty_chart(seen)
+    titles = " ".join(c["text"] for c in seen["charts"])
+    for drawn in ("Optimization history", "Learning curves of the best trial", "Score vs the penalties"):
+        assert drawn in titles
+    for why in (
+        "Importances need at least 3 complete trials; this study has 1.",
+        "Batch norm on vs off: nothing to compare — batch_norm = False: 1 complete; "
+        "batch_norm = True: no completed trial with it (2 pruned).",
+        "No complete trial recorded its sparsity.",
+        "Every sampled parameter is shown in the regularization section.",
+    ):
+        assert why in seen["notes"]
+    assert "Batch norm" not in titles and "importances" not in titles
+
+
+def test_the_verdict_comes_first_and_says_what_the_rules_found(loaded, sparse):
+    for seen, study in ((loaded[0], None), sparse):
+        assert seen["firstSection"] == "verdict"
+        if study is None:
+            continue
+        for _, sentences in verdict_sentences(study_verdict(read_study(study))):
+            for sentence in sentences:
+                assert sentence in seen["verdictText"]
+    seen, _ = sparse
+    for known in (
+        "Only one complete trial (trial 0): nothing to compare it with.",
+        "Best epoch = 20 of 20 and validation still improving",
+        "the epoch budget is too small",
+        "batch_norm = True: no completed trial with it (2 pruned)",
+        "max_epochs = 40",
+    ):
+        assert known in seen["verdictText"]
+
+
+def test_the_top_trials_table_fits_a_1280_px_window(loaded):
+    seen, _, _, _ = loaded
+    assert seen["windowWidth"] == 1280
+    assert seen["pageWidth"] <= seen["windowWidth"], "nothing scrolls sideways"
+    assert seen["tableRight"] <= seen["sectionRight"], "the table fits in its section, unscrolled"
+
+
+def test_log_axes_label_only_powers_of_ten_and_no_labels_overlap(loaded):
+    seen, _, _, _ = loaded
+    log_panels = [s for c in seen["charts"] for s in c["subplots"] if s["xtype"] == "log"]
+    assert len(log_panels) >= 5
+    for panel in log_panels:
+        assert panel["xlabels"], "a log axis without labels"
+        for label in panel["xlabels"]:
+            shown = label.replace("\u200b", "")  # plotly sets the exponent apart with zero-width spaces
+            assert re.fullmatch(r"1|10|10[−-]?\d+", shown), f"a minor label on a log axis: {label!r}"
     for chart in seen["charts"]:
-        assert chart["svgs"] >= 1, f"{chart['id']} drew nothing"
-        assert chart["traces"] >= 1, f"{chart['id']} drew no data"
+        for subplot in chart["subplots"]:
+            assert subplot["xlabels"] and subplot["ylabels"], f"{chart['id']}: an axis without labels"
+            assert subplot["overlaps"] == 0, f"{chart['id']}: tick labels overlap"
 
 
 def test_hostile_strings_are_shown_as_text_and_never_run(loaded):
@@ -135,6 +258,8 @@ def test_hostile_strings_are_shown_as_text_and_never_run(loaded):
     assert seen["alerts"] == []
     assert HOSTILE in seen["bodyText"], "the column name must be visible, as typed"
     assert "<script>alert(3)</script>" in seen["bodyText"], "the failure message, as typed"
+    assert shlex.quote(STUDY_NAME + "-next") in seen["verdictText"], "the study name in the next command"
+    assert shlex.quote(TARGET) in seen["verdictText"]
     assert not any("alert(" in s for s in seen["scripts"]), "no injected script element"
     slices = next(c for c in seen["charts"] if "Slices" in c["text"])
     assert "<b>tanh</b>" in slices["text"], "a category value is drawn as typed, not as markup"

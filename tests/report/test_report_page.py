@@ -1,18 +1,22 @@
-"""The report page: numbers against naive recomputation, escaping, self-containment, atomic writing."""
+"""The report page: numbers against naive recomputation, escaping, self-containment, atomic writing,
+the verdict on the page, and charts that say why instead of drawing nothing."""
 
 import html
 import json
 import re
+import shlex
 
 import numpy as np
 import optuna
 import plotly.offline
 import pytest
+import synthetic_studies as synthetic
 from hostile_study import FAIL_REASON, HOSTILE, STUDY_NAME, TARGET, make_study
 from optuna.trial import TrialState, create_trial
 
 from regtune.report import build_report, write_report
 from regtune.report._records import fold_mean_curve, read_study
+from regtune.report._verdict_section import study_verdict, verdict_sentences
 
 CHART_BLOCK = re.compile(r'<script type="application/json" data-chart="(chart-\d+)">(.*?)</script>', re.S)
 
@@ -200,3 +204,98 @@ def test_write_report_is_atomic(tmp_path, filled):
     with pytest.raises(FileNotFoundError, match=r"report folder .*missing-dir.* does not exist"):
         write_report(study, tmp_path / "missing-dir" / "report.html")
     assert not (tmp_path / "missing-dir").exists()
+
+
+def test_the_verdict_comes_first_and_escapes_what_it_quotes(filled):
+    _, page = filled
+    assert page.index('<section id="verdict">') < page.index('<section id="summary">')
+    assert re.search(r'<nav><a href="#verdict">Verdict</a>', page)
+    command = f"regtune tune /data/x.csv --target {shlex.quote(TARGET)} --space next-space.toml"
+    assert html.escape(command) in page, "the next command quotes the target for a shell, escaped for HTML"
+    assert html.escape(shlex.quote(STUDY_NAME + "-next")) in page
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        synthetic.underfit_study,
+        synthetic.overfit_study,
+        synthetic.regularizer_study,
+        synthetic.noisy_dip_study,
+    ],
+)
+def test_every_verdict_sentence_is_on_the_page(build):
+    study = build()
+    page = build_report(study)
+    verdict = study_verdict(read_study(study))
+    sentences = [s for _, part in verdict_sentences(verdict) for s in part]
+    assert len(sentences) >= 6
+    for sentence in sentences:
+        assert f"<li>{html.escape(sentence)}</li>" in page
+    for block in (verdict.toml, verdict.command):
+        assert block is None or f"<pre>{html.escape(block)}</pre>" in page
+
+
+def test_log_axes_label_decades_only(filled):
+    _, page = filled
+    log_axes = [
+        axis
+        for fig in _charts(page).values()
+        for key, axis in fig["layout"].items()
+        if key.startswith(("xaxis", "yaxis")) and axis.get("type") == "log"
+    ]
+    assert len(log_axes) >= 5, "alpha, l1, weight_decay, learning_rate_init and the sparsity chart"
+    for axis in log_axes:
+        assert isinstance(axis["dtick"], int) and axis["dtick"] >= 1, (
+            "one label per decade (or per k decades)"
+        )
+        assert axis["exponentformat"] == "power" and axis["minor"]["ticks"] == "outside"
+
+
+def test_a_log_parameter_with_zeros_counts_them_in_the_panel_title():
+    study = synthetic.regularizer_study()
+    trials = study.get_trials()
+    zero = optuna.distributions.FloatDistribution(0.0, 10.0)
+    study = optuna.create_study(direction="minimize")
+    for i, t in enumerate(trials):
+        params = {**t.params, "alpha": 0.0 if i < 4 else t.params["alpha"]}
+        study.add_trial(
+            create_trial(
+                state=t.state,
+                value=t.value,
+                params=params,
+                distributions={**t.distributions, "alpha": zero},
+                user_attrs=t.user_attrs,
+                intermediate_values=t.intermediate_values,
+            )
+        )
+    fig = _chart_titled(build_report(study), "Score vs the penalties")
+    assert fig["layout"]["annotations"][0]["text"] == "alpha (4 trials at 0 not drawn on the log axis)"
+    assert fig["layout"]["xaxis"]["type"] == "log"
+    drawn = sum(len(trace["x"]) for trace in fig["data"] if trace["xaxis"] == "x")
+    assert drawn == sum(1 for t in trials if t.state == TrialState.COMPLETE) - 4
+
+
+def test_a_box_plot_of_one_group_is_a_sentence_instead():
+    page = build_report(synthetic.regularizer_study())
+    assert (
+        "Batch norm on vs off: nothing to compare — batch_norm = False: 30 complete; "
+        "batch_norm = True: no completed trial with it (2 pruned)."
+    ) in page
+    assert not [f for f in _charts(page).values() if "Batch norm" in f["layout"]["title"]["text"]]
+
+
+def test_the_top_trials_table_lets_long_names_wrap(filled):
+    _, page = filled
+    assert '<table class="trials">' in page
+    assert "<th>learning_<wbr>rate_<wbr>init</th>" in page
+
+
+def test_the_summary_gives_the_best_epoch_with_the_curve_noise():
+    study = synthetic.noisy_dip_study()
+    page = build_report(study)
+    verdict = study_verdict(read_study(study))
+    assert (
+        f"best mean validation at epoch 17 ({verdict.dip.gain_over_last:.4g} better than the last epoch; "
+        f"the curve&#x27;s epoch-to-epoch noise is {verdict.noise:.4g}; a single noisy dip, see the verdict)"
+    ) in page

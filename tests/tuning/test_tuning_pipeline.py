@@ -8,11 +8,11 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.preprocessing import StandardScaler
 
+from regtune._data import as_frame, detect_columns
 from regtune.encoding import TargetEncoder
 from regtune.neural_network import MLPClassifier, MLPRegressor
 from regtune.tuning import build_pipeline, infer_task, mask_password
 from regtune.tuning._metrics import log_loss, resolve_metric
-from regtune.tuning._pipeline import as_frame, detect_columns
 
 
 @pytest.mark.parametrize(
@@ -179,3 +179,19 @@ def test_mask_password():
     assert mask_password("postgresql://ana:s3cret@db:5432/x") == "postgresql://ana:***@db:5432/x"
     assert mask_password("sqlite:///regtune.db") == "sqlite:///regtune.db"
     assert mask_password("not a url") == "not a url"
+
+
+def test_build_pipeline_refuses_an_unknown_name_and_takes_any_network_parameter():
+    """Every name goes where the hyperparameter table sends it; none is silently dropped."""
+    with pytest.raises(ValueError, match=r"^params has no hyperparameter 'dropuot'; known names: "):
+        build_pipeline({"dropuot": 0.2}, task="binary", categorical=[], numeric=["a"])
+    with pytest.raises(ValueError, match="argument 'max_iter' twice"):
+        build_pipeline({"max_epochs": 3, "max_iter": 9}, task="binary", categorical=[], numeric=["a"])
+    pipe = build_pipeline(
+        {"activation": "tanh", "solver": "sgd", "momentum": 0.5}, task="binary", categorical=[], numeric=["a"]
+    )
+    mlp = pipe.named_steps["mlp"]
+    assert (mlp.activation, mlp.solver, mlp.momentum) == ("tanh", "sgd", 0.5)
+    assert (
+        build_pipeline({}, task="binary", categorical=[], numeric=["a"]).named_steps["mlp"].solver == "adam"
+    )

@@ -5,14 +5,8 @@ import random
 import optuna
 from optuna.trial import TrialState
 
-from regtune.tuning._run import (
-    SLOT_CHAINS,
-    _claim,
-    give_back_slot,
-    slot_number,
-    top_up_slots,
-)
-from regtune.tuning._storage import _requeue
+from regtune.tuning._slots import SLOT_CHAINS, claim, give_back_slot, slot_number, top_up_slots
+from regtune.tuning._stale import requeue
 
 
 def _study():
@@ -29,7 +23,7 @@ def _drain(study, n_trials, rng, max_running=5):
     running, claimed, most_waiting = [], [], 0
     while True:
         most_waiting = max(most_waiting, len(_waiting(study)))
-        trial = _claim(study, n_trials) if len(running) < max_running else None
+        trial = claim(study, n_trials) if len(running) < max_running else None
         if trial is not None:
             running.append(trial)
             claimed.append(slot_number(study._storage.get_trial(trial._trial_id)))
@@ -61,7 +55,7 @@ def test_every_slot_number_is_claimed_exactly_once_and_few_wait():
 def test_a_slot_given_back_is_run_again_without_a_second_successor():
     study = _study()
     top_up_slots(study, 20)
-    trial = _claim(study, 20)
+    trial = claim(study, 20)
     number = slot_number(study._storage.get_trial(trial._trial_id))
     frozen = study.tell(trial, state=TrialState.FAIL)  # interrupted: not counted
     give_back_slot(study, frozen)
@@ -74,9 +68,9 @@ def test_a_slot_given_back_is_run_again_without_a_second_successor():
 def test_a_retried_trial_keeps_its_slot_and_does_not_extend_its_chain_twice():
     study = _study()
     top_up_slots(study, 30)
-    trial = _claim(study, 30)
+    trial = claim(study, 30)
     frozen = study.tell(trial, state=TrialState.FAIL)  # as the heartbeat check leaves it
-    _requeue(study, frozen)  # Optuna's retry copy: same parameters, same system attributes
+    requeue(study, frozen)  # Optuna's retry copy: same parameters, same system attributes
     _drain(study, 30, random.Random(2))
     complete = [slot_number(t) for t in study.trials if t.state == TrialState.COMPLETE]
     assert sorted(complete) == list(range(30))

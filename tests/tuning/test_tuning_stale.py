@@ -7,7 +7,7 @@ import optuna
 from optuna.trial import TrialState
 
 from regtune.tuning import open_storage
-from regtune.tuning._run import enqueue_slot, slot_number
+from regtune.tuning._slots import enqueue_slot, slot_number
 
 
 def _fail_stale(study):

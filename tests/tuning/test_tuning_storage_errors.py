@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy.exc
 from optuna.exceptions import StorageInternalError
 
-from regtune.tuning._storage import quiet_storage_retries, storage_error_reason
+from regtune.tuning import storage_error_reason
+from regtune.tuning._storage import quiet_storage_retries
 
 LOST = "server closed the connection unexpectedly\n\tThis probably means the server terminated"
 

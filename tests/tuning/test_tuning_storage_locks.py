@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from regtune.tuning import open_storage
-from regtune.tuning._run import set_user_attrs
+from regtune.tuning._optuna_internals import set_user_attrs
 
 
 @pytest.fixture

@@ -186,7 +186,7 @@ def test_trial_seeds_depend_on_study_seed_and_number_only():
 
 
 def test_tpe_startup_is_shared_among_hyperband_brackets():
-    from regtune.tuning._run import hyperband_brackets, make_sampler, startup_trials
+    from regtune.tuning._sampling import hyperband_brackets, make_sampler, startup_trials
 
     # floor(log_3(max_epochs)) + 1 brackets, as Optuna's HyperbandPruner counts them.
     assert [hyperband_brackets(m) for m in (1, 2, 3, 8, 9, 26, 27, 50, 81)] == [1, 1, 2, 2, 3, 3, 4, 4, 5]

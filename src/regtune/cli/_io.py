@@ -112,20 +112,31 @@ def one_line(message):
     return lines[0] if lines else "unknown error"
 
 
-def check_columns(frame, names, what="column"):
-    """Raise a one-line ValueError naming the first ``names`` missing from ``frame``."""
-    missing = [n for n in names if n not in frame.columns]
-    if missing:
-        listed = ", ".join(map(str, frame.columns))
-        if len(missing) == 1:
-            raise ValueError(f"{what} {missing[0]!r} not found; columns are: {listed}")
-        raise ValueError(f"{what}s {', '.join(map(repr, missing))} not found; columns are: {listed}")
-
-
 def split_target(frame, target):
     """``(X, y)``: all columns but ``target``, and ``target``."""
+    from .._data_checks import check_columns
+
     check_columns(frame, [target])
     return frame.drop(columns=[target]), frame[target]
+
+
+# How the data checks' messages name the options (the library's words are categorical=, cv=).
+CLI_FLAGS = {"categorical": "--categorical", "cv": "--cv "}
+
+
+def check_training_table(X, y, target, *, categorical=None, task=None, cv=None):
+    """What ``tune`` and ``fit`` check in DATA before the library call, in the command line's words.
+
+    The library checks the same, naming its Python arguments; checking here first makes the one
+    line a command prints name ``DATA`` and ``--categorical``.
+    """
+    from .._data_checks import check_columns, check_training_data
+
+    if categorical is not None:
+        check_columns(X, categorical)
+    if X.shape[1] == 0:
+        raise ValueError(f"DATA has no column besides the target {target!r}; a model needs inputs")
+    check_training_data(X, y, target, categorical=categorical, task=task, cv=cv, flags=CLI_FLAGS)
 
 
 def write_table(frame, path):
@@ -222,11 +233,6 @@ class CommaList(click.ParamType):
         if not all(names):
             self.fail(f"expected comma-separated names, got {value!r}", param, ctx)
         return names
-
-
-def categorical_columns(X):
-    """Columns that are not numeric (strings, categories, booleans, objects)."""
-    return [c for c in X.columns if X[c].dtype.kind not in "fiu"]
 
 
 def read_toml(path, what):

@@ -4,10 +4,11 @@ from pathlib import Path
 
 import click
 
+from regtune.tuning import DEFAULT_STORAGE
+
 from ._io import (
     CommaList,
-    categorical_columns,
-    check_columns,
+    check_training_table,
     read_table,
     read_toml,
     split_target,
@@ -15,7 +16,7 @@ from ._io import (
     write_table,
 )
 from ._main import main
-from ._studies import DEFAULT_STORAGE, load_study, storage_errors
+from ._studies import load_study, storage_errors
 
 MC_SAMPLES = 30
 
@@ -44,29 +45,13 @@ def _read_params(path):
             f"--params file {str(path)!r} has unknown hyperparameter names "
             f"{', '.join(map(repr, unknown))}; known names: {', '.join(known)}"
         )
-    checked = {k: v for k, v in params.items() if not (k == "smooth" and v == "auto")}
     try:
-        SearchSpace.default().override(checked)
+        SearchSpace.default().override(params)
     except ValueError as exc:
         raise ValueError(f"--params file {str(path)!r}: {exc}") from None
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise ValueError(f"--params file {str(path)!r}: seed must be an integer, got {seed!r}")
     return params, seed
-
-
-def best_configuration(storage, study_name):
-    """``(params, settings)`` of a study's best trial, as ``tune`` refits it.
-
-    ``params`` holds the sampled and the fixed hyperparameters, with ``max_epochs`` set to the best
-    trial's best epoch; ``settings`` holds the study's task, target, columns and the trial's seed.
-    """
-    from regtune.tuning import best_configuration as study_best
-
-    study = load_study(storage, study_name)
-    attrs = study.user_attrs
-    if "space" not in attrs or "task" not in attrs:
-        raise ValueError(f"study {study_name!r} was not created by regtune tune")
-    return study_best(study)  # raises when the study has no complete trial yet
 
 
 @main.command()
@@ -114,21 +99,19 @@ def fit(data, target, params_source, storage, study_name, task, categorical, see
       regtune fit cars.csv --target price --params regtune-out/best_params.toml -o cars.regtune
     """
     import regtune
-    from regtune.tuning import build_pipeline, infer_task
+    from regtune.tuning import best_configuration, fit_configuration, infer_task, refit_best
 
-    from .._data_checks import check_numeric, check_target, check_training_data
+    from .._data_checks import check_columns
 
     frame = read_table(data)
     if params_source == "best":
         with storage_errors(storage):
-            params, settings = best_configuration(storage, study_name)
-        target = target or settings["target"]
-        check_columns(frame, [target, *settings["categorical"], *settings["numeric"]])
-        categorical, numeric = settings["categorical"], settings["numeric"]
-        task, seed = settings["task"], settings["seed"]
-        X, y = frame[categorical + numeric], frame[target]
-        check_target(y, target)
-        check_numeric(X, numeric, when="the study was tuned")
+            study = load_study(storage, study_name)
+            _, settings = best_configuration(study)  # what the model is, for the summary line
+            if target is not None:
+                check_columns(frame, [target])
+            pipeline = refit_best(study, frame, None if target is None else frame[target])
+        task, target = settings["task"], target or settings["target"]
     else:
         if not Path(params_source).is_file():
             raise FileNotFoundError(
@@ -137,19 +120,14 @@ def fit(data, target, params_source, storage, study_name, task, categorical, see
         if target is None:
             raise ValueError("--target is required with a --params file")
         params, file_seed = _read_params(params_source)
-        seed = seed if seed is not None else int(file_seed or 0)
         X, y = split_target(frame, target)
-        if categorical is None:
-            categorical = categorical_columns(X)
-        check_columns(X, categorical)
-        check_training_data(X, y, target, categorical=categorical)
-        numeric = [c for c in X.columns if c not in categorical]
+        check_training_table(X, y, target, categorical=categorical)
+        seed = seed if seed is not None else int(file_seed or 0)
         task = infer_task(y, task)
-    pipeline = build_pipeline(params, task=task, categorical=categorical, numeric=numeric, seed=seed).fit(
-        X, y.to_numpy()
-    )
+        pipeline = fit_configuration(X, y, params, task=task, categorical=categorical, seed=seed)
     regtune.save(pipeline, output)
-    click.echo(f"Fitted a {task} pipeline on {len(X)} rows x {X.shape[1]} columns (target {target!r}).")
+    rows, columns = len(frame), pipeline.n_features_in_
+    click.echo(f"Fitted a {task} pipeline on {rows} rows x {columns} columns (target {target!r}).")
     click.echo(f"Model: {output}")
 
 
@@ -274,7 +252,8 @@ def encode(data, target, columns, output, smooth, cv, seed):
 
     from regtune.encoding import TargetEncoder
 
-    from .._data_checks import check_target, check_text_columns
+    from .._data import categorical_columns
+    from .._data_checks import check_columns, check_target, check_text_columns
 
     if smooth != "auto":
         try:

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import click
 
+from regtune.tuning import DEFAULT_STORAGE
+
 from ._io import require_existing_storage
 from ._main import main
-
-DEFAULT_STORAGE = "sqlite:///regtune.db"
 
 
 @contextmanager
@@ -22,8 +22,7 @@ def storage_errors(storage):
     except (sqlalchemy.exc.OperationalError, StorageInternalError) as exc:
         from sqlalchemy.engine import make_url
 
-        from regtune.tuning import mask_password
-        from regtune.tuning._storage import storage_error_reason
+        from regtune.tuning import mask_password, storage_error_reason
 
         url = storage or DEFAULT_STORAGE
         reason = storage_error_reason(exc)

@@ -1,20 +1,20 @@
 """``regtune tune``, ``regtune worker`` and ``regtune demo``: one library call each, then the outputs."""
 
-import json
 import os
 from pathlib import Path
 
 import click
 
+from regtune.tuning import DEFAULT_STORAGE
+
 from ._io import (
     CommaList,
     Duration,
-    check_columns,
+    check_training_table,
     read_table,
     read_toml,
     require_existing_storage,
     split_target,
-    write_text,
 )
 from ._main import main
 from ._studies import storage_errors
@@ -34,66 +34,6 @@ DEMO_SPACE = {
 
 def _progress(quiet):
     return False if quiet else "auto"
-
-
-def params_toml(params, *, seed=None, comment=None):
-    """A TOML document of ``params`` (numbers, booleans, strings) that ``fit --params`` reads.
-
-    Examples
-    --------
-    >>> print(params_toml({"alpha": 0.01, "batch_norm": True, "smooth": "auto", "width": 64}, seed=3))
-    seed = 3
-    <BLANKLINE>
-    [params]
-    alpha = 0.01
-    batch_norm = true
-    smooth = "auto"
-    width = 64
-    <BLANKLINE>
-    """
-    lines = [f"# {comment}"] if comment else []
-    if seed is not None:
-        lines += [f"seed = {int(seed)}", ""]
-    lines.append("[params]")
-    for name, value in params.items():
-        if isinstance(value, bool):
-            text = "true" if value else "false"
-        elif isinstance(value, (int, float)):
-            text = repr(value) if isinstance(value, int) else repr(float(value))
-        else:
-            text = json.dumps(str(value))  # a JSON string is a valid TOML basic string
-        lines.append(f"{name} = {text}")
-    return "\n".join(lines) + "\n"
-
-
-def refit_params(result):
-    """The best parameters as ``tune`` refit them: ``max_epochs`` is the best trial's best epoch."""
-    params = dict(result.best_params)
-    best = result.study.best_trial
-    if "best_epoch" in best.user_attrs:
-        params["max_epochs"] = int(best.user_attrs["best_epoch"])
-    return params, int(best.user_attrs.get("seed", result.study.user_attrs.get("seed", 0)))
-
-
-def save_outputs(result, out, storage):
-    """Write the refit model, the report and the best parameters into ``out``; return their paths."""
-    import regtune
-    from regtune.report import write_report
-
-    paths = {
-        "model": Path(out) / "model.regtune",
-        "report": Path(out) / "report.html",
-        "params": Path(out) / "best_params.toml",
-    }
-    regtune.save(result.best_pipeline, paths["model"])
-    write_report(result.study, paths["report"], storage=storage)
-    params, seed = refit_params(result)
-    comment = (
-        f"best trial {result.study.best_trial.number} of study {result.study.study_name!r}: "
-        f"{result.metric} {result.best_score:.6g} +- {result.best_score_std:.4g}"
-    )
-    write_text(params_toml(params, seed=seed, comment=" ".join(comment.split())), paths["params"])
-    return paths
 
 
 def print_summary(result, paths):
@@ -123,14 +63,11 @@ def print_summary(result, paths):
 
 def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, **options):
     """Tune on ``frame``, save the outputs into ``out`` and print the summary."""
-    from regtune.tuning import tune
-
-    from .._data_checks import check_training_data
+    from regtune.report import write_report
+    from regtune.tuning import save_result, tune
 
     X, y = split_target(frame, target)
-    if categorical is not None:
-        check_columns(X, categorical)
-    check_training_data(
+    check_training_table(
         X, y, target, categorical=categorical, task=options.get("task"), cv=options.get("cv", 5)
     )
     Path(out).mkdir(parents=True, exist_ok=True)
@@ -138,8 +75,11 @@ def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, *
         result = tune(
             X, y, categorical=categorical, storage=storage, save_to=None, data_path=data_path, **options
         )
-        shown_storage = storage or "sqlite:///regtune.db"
-        print_summary(result, save_outputs(result, out, shown_storage))
+        paths = save_result(result, out)
+        paths["report"] = write_report(
+            result.study, Path(out) / "report.html", storage=storage or DEFAULT_STORAGE
+        )
+        print_summary(result, paths)
     return result
 
 
@@ -177,7 +117,7 @@ def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, *
     show_default=True,
     help="Worker processes on this machine.",
 )
-@click.option("--storage", help="Optuna storage URL.  [default: sqlite:///regtune.db]")
+@click.option("--storage", help=f"Optuna storage URL.  [default: {DEFAULT_STORAGE}]")
 @click.option(
     "--study",
     "study_name",

@@ -12,6 +12,8 @@ from sklearn.model_selection import (
 )
 from sklearn.utils import check_random_state
 
+from .._sklearn_internals import kfold_test_indices, stratified_test_folds
+
 __all__ = ["assign_folds", "make_folds", "shuffled_folds"]
 
 _KFOLD_SPLITTERS = (KFold, StratifiedKFold, GroupKFold, StratifiedGroupKFold)
@@ -157,9 +159,9 @@ def _kfold_test_folds(splitter, X, y):
     if splitter.n_splits > n_samples:
         next(splitter.split(X, y))  # let scikit-learn raise its own error
     if isinstance(splitter, StratifiedKFold):
-        return splitter._make_test_folds(X, y).astype(np.int64), splitter.n_splits
+        return stratified_test_folds(splitter, X, y).astype(np.int64), splitter.n_splits
     fold = np.empty(n_samples, dtype=np.int64)
-    for k, test in enumerate(splitter._iter_test_indices(X, y)):
+    for k, test in enumerate(kfold_test_indices(splitter, X, y)):
         fold[test] = k
     return fold, splitter.n_splits
 

@@ -6,10 +6,10 @@ from typing import ClassVar
 import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.exceptions import DataConversionWarning
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
+from .._sklearn_internals import StrOptions
 from ..nn import output_transform
 from ._base import BaseMLP
 from ._docs import PARAMETERS_DOC

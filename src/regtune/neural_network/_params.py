@@ -1,45 +1,13 @@
-"""Parameter constraints and the checks between parameters, shared by both estimators."""
+"""Parameter constraints (derived from the hyperparameter table) and the checks between parameters."""
 
-from numbers import Integral, Real
+from numbers import Integral
 
-import numpy as np
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from .._hyperparameters import MLP, sklearn_constraints
 
 __all__ = ["PARAMETER_CONSTRAINTS", "check_combinations", "check_hidden_layer_sizes"]
 
-PARAMETER_CONSTRAINTS = {
-    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-    "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
-    "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
-    "alpha": [Interval(Real, 0, None, closed="left")],
-    "l1": [Interval(Real, 0, None, closed="left")],
-    "weight_decay": [Interval(Real, 0, None, closed="left")],
-    "max_norm": [Interval(Real, 0, None, closed="neither"), None],
-    "dropout": [Interval(Real, 0, 1, closed="left")],
-    "dropout_scaling": [StrOptions({"inverted", "classic"})],
-    "batch_norm": ["boolean"],
-    "bn_momentum": [Interval(Real, 0, 1, closed="both")],
-    "output_bias": [StrOptions({"prior", "zero"})],
-    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-    "learning_rate": [StrOptions({"constant", "cosine", "invscaling"})],
-    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-    "power_t": [Interval(Real, 0, None, closed="left")],
-    "max_iter": [Interval(Integral, 1, None, closed="left")],
-    "shuffle": ["boolean"],
-    "random_state": ["random_state"],
-    "tol": [Interval(Real, 0, None, closed="left")],
-    "verbose": ["verbose"],
-    "warm_start": ["boolean"],
-    "momentum": [Interval(Real, 0, 1, closed="both")],
-    "nesterovs_momentum": ["boolean"],
-    "early_stopping": ["boolean"],
-    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-    "beta_1": [Interval(Real, 0, 1, closed="left")],
-    "beta_2": [Interval(Real, 0, 1, closed="left")],
-    "epsilon": [Interval(Real, 0, None, closed="neither")],
-    "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
-    "max_fun": [Interval(Integral, 1, None, closed="left")],
-}
+# Every parameter both estimators share, with the limits the hyperparameter table declares.
+PARAMETER_CONSTRAINTS = sklearn_constraints(MLP)
 
 
 def check_hidden_layer_sizes(value):

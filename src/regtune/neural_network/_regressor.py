@@ -5,8 +5,8 @@ from typing import ClassVar
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
-from sklearn.utils._param_validation import StrOptions
 
+from .._sklearn_internals import StrOptions
 from ._base import BaseMLP
 from ._docs import PARAMETERS_DOC
 

@@ -73,6 +73,8 @@ _REGTUNE = (
     "regtune.neural_network._classifier.MLPClassifier",
     "regtune.neural_network._regressor.MLPRegressor",
     "regtune.encoding._target_encoder.TargetEncoder",
+    "regtune.preprocessing._categorical.CategoricalEncoder",
+    "regtune.preprocessing._numeric.NumericScaler",
 )
 
 TRUSTED_TYPES = frozenset(

@@ -25,6 +25,7 @@ from ._style import (
 )
 
 TOP_TRIALS = 10
+MAX_DECADE_LABELS = 6  # labelled ticks on a log axis at most (every k-th decade beyond that)
 
 
 def hover_text(trial, metric):
@@ -124,14 +125,43 @@ def param_points(trials, name):
     kind = axis_kind(values)
     if kind == "category":
         values = [chart_text(v) for v in values]
-    elif kind == "log":
-        keep = [i for i, v in enumerate(values) if v > 0]
-        chosen, values = [chosen[i] for i in keep], [values[i] for i in keep]
     return chosen, values, kind
 
 
+def log_axis(values):
+    """Axis settings for positive ``values`` on a log axis: one labelled tick per decade (or per few
+    decades), written as powers of ten, and unlabelled minor ticks between them, so a narrow panel never
+    shows a crowd of "2  5" minor labels.
+
+    Examples
+    --------
+    >>> log_axis([1e-5, 1.0])["dtick"], log_axis([1e-9, 1e9])["dtick"]
+    (1, 3)
+    """
+    decades = math.log10(max(values) / min(values))
+    return {
+        "type": "log",
+        "dtick": max(1, math.ceil(decades / MAX_DECADE_LABELS)),
+        "exponentformat": "power",
+        "minor": {"ticks": "outside", "ticklen": 3, "showgrid": False},
+    }
+
+
+def _panel_axis(name, values, kind, log_names):
+    """(axis settings, values to draw, how many values a log axis cannot show) for one panel."""
+    positive = [v for v in values if kind != "category" and v > 0]
+    wide = len(positive) >= 1 and max(positive) / min(positive) >= 10
+    if kind == "log" or (name in log_names and kind == "linear" and wide):
+        return log_axis(positive), [v > 0 for v in values], len(values) - len(positive)
+    return {"type": kind}, [True] * len(values), 0
+
+
 def scatter_grid(records, names, title, *, top=TOP_TRIALS, log_names=LOG_PARAMS):
-    """Score against each parameter in ``names``, one panel each; the top trials in colour."""
+    """Score against each parameter in ``names``, one panel each; the top trials in colour.
+
+    A parameter in ``log_names`` whose positive values span a decade or more goes on a log axis; its
+    values of 0 cannot, and the panel's title counts them.
+    """
     ranked = records.ranked()
     top_numbers = {t.number for t in ranked[:top]}
     best = ranked[0].number if ranked else None
@@ -147,8 +177,11 @@ def scatter_grid(records, names, title, *, top=TOP_TRIALS, log_names=LOG_PARAMS)
     for i, name in enumerate(names):
         row, col = divmod(i, cols)
         trials, values, kind = param_points(ranked, name)
-        if name in log_names and kind == "linear":
-            kind = "log" if all(v > 0 for v in values) else "linear"
+        axis, drawn, hidden = _panel_axis(name, values, kind, log_names)
+        trials = [t for t, keep in zip(trials, drawn) if keep]
+        values = [v for v, keep in zip(values, drawn) if keep]
+        if hidden:
+            fig.layout.annotations[i].text += f" ({hidden} trials at 0 not drawn on the log axis)"
         groups = (
             ("other trials", GRAY, lambda t: t.number not in top_numbers, 6, "circle"),
             (f"top {top} trials", BLUE, lambda t: t.number in top_numbers and t.number != best, 8, "circle"),
@@ -171,7 +204,7 @@ def scatter_grid(records, names, title, *, top=TOP_TRIALS, log_names=LOG_PARAMS)
                 row=row + 1,
                 col=col + 1,
             )
-        fig.update_xaxes(type=kind, row=row + 1, col=col + 1)
+        fig.update_xaxes(**axis, row=row + 1, col=col + 1)
         fig.update_yaxes(
             title_text=chart_text(records.metric) if col == 0 else None, row=row + 1, col=col + 1
         )

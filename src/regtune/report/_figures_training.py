@@ -6,7 +6,7 @@ overfitting that alpha, l1, weight decay, dropout and batch norm are there to cl
 
 import plotly.graph_objects as go
 
-from ._figures_search import hover_text, param_points, scatter_grid
+from ._figures_search import hover_text, log_axis, param_points, scatter_grid
 from ._records import fold_mean_curve
 from ._style import BLUE, GRAY, GREEN, ORANGE, PALETTE, RED, base_layout, chart_text
 
@@ -34,7 +34,8 @@ def learning_curves_figure(records):
                     legendgroup=str(trial.number),
                 )
             )
-    base_layout(fig, f"Learning curves of the best {len(best)} trials: training vs validation")
+    which = "the best trial" if len(best) == 1 else f"the best {len(best)} trials"
+    base_layout(fig, f"Learning curves of {which}: training vs validation")
     fig.update_xaxes(title_text="epoch")
     fig.update_yaxes(title_text=f"{chart_text(records.metric)} (mean over folds)")
     return fig
@@ -96,15 +97,36 @@ def penalties_figure(records):
     ]
     if not records.complete or not names:
         return "No complete trial sampled alpha, l1, weight_decay or dropout."
-    fig = scatter_grid(records, names, "Score vs the penalties: alpha, l1, weight decay (log), dropout")
-    for i, name in enumerate(names):
-        zeros = sum(1 for t in records.complete if t.params.get(name) == 0)
-        if zeros and name != "dropout":
-            fig.layout.annotations[i].text += f" ({zeros} trials at 0 not drawn on the log axis)"
-    return fig
+    return scatter_grid(records, names, "Score vs the penalties: alpha, l1, weight decay (log), dropout")
+
+
+def _group_counts(records, name):
+    """``{value: (complete, pruned)}`` for a boolean or categorical parameter, in first-seen order."""
+    counts = {}
+    for trial, index in [(t, 0) for t in records.complete] + [(t, 1) for t in records.pruned]:
+        if name in trial.params:
+            pair = counts.setdefault(trial.params[name], [0, 0])
+            pair[index] += 1
+    return counts
 
 
 def _box_figure(records, name, title, label):
+    """Box plots of the scores per value; a note instead when fewer than two values have complete trials.
+
+    A box of one group alone compares nothing, so the page says which values had no complete trial
+    (and how many of them were pruned) instead of drawing it.
+    """
+    counts = _group_counts(records, name)
+    missing = [
+        f"{label} = {value}: no completed trial with it ({pruned} pruned)"
+        for value, (complete, pruned) in counts.items()
+        if complete == 0
+    ]
+    present = [
+        f"{label} = {value}: {complete} complete" for value, (complete, _) in counts.items() if complete
+    ]
+    if len(present) < 2:
+        return f"{title}: nothing to compare — " + "; ".join(present + missing) + "."
     trials, values, _ = param_points(records.ranked(), name)
     fig = go.Figure()
     for color, group in zip(PALETTE, sorted(set(values))):
@@ -124,7 +146,7 @@ def _box_figure(records, name, title, label):
         )
     base_layout(fig, title)
     fig.update_yaxes(title_text=chart_text(records.metric))
-    return fig
+    return (fig, "; ".join(missing) + ".") if missing else fig
 
 
 def batch_norm_figure(records):
@@ -152,7 +174,7 @@ def sparsity_figure(records):
     best = records.best()
     has_l1 = all("l1" in t.params for t in trials)
     xs = [t.params["l1"] if has_l1 else t.number for t in trials]
-    log = has_l1 and all(x > 0 for x in xs)
+    log = has_l1 and all(x > 0 for x in xs) and max(xs) / min(xs) >= 10
     fig = go.Figure()
     for label, color, size, symbol, keep in (
         ("trials", GREEN, 8, "circle", lambda t: best is None or t.number != best.number),
@@ -171,6 +193,6 @@ def sparsity_figure(records):
             )
         )
     base_layout(fig, "L1 sparsity: % of weights exactly zero")
-    fig.update_xaxes(title_text="l1" if has_l1 else "trial", type="log" if log else "linear")
+    fig.update_xaxes(title_text="l1" if has_l1 else "trial", **(log_axis(xs) if log else {"type": "linear"}))
     fig.update_yaxes(title_text="% weights exactly zero", rangemode="tozero")
     return fig

@@ -25,6 +25,7 @@ from ._figures_training import (
     sparsity_figure,
 )
 from ._records import format_duration, format_value, read_study, score_std
+from ._verdict_section import study_verdict, verdict_html
 
 SECTIONS = (
     ("search", "The search", (history_figure, importance_figure, slices_figure)),
@@ -54,6 +55,13 @@ th{color:#475569;font-weight:600}
 .note{color:#64748b;font-style:italic}
 .chart{min-height:300px;margin:12px 0}
 code{background:#f1f5f9;padding:1px 4px;border-radius:3px}
+table.trials{font-size:12.5px} table.trials td,table.trials th{padding:3px 7px 3px 0}
+table.trials td:last-child{overflow-wrap:anywhere;min-width:90px}
+div.wide{overflow-x:auto}
+pre{background:#f1f5f9;padding:8px 12px;border-radius:4px;font-size:13px;white-space:pre-wrap;
+overflow-wrap:anywhere}
+ul.verdict{margin:4px 0 8px;padding-left:22px} ul.verdict li{margin:4px 0;line-height:1.45}
+caption{caption-side:bottom;text-align:left;color:#64748b;font-size:12px;padding-top:4px}
 """
 
 _RENDER = """
@@ -85,7 +93,24 @@ def _params_table(params):
     return "<table>" + _rows((k, _e(format_value(v))) for k, v in params.items()) + "</table>"
 
 
-def _summary(records, storage):
+def _best_epoch_text(best, verdict):
+    """``'20 trained per fold; best mean validation at epoch 18 (...noise...)'`` for the summary."""
+    text = f"{best.user_attrs['n_epochs']} trained per fold"
+    at = best.user_attrs.get("best_epoch")
+    if not at:
+        return text
+    text += f"; best mean validation at epoch {at}"
+    dip, noise = verdict.dip, verdict.noise
+    if dip is not None and noise:
+        last = at == best.user_attrs["n_epochs"]
+        gain = "the last epoch" if last else f"{format_value(dip.gain_over_last)} better than the last epoch"
+        text += f" ({gain}; the curve's epoch-to-epoch noise is {format_value(noise)}" + (
+            "; a single noisy dip, see the verdict)" if dip.noisy else ")"
+        )
+    return text
+
+
+def _summary(records, storage, verdict):
     a, best = records.attrs, records.best()
     if best is None:
         score = '<span class="note">no complete trial yet</span>'
@@ -120,16 +145,7 @@ def _summary(records, storage):
         ("Pruner / seed", _e(f"{a.get('pruner', '-')} / {a.get('seed', '-')}")),
     ]
     if best is not None and best.user_attrs.get("n_epochs") is not None:
-        at = best.user_attrs.get("best_epoch")
-        pairs.append(
-            (
-                "Best trial epochs",
-                _e(
-                    f"{best.user_attrs['n_epochs']} trained per fold"
-                    + (f"; best mean validation at epoch {at}" if at else "")
-                ),
-            )
-        )
+        pairs.append(("Best trial epochs", _e(_best_epoch_text(best, verdict))))
     if sparsity is not None:
         pairs.append(("Best model sparsity", _e(f"{100 * float(sparsity):.1f}% of weights exactly zero")))
     return (
@@ -140,8 +156,11 @@ def _summary(records, storage):
 
 def _trials_tables(records):
     names = records.param_names()
+    # "<wbr>" after each underscore lets a long name (learning_rate_init) wrap in its header, so the
+    # table fits a 1,280-pixel window with a dozen parameters.
     head = "".join(
-        f"<th>{_e(n)}</th>" for n in ("trial", "score", "± std", *names, "epochs", "fit time", "worker")
+        f"<th>{_e(n).replace('_', '_<wbr>')}</th>"
+        for n in ("trial", "score", "± std", *names, "epochs", "fit time", "worker")
     )
     body = []
     for t in records.ranked()[:15]:
@@ -157,7 +176,7 @@ def _trials_tables(records):
         body.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
     parts = ['<section id="trials"><h2>Top trials</h2>']
     parts.append(
-        f"<table><tr>{head}</tr>{''.join(body)}</table>"
+        f'<div class="wide"><table class="trials"><tr>{head}</tr>{"".join(body)}</table></div>'
         if body
         else '<p class="note">No complete trial yet.</p>'
     )
@@ -209,7 +228,8 @@ def build_report(study, *, storage=None):
 
         storage = mask_password(str(storage))
     records = read_study(study)
-    charts, sections = 0, [_summary(records, storage)]
+    verdict = study_verdict(records)
+    charts, sections = 0, [verdict_html(verdict), _summary(records, storage, verdict)]
     for anchor, title, builders in SECTIONS:
         parts = [f'<section id="{anchor}"><h2>{_e(title)}</h2>']
         for build in builders:
@@ -233,7 +253,12 @@ def build_report(study, *, storage=None):
     generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     nav = "".join(
         f'<a href="#{a}">{_e(t)}</a>'
-        for a, t in (("summary", "Summary"), *((a, t) for a, t, _ in SECTIONS), ("trials", "Top trials"))
+        for a, t in (
+            ("verdict", "Verdict"),
+            ("summary", "Summary"),
+            *((a, t) for a, t, _ in SECTIONS),
+            ("trials", "Top trials"),
+        )
     )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

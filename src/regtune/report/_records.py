@@ -42,6 +42,12 @@ class StudyRecords:
         ranked = self.ranked()
         return ranked[0] if ranked else None
 
+    def trial_records(self):
+        """Complete trials best first, then pruned trials, as plain :class:`TrialRecord` data."""
+        return [trial_record(t, "complete") for t in self.ranked()] + [
+            trial_record(t, "pruned") for t in self.pruned
+        ]
+
     def param_names(self):
         """Every parameter any finished trial sampled, in first-seen order."""
         names = {}
@@ -59,6 +65,41 @@ class StudyRecords:
         if self.running or not ends:
             ends.append(dt.datetime.now())
         return (max(ends) - min(starts)).total_seconds()
+
+
+@dataclass(frozen=True)
+class TrialRecord:
+    """One finished trial as plain data: what the verdict's rules read (see ``_verdict``).
+
+    ``valid_curve`` and ``train_curve`` are the means over folds, epoch by epoch; ``fold_scores`` are
+    the folds' validation scores at the trial's best epoch (the folds are the same for every trial of a
+    study, so two trials' fold scores can be paired).
+    """
+
+    number: int
+    state: str  # "complete" or "pruned"
+    value: float | None
+    params: dict
+    fold_scores: tuple = ()
+    valid_curve: tuple = ()
+    train_curve: tuple = ()
+
+
+def trial_record(trial, state):
+    """A :class:`TrialRecord` of an Optuna trial (``state``: "complete" or "pruned")."""
+    attrs = trial.user_attrs
+    valid = fold_mean_curve(attrs.get("valid_curve") or [])
+    if not valid and trial.intermediate_values:
+        valid = [trial.intermediate_values[e] for e in sorted(trial.intermediate_values)]
+    return TrialRecord(
+        number=trial.number,
+        state=state,
+        value=None if trial.value is None or state != "complete" else float(trial.value),
+        params=dict(trial.params),
+        fold_scores=tuple(float(s) for s in attrs.get("fold_scores") or ()),
+        valid_curve=tuple(valid),
+        train_curve=tuple(fold_mean_curve(attrs.get("train_curve") or [])),
+    )
 
 
 def read_study(study):

@@ -3,6 +3,8 @@
 import html
 import math
 
+from .._hyperparameters import regularization_names
+
 BLUE = "#2563eb"
 ORANGE = "#ea580c"
 GRAY = "#9ca3af"
@@ -13,7 +15,7 @@ PALETTE = ["#2563eb", "#ea580c", "#16a34a", "#9333ea", "#0891b2"]
 # Parameters whose effect the lecture is about; they get their own section, on log axes where the
 # values span decades.
 LOG_PARAMS = ("alpha", "l1", "weight_decay", "learning_rate_init")
-REGULARIZATION_PARAMS = ("alpha", "l1", "weight_decay", "dropout", "batch_norm", "smooth")
+REGULARIZATION_PARAMS = regularization_names()  # the table's entries marked regularization=True
 
 
 def chart_text(value):

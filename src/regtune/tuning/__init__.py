@@ -2,24 +2,44 @@
 
 ``tune`` creates (or resumes) a study in an Optuna storage, runs its trials in this process or in
 worker processes, and refits the best pipeline; ``worker`` joins an existing study from any machine.
+``refit_best`` fits a study's best configuration on data, ``fit_configuration`` any configuration,
+and ``save_result`` writes a result's model and best parameters.
+
+The names are imported lazily, as in ``regtune``: ``from regtune.tuning import DEFAULT_STORAGE``
+loads neither Optuna nor scikit-learn (the command line's ``--help`` stays fast).
 """
 
-from ._pipeline import build_pipeline, infer_task
-from ._space import Param, SearchSpace
-from ._storage import list_studies, mask_password, open_storage
-from ._tune import TuneResult, best_configuration, tune
-from ._worker import worker
+from importlib import import_module
 
-__all__ = [
-    "Param",
-    "SearchSpace",
-    "TuneResult",
-    "best_configuration",
-    "build_pipeline",
-    "infer_task",
-    "list_studies",
-    "mask_password",
-    "open_storage",
-    "tune",
-    "worker",
-]
+_LAZY = {
+    "DEFAULT_STORAGE": "._defaults",
+    "Param": "._space",
+    "SearchSpace": "._space",
+    "TuneResult": "._result",
+    "best_configuration": "._refit",
+    "build_pipeline": "._pipeline",
+    "fit_configuration": "._refit",
+    "infer_task": "regtune._data",
+    "list_studies": "._studies",
+    "mask_password": "._storage",
+    "open_storage": "._storage",
+    "refit_best": "._refit",
+    "save_result": "._save",
+    "storage_error_reason": "._storage",
+    "tune": "._tune",
+    "worker": "._worker",
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'regtune.tuning' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

@@ -90,9 +90,9 @@ def resolve_metric(metric, task):
 
 def _checked(metric, task):
     """Refuse a classification scorer for regression and a regression scorer for classification."""
-    from sklearn.metrics import get_scorer
+    from .._sklearn_internals import scorer_function
 
-    module = getattr(get_scorer(metric.scorer)._score_func, "__module__", "")
+    module = getattr(scorer_function(metric.scorer), "__module__", "")
     is_regression_metric = module.endswith("_regression")
     is_class_metric = module.endswith(("_classification", "_ranking"))
     if (task == "regression" and is_class_metric) or (task != "regression" and is_regression_metric):

@@ -16,8 +16,8 @@ import numpy as np
 import optuna
 
 from ._config import trial_seed
+from ._optuna_internals import set_user_attrs
 from ._pipeline import build_pipeline
-from ._run import set_user_attrs
 
 __all__ = ["TrialTimeoutError", "cv_splits", "full_params", "run_cv_trial"]
 

@@ -15,7 +15,7 @@ import optuna
 from optuna.exceptions import StorageInternalError
 from sqlalchemy.exc import SQLAlchemyError
 
-from ._run import make_sampler, startup_trials
+from ._sampling import make_sampler, startup_trials
 from ._storage import mask_password, storage_error_reason
 from ._worker import load_data, open_study, run_study
 

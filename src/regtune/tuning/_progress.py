@@ -5,6 +5,8 @@ import time
 
 from optuna.trial import TrialState
 
+from ._slots import counted
+
 __all__ = ["Progress"]
 
 
@@ -53,11 +55,7 @@ class Progress:
             f"failed={counts[TrialState.FAIL]} best {self.metric}=" + ("-" if best is None else f"{best:.5g}")
         )
         if self.bar is not None:
-            done = (
-                counts[TrialState.COMPLETE]
-                + counts[TrialState.PRUNED]
-                + sum(t.state == TrialState.FAIL and "fail_reason" in t.user_attrs for t in finished)
-            )
+            done = sum(counted(t) for t in finished)
             self.bar.update(max(0, done - self.bar.n))
             self.bar.set_postfix_str(summary, refresh=True)
             return

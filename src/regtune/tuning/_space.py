@@ -1,29 +1,12 @@
 """The search space: which hyperparameters a trial samples, their ranges, and user overrides.
 
-Default ranges and where they come from (see ``docs/tuning.md``):
-
-==================== ======================= ======================================================
-name                 default                 source
-==================== ======================= ======================================================
-learning_rate_init   1e-4 .. 1e-1, log       LCBench (Zimmer et al. 2021); Kadra et al. 2021
-weight_decay         1e-5 .. 1e-1, log       LCBench; Kadra et al. 2021 ("well-tuned simple nets")
-dropout              0 .. 0.8                Kadra et al. 2021 (LCBench: 0 .. 1)
-n_layers             1 .. 5                  LCBench
-width                64 .. 1024, log         LCBench (max_units)
-batch_size           16 .. 512, log          LCBench
-alpha                1e-5 .. 10, log         L2 lambda of MATH.md section 2 (divided by n, so the
-                                             useful range is wider than scikit-learn's 1e-4)
-l1                   1e-6 .. 1, log          L1 lambda, same scaling as alpha
-batch_norm           False / True            Kadra et al. 2021
-bn_momentum          0.8 .. 0.999            only when batch_norm is True; 0.9 is the lecture's
-max_epochs           50 (fixed)              LCBench trains every configuration for 50 epochs
-smooth               0.1 .. 1000, log        m-estimate weight of the target encoder; only when
-                                             there are categorical columns
-==================== ======================= ======================================================
+The default ranges and the limits no override may leave are declared with each hyperparameter in
+the table (``regtune._hyperparameters``); ``docs/tuning.md`` shows them with where they come from.
 """
 
-import math
 from dataclasses import dataclass, replace
+
+from .._hyperparameters import HYPERPARAMETERS, TARGET_ENCODER, searched
 
 __all__ = ["Param", "SearchSpace"]
 
@@ -61,75 +44,46 @@ class Param:
         return self.value is not None
 
 
+# The default space: the table's searched hyperparameters, in table order (the order a trial samples).
 _DEFAULTS = {
-    "alpha": Param("float", 1e-5, 10.0, log=True),
-    "l1": Param("float", 1e-6, 1.0, log=True),
-    "weight_decay": Param("float", 1e-5, 1e-1, log=True),
-    "dropout": Param("float", 0.0, 0.8),
-    "batch_norm": Param("bool", choices=(False, True)),
-    "bn_momentum": Param("float", 0.8, 0.999, only_if=("batch_norm", True)),
-    "learning_rate_init": Param("float", 1e-4, 1e-1, log=True),
-    "n_layers": Param("int", 1, 5),
-    "width": Param("int", 64, 1024, log=True),
-    "batch_size": Param("int", 16, 512, log=True),
-    "max_epochs": Param("int", value=50),
-    "smooth": Param("float", 0.1, 1000.0, log=True),
-}
-
-# Bounds a value can never leave, whatever the user asks: (lowest, highest, highest included).
-_LIMITS = {
-    "alpha": (0.0, math.inf, True),
-    "l1": (0.0, math.inf, True),
-    "weight_decay": (0.0, math.inf, True),
-    "dropout": (0.0, 1.0, False),
-    "bn_momentum": (0.0, 1.0, False),
-    "learning_rate_init": (0.0, math.inf, True),
-    "n_layers": (0, 100, True),
-    "width": (1, 1_000_000, True),
-    "batch_size": (1, math.inf, True),
-    "max_epochs": (1, 1_000_000, True),
-    "smooth": (0.0, math.inf, True),
+    e.name: Param(
+        e.kind,
+        e.search.low,
+        e.search.high,
+        log=e.search.log,
+        choices=e.search.choices,
+        value=e.search.value,
+        only_if=e.search.only_if,
+    )
+    for e in searched()
 }
 
 
-def _check_value(name, param, value):
-    if param.kind == "bool":
-        if not isinstance(value, bool):
-            raise ValueError(f"space[{name!r}] must be true or false, got {value!r}")
-        return value
-    if param.kind == "int":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer():
-            raise ValueError(f"space[{name!r}] must be an integer, got {value!r}")
-        value = int(value)
-    elif param.kind == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"space[{name!r}] must be a number, got {value!r}")
-        value = float(value)
-    lowest, highest, closed = _LIMITS[name]
-    if not (lowest <= value <= highest) or (not closed and value == highest):
-        bracket = "]" if closed else ")"
-        raise ValueError(f"space[{name!r}] must be in [{lowest}, {highest}{bracket}, got {value!r}")
-    return value
+def _check_value(name, value):
+    """``value`` checked against the table's kind and limits for ``name`` (a ValueError otherwise)."""
+    if value is None:
+        raise ValueError(f"space[{name!r}] cannot be fixed to None; drop it to use the estimator's default")
+    return HYPERPARAMETERS[name].check(value, f"space[{name!r}]")
 
 
 def _override(name, param, spec):
     """Apply one user override (a fixed value, a range table or a choices table) to ``param``."""
     if not isinstance(spec, dict):
-        return replace(param, value=_check_value(name, param, spec))
+        return replace(param, value=_check_value(name, spec))
     unknown = set(spec) - {"low", "high", "log", "choices"}
     if unknown:
         raise ValueError(
             f"space[{name!r}] accepts the keys low, high, log, choices; got unknown {sorted(unknown)}"
         )
     if "choices" in spec:
-        choices = tuple(_check_value(name, param, c) for c in spec["choices"])
+        choices = tuple(_check_value(name, c) for c in spec["choices"])
         if not choices:
             raise ValueError(f"space[{name!r}]['choices'] must not be empty, got []")
         return replace(param, kind=param.kind, low=None, high=None, log=False, choices=choices, value=None)
     if param.kind == "bool":
         raise ValueError(f"space[{name!r}] is true/false: fix it or give choices, got {spec!r}")
-    low = _check_value(name, param, spec.get("low", param.low if param.low is not None else 0))
-    high = _check_value(name, param, spec.get("high", param.high if param.high is not None else 0))
+    low = _check_number(name, spec.get("low", param.low if param.low is not None else 0))
+    high = _check_number(name, spec.get("high", param.high if param.high is not None else 0))
     log = bool(spec.get("log", param.log))
     if low > high:
         raise ValueError(f"space[{name!r}] is an empty range: low={low!r} > high={high!r}")
@@ -138,6 +92,14 @@ def _override(name, param, spec):
     if low == high:
         return replace(param, value=low, choices=None)
     return replace(param, low=low, high=high, log=log, choices=None, value=None)
+
+
+def _check_number(name, value):
+    """A range end: a number within the limits ("auto" and the like are single values, not ends)."""
+    checked = _check_value(name, value)
+    if isinstance(checked, str):
+        raise ValueError(f"space[{name!r}] range ends must be numbers, got {value!r}")
+    return checked
 
 
 class SearchSpace:
@@ -236,7 +198,7 @@ class SearchSpace:
         """The largest number of epochs a trial may train (the pruners' maximum resource)."""
         param = self._params.get("max_epochs")
         if param is None:
-            return 200  # the estimators' default max_iter
+            return HYPERPARAMETERS["max_epochs"].default  # the estimators' default max_iter
         if param.fixed:
             return int(param.value)
         return int(max(param.choices) if param.choices else param.high)
@@ -261,11 +223,12 @@ class SearchSpace:
         """Sample one configuration with ``trial`` (an Optuna trial).
 
         A parameter with ``only_if=(parent, value)`` is suggested only when the parent took that
-        value, so Optuna sees a real conditional; ``smooth`` only when there are categorical columns.
+        value, so Optuna sees a real conditional; a parameter of the target encoder (``smooth``) only
+        when there are categorical columns (without them the pipeline has no encoder).
         """
         params = {}
         for name, param in self._params.items():
-            if name == "smooth" and not has_categorical:
+            if HYPERPARAMETERS[name].step == TARGET_ENCODER and not has_categorical:
                 continue
             if param.only_if is not None:
                 parent, wanted = param.only_if

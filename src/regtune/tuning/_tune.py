@@ -1,72 +1,30 @@
-"""``tune``: search a pipeline's hyperparameters with Optuna, then refit the best on all rows."""
+"""``tune``: check the arguments, create or resume the study, run its trials, refit the best."""
 
-import math
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
-import warnings
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import optuna
-from optuna.trial import TrialState
 
-from regtune.exceptions import RegtuneError
-
+from .._data import as_frame, detect_columns, infer_task
 from .._data_checks import API_FLAGS, check_training_data, numeric_target
 from ._config import StudyConfig
+from ._local_workers import run_local_workers, write_data
 from ._metrics import resolve_metric
-from ._objective import full_params
-from ._pipeline import as_frame, build_pipeline, detect_columns, infer_task
-from ._progress import Progress
-from ._run import PRUNERS, make_pruner, make_sampler, startup_trials, top_up_slots
+from ._refit import refit_frame
+from ._result import require_complete_trial, tune_result
+from ._sampling import PRUNERS, make_pruner, make_sampler, startup_trials
+from ._slots import top_up_slots
 from ._space import SearchSpace
 from ._storage import DEFAULT_STORAGE, open_storage
-from ._worker import run_study, worker_environment
+from ._worker import run_study
 
-__all__ = ["TuneResult", "tune"]
+__all__ = ["tune"]
 
 # Settings that must match when a study is resumed (the rest may change between runs).
 _SAME_ON_RESUME = ("task", "metric", "target", "categorical", "numeric", "cv", "seed", "space", "n_rows")
-
-
-@dataclass
-class TuneResult:
-    """What :func:`tune` found.
-
-    Attributes
-    ----------
-    best_params : dict
-        The best trial's hyperparameters (sampled and fixed ones), named as in the search space.
-    best_score : float
-        Its mean cross-validated metric over folds (at its best epoch).
-    best_score_std : float
-        The standard deviation of that metric over folds.
-    best_pipeline : sklearn.pipeline.Pipeline or None
-        The best configuration refit on all rows (None when ``refit=False``).
-    study : optuna.Study
-        The Optuna study, for Optuna's own tools (``optuna.visualization`` ...).
-    trials : pandas.DataFrame
-        One row per trial (waiting slots left out), from ``study.trials_dataframe``.
-    metric : str
-    direction : {"minimize", "maximize"}
-    model_path : pathlib.Path or None
-        Where the refit pipeline was saved (``save_to``).
-    """
-
-    best_params: dict
-    best_score: float
-    best_score_std: float
-    best_pipeline: object = field(repr=False)
-    study: optuna.Study = field(repr=False)
-    trials: object = field(repr=False)
-    metric: str = "log_loss"
-    direction: str = "minimize"
-    model_path: Path | None = None
 
 
 def _resolve_space(space):
@@ -111,92 +69,6 @@ def _check_resume(study, attrs):
             f"study {study.study_name!r} exists with other settings ({details}); "
             "use another study_name or the same data and settings to resume it"
         )
-
-
-def _write_data(X, y, folder):
-    path = Path(folder) / "data.parquet"
-    X.assign(**{y.name: y.to_numpy()}).to_parquet(path)
-    return str(path)
-
-
-def _run_workers(study, config, storage_url, n_workers, progress):
-    """Start ``n_workers`` worker processes on this machine and wait for them."""
-    env = worker_environment()
-    env["REGTUNE_STORAGE"] = storage_url
-    command = [sys.executable, "-m", "regtune.tuning._process", "--study", study.study_name]
-    processes = [subprocess.Popen([*command, "--index", str(i)], env=env) for i in range(n_workers)]
-    display = Progress(progress, config.n_trials, config.metric.direction, config.metric.name)
-    try:
-        while any(p.poll() is None for p in processes):
-            display.update(study)
-            time.sleep(0.5)
-        display.update(study)
-    finally:
-        display.close()
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-            process.wait()
-    codes = [p.returncode for p in processes]
-    if any(code != 0 for code in codes):
-        raise RegtuneError(f"worker processes exited with codes {codes} (see their messages above)")
-
-
-def best_configuration(study):
-    """How the best trial of a regtune study is refit: its hyperparameters and the study's settings.
-
-    Parameters
-    ----------
-    study : optuna.Study
-        A study created by :func:`tune` (``result.study``, or ``optuna.load_study``).
-
-    Returns
-    -------
-    params : dict
-        The best trial's sampled hyperparameters completed with the space's fixed ones, with
-        ``max_epochs`` set to the epoch of its best mean validation score.
-    settings : dict
-        ``task``, ``target``, ``categorical`` and ``numeric`` (column names) of the study, and
-        ``seed`` (the best trial's).
-    """
-    config = StudyConfig.from_attrs(study.user_attrs)
-    if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-        raise ValueError(f"study {study.study_name!r} has no complete trial yet")
-    best = study.best_trial
-    params = full_params(config.space, best.params, has_categorical=bool(config.categorical))
-    params["max_epochs"] = int(best.user_attrs.get("best_epoch", params.get("max_epochs", 1)))
-    settings = {
-        "task": config.task,
-        "target": config.target,
-        "categorical": list(config.categorical),
-        "numeric": list(config.numeric),
-        "seed": int(best.user_attrs.get("seed", config.seed)),
-    }
-    return params, settings
-
-
-def _refit(study, config, X, numpy_input):
-    params, settings = best_configuration(study)
-    X_frame, y = X
-    categorical, numeric = config.categorical, config.numeric
-    data = X_frame
-    if numpy_input:
-        position = {name: j for j, name in enumerate(X_frame.columns)}
-        categorical = [position[c] for c in categorical]
-        numeric = [position[c] for c in numeric]
-        data = X_frame.to_numpy()
-    pipeline = build_pipeline(
-        params,
-        task=config.task,
-        categorical=categorical,
-        numeric=numeric,
-        seed=settings["seed"],
-    )
-    from sklearn.exceptions import ConvergenceWarning
-
-    with warnings.catch_warnings():  # a fixed number of epochs is the point, not a failure
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return pipeline.fit(data, y.to_numpy())
 
 
 def tune(
@@ -307,7 +179,7 @@ def tune(
     temp_folder = None
     if data_path is None and n_workers > 1:
         temp_folder = tempfile.mkdtemp(prefix="regtune-")
-        data_path = _write_data(X_frame, y_series, temp_folder)
+        data_path = write_data(X_frame, y_series, temp_folder)
     config = StudyConfig(
         task=task,
         metric=resolved_metric,
@@ -345,46 +217,13 @@ def tune(
         if n_workers == 1:
             run_study(study, config, X_frame, y_series, progress=progress)
         else:
-            _run_workers(study, config, storage_url, n_workers, progress)
+            run_local_workers(study, config, storage_url, n_workers, progress)
     finally:
         optuna.logging.set_verbosity(verbosity)
         if temp_folder is not None:
             shutil.rmtree(temp_folder, ignore_errors=True)
             if study is not None:  # the file is gone: workers joining later cannot use it
                 study.set_user_attr("data_path", None)
-    return _result(study, config, (X_frame, y_series), numpy_input, refit, save_to)
-
-
-def _result(study, config, data, numpy_input, refit, save_to):
-    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    if not complete:
-        failed = study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
-        reasons = sorted({t.user_attrs.get("fail_reason", "worker lost") for t in failed})
-        raise RegtuneError(
-            f"no trial of study {study.study_name!r} completed "
-            f"({len(failed)} failed: {'; '.join(reasons[:3]) or 'none'}); "
-            "narrow the search space or raise n_trials"
-        )
-    best = study.best_trial
-    pipeline = _refit(study, config, data, numpy_input) if refit else None
-    model_path = None
-    if save_to is not None:
-        if pipeline is None:
-            raise ValueError("save_to needs refit=True, got refit=False")
-        import regtune
-
-        regtune.save(pipeline, save_to)
-        model_path = Path(save_to)
-    frame = study.trials_dataframe()
-    frame = frame[frame["state"] != TrialState.WAITING.name].reset_index(drop=True)
-    return TuneResult(
-        best_params=full_params(config.space, best.params, has_categorical=bool(config.categorical)),
-        best_score=float(best.value),
-        best_score_std=float(best.user_attrs.get("score_std", math.nan)),
-        best_pipeline=pipeline,
-        study=study,
-        trials=frame,
-        metric=config.metric.name,
-        direction=config.metric.direction,
-        model_path=model_path,
-    )
+    require_complete_trial(study)
+    pipeline = refit_frame(study, X_frame, y_series, by_position=numpy_input) if refit else None
+    return tune_result(study, config, pipeline, save_to)

@@ -1,7 +1,7 @@
 """Workers: processes that join a study created by ``tune`` and run its trials.
 
-``tune`` starts ``python -m regtune.tuning._process`` for ``n_workers > 1``;
-``regtune worker --storage URL --study NAME`` runs :func:`worker` on any machine.
+``tune`` starts ``python -m regtune.tuning._process`` for ``n_workers > 1`` (see
+``_local_workers``); ``regtune worker --storage URL --study NAME`` runs :func:`worker` on any machine.
 """
 
 import os
@@ -11,19 +11,13 @@ import optuna
 
 from ._config import StudyConfig
 from ._objective import cv_splits, run_cv_trial
+from ._optuna_internals import storage_of
 from ._progress import Progress
-from ._run import make_pruner, make_sampler, run_trials, startup_trials
+from ._run import run_trials
+from ._sampling import make_pruner, make_sampler, startup_trials
 from ._storage import mask_password, open_storage, quiet_storage_retries
 
-__all__ = ["load_data", "run_study", "worker"]
-
-_THREAD_VARIABLES = (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-)
+__all__ = ["load_data", "open_study", "run_study", "worker"]
 
 
 def load_data(config):
@@ -83,7 +77,7 @@ def run_study(study, config, X, y, *, n_trials=None, deadline=None, progress=Fal
                 lambda trial: run_cv_trial(trial, config, X, y, folds),
                 max_trials=n_trials,
                 deadline=deadline,
-                heartbeat_interval=study._storage.get_heartbeat_interval(),
+                heartbeat_interval=storage_of(study).get_heartbeat_interval(),
                 on_trial=lambda _trial: display.update(study),
             )
     finally:
@@ -120,10 +114,3 @@ def worker(storage, study_name, *, n_trials=None, timeout=None, progress="auto")
     X, y = load_data(config)
     deadline = None if timeout is None else time.time() + float(timeout)
     return run_study(study, config, X, y, n_trials=n_trials, deadline=deadline, progress=progress)
-
-
-def worker_environment():
-    """The environment of a local worker process: one BLAS/OpenMP thread."""
-    env = dict(os.environ)
-    env.update(dict.fromkeys(_THREAD_VARIABLES, "1"))
-    return env

@@ -1,0 +1,282 @@
+"""The table: one entry per hyperparameter (see ``_entry.Hyperparameter`` for the fields).
+
+The order of the entries is the order of the estimators' docstring and the order in which a trial
+samples the searched ones: moving a searched entry changes what a given seed samples.
+"""
+
+import math
+
+from ._entry import TARGET_ENCODER, Bounds, Derived, Hyperparameter, Search
+
+__all__ = ["HYPERPARAMETERS"]
+
+_POSITIVE = Bounds(0, None, "neither")
+_NON_NEGATIVE = Bounds(0, None, "left")
+_FRACTION = Bounds(0, 1, "left")  # [0, 1)
+_COUNT = Bounds(1, None, "left")
+
+
+def hidden_layer_sizes(n_layers, width):
+    """``n_layers`` hidden layers of ``width`` units each."""
+    return (int(width),) * int(n_layers)
+
+
+_HIDDEN_LAYERS = Derived("hidden_layer_sizes", hidden_layer_sizes)
+
+_ENTRIES = [
+    Hyperparameter(
+        "hidden_layer_sizes",
+        "sizes",
+        (100,),
+        bounds=_COUNT,
+        doc="""Units per hidden layer; ``()`` is regularized linear (regressor) or logistic (classifier)
+        regression.""",
+    ),
+    Hyperparameter(
+        "activation",
+        "categorical",
+        "relu",
+        options=("relu", "tanh", "logistic", "identity"),
+        doc="Hidden-layer activation.",
+    ),
+    Hyperparameter(
+        "solver",
+        "categorical",
+        "adam",
+        options=("adam", "sgd", "lbfgs"),
+        doc="""``"lbfgs"`` is full batch through scipy, for small data, computed in float64; it supports
+        ``alpha`` only (no dropout, batch norm, ``l1``, ``weight_decay`` or ``max_norm``, which
+        raise ``ValueError``) and runs as one "epoch": ``iter_fit`` yields once, after scipy
+        stops (``max_iter`` iterations at most).""",
+    ),
+    Hyperparameter(
+        "alpha",
+        "float",
+        0.0001,
+        bounds=_NON_NEGATIVE,
+        search=Search(1e-5, 10.0, log=True),
+        regularization=True,
+        doc="""L2 strength ``lambda`` in ``J = (1/n) sum_i w_i L_i + alpha/(2n) sum ||W||_F^2``, where
+        ``n`` is the number of training rows (sum of sample weights). Every mini-batch step adds
+        ``(alpha/n) W`` to the gradient whatever the batch size; scikit-learn's sgd/adam divide by
+        the batch size instead, so the same ``alpha`` regularizes less here when the batch is
+        smaller than the data. With no hidden layer, ``alpha=lam`` equals ``Ridge(alpha=lam)`` and
+        ``LogisticRegression(C=1/lam)``. Biases, gamma and beta are not penalized.""",
+    ),
+    Hyperparameter(
+        "l1",
+        "float",
+        0.0,
+        bounds=_NON_NEGATIVE,
+        search=Search(1e-6, 1.0, log=True),
+        regularization=True,
+        doc="""L1 strength: ``l1/(2n) sum |W|``, applied by a proximal soft-threshold at
+        ``eta_t * l1/(2n)`` after each step, so weights reach exactly zero (see ``sparsity_``).""",
+    ),
+    Hyperparameter(
+        "weight_decay",
+        "float",
+        0.0,
+        bounds=_NON_NEGATIVE,
+        search=Search(1e-5, 1e-1, log=True),
+        regularization=True,
+        doc="""Decoupled weight decay ``W <- W - eta_t * weight_decay * W`` before each step, outside the
+        adaptive update (AdamW style); ``eta_t`` is the scheduled learning rate.""",
+    ),
+    Hyperparameter(
+        "max_norm",
+        "float",
+        None,
+        bounds=_POSITIVE,
+        also=(None,),
+        doc="Largest Euclidean norm of each unit's incoming weights, enforced after each step.",
+    ),
+    Hyperparameter(
+        "dropout",
+        "float",
+        0.0,
+        bounds=_FRACTION,
+        search=Search(0.0, 0.8),
+        regularization=True,
+        doc="Probability of dropping each hidden unit in training.",
+    ),
+    Hyperparameter(
+        "dropout_scaling",
+        "categorical",
+        "inverted",
+        options=("inverted", "classic"),
+        doc="""``"inverted"`` scales kept units by ``1/(1-p)`` in training; ``"classic"`` does not, and
+        multiplies the weights leaving the layer by ``1 - p`` at prediction.""",
+    ),
+    Hyperparameter(
+        "batch_norm",
+        "bool",
+        False,
+        search=Search(choices=(False, True)),
+        regularization=True,
+        doc="""Batch norm between each hidden dense layer (then without bias) and its activation, with
+        ``eps = 1e-5``; prediction uses running statistics folded into the dense weights. A last
+        mini-batch of a single row is merged into the previous batch; fewer than 2 training rows
+        raise ``ValueError``.""",
+    ),
+    Hyperparameter(
+        "bn_momentum",
+        "float",
+        0.9,
+        bounds=_FRACTION,  # 1 would freeze the running statistics at their start (0, 1)
+        search=Search(0.8, 0.999, only_if=("batch_norm", True)),
+        doc="""``run <- bn_momentum*run + (1 - bn_momentum)*batch`` (the lecture's direction; PyTorch's
+        ``momentum=0.1`` is the same rule); the running variance is the unbiased batch variance.
+        1 is refused: the running statistics would never leave their start (mean 0, variance 1).""",
+    ),
+    Hyperparameter(
+        "output_bias",
+        "categorical",
+        "prior",
+        options=("prior", "zero"),
+        doc="""Initial bias of the output layer. ``"prior"``: the logits of the best constant model on
+        the training rows (the mean target for regression, the log-odds of the positive rate or
+        the log class rates for classification), so the first epochs learn the signal rather than
+        the target's offset. ``"zero"``: zero, as scikit-learn. Weights are Glorot-uniform either
+        way.""",
+    ),
+    Hyperparameter(
+        "learning_rate",
+        "categorical",
+        "constant",
+        options=("constant", "cosine", "invscaling"),
+        doc="""Schedule of ``eta_t`` per epoch for sgd and adam: constant, cosine decay to 0 at
+        ``max_iter``, or ``learning_rate_init / epoch**power_t`` (per epoch, not per sample as in
+        scikit-learn; its "adaptive" is not offered).""",
+    ),
+    Hyperparameter(
+        "learning_rate_init",
+        "float",
+        0.001,
+        bounds=_POSITIVE,
+        search=Search(1e-4, 1e-1, log=True),
+        doc="The initial step size ``eta_0`` of sgd and adam.",
+    ),
+    Hyperparameter("power_t", "float", 0.5, bounds=_NON_NEGATIVE, doc='The exponent of "invscaling".'),
+    Hyperparameter(
+        "n_layers",
+        "int",
+        1,
+        bounds=Bounds(0, 100),
+        search=Search(1, 5),
+        argument=_HIDDEN_LAYERS,
+        doc="Number of hidden layers of the tuned pipeline's network (with ``width``).",
+    ),
+    Hyperparameter(
+        "width",
+        "int",
+        100,
+        bounds=Bounds(1, 1_000_000),
+        search=Search(64, 1024, log=True),
+        argument=_HIDDEN_LAYERS,
+        doc="Units in each hidden layer of the tuned pipeline's network (with ``n_layers``).",
+    ),
+    Hyperparameter(
+        "batch_size",
+        "int",
+        "auto",
+        bounds=_COUNT,
+        also=("auto",),
+        search=Search(16, 512, log=True),
+        doc='``min(200, n_samples)`` for "auto".',
+    ),
+    Hyperparameter(
+        "max_epochs",
+        "int",
+        200,
+        bounds=Bounds(1, 1_000_000),
+        search=Search(value=50),
+        argument="max_iter",
+        doc="The tuned pipeline's epoch budget: the network's ``max_iter``.",
+    ),
+    Hyperparameter("max_iter", "int", 200, bounds=_COUNT, doc="Epochs (sgd, adam) or iterations (lbfgs)."),
+    Hyperparameter("shuffle", "bool", True, doc="Permute the rows once per epoch."),
+    Hyperparameter(
+        "random_state",
+        "seed",
+        None,
+        doc="""Seeds initialization, shuffling, dropout masks, the early-stopping split and the
+        Monte-Carlo passes (a numpy Generator is derived from it on each call).""",
+    ),
+    Hyperparameter(
+        "tol",
+        "float",
+        1e-4,
+        bounds=_NON_NEGATIVE,
+        doc="The smallest loss improvement that counts for the stopping rules.",
+    ),
+    Hyperparameter("verbose", "verbose", False, doc="Print the loss after each epoch."),
+    Hyperparameter(
+        "warm_start",
+        "bool",
+        False,
+        doc="Start from the fitted weights (the optimizer state starts afresh, as in scikit-learn).",
+    ),
+    Hyperparameter("momentum", "float", 0.9, bounds=Bounds(0, 1), doc="Momentum of sgd."),
+    Hyperparameter("nesterovs_momentum", "bool", True, doc="Nesterov's momentum for sgd."),
+    Hyperparameter(
+        "early_stopping",
+        "bool",
+        False,
+        doc="""Hold out ``validation_fraction`` (stratified for classifiers), monitor the validation
+        loss, stop after ``n_iter_no_change`` epochs without improvement by ``tol``, and restore
+        the best weights.""",
+    ),
+    Hyperparameter(
+        "validation_fraction",
+        "float",
+        0.1,
+        bounds=Bounds(0, 1, "neither"),
+        doc="The share of rows held out for early stopping.",
+    ),
+    Hyperparameter("beta_1", "float", 0.9, bounds=_FRACTION, doc="Adam's first-moment decay."),
+    Hyperparameter("beta_2", "float", 0.999, bounds=_FRACTION, doc="Adam's second-moment decay."),
+    Hyperparameter("epsilon", "float", 1e-8, bounds=_POSITIVE, doc="Adam's denominator guard."),
+    Hyperparameter(
+        "n_iter_no_change",
+        "int",
+        10,
+        bounds=_COUNT,
+        also=(math.inf,),
+        doc="Epochs without improvement by ``tol`` before training stops.",
+    ),
+    Hyperparameter(
+        "max_fun", "int", 15000, bounds=_COUNT, doc="Largest number of loss evaluations for lbfgs."
+    ),
+    Hyperparameter(
+        "smooth",
+        "float",
+        "auto",
+        bounds=_NON_NEGATIVE,
+        also=("auto",),
+        search=Search(0.1, 1000.0, log=True),
+        step=TARGET_ENCODER,
+        regularization=True,
+        doc="""The target encoder's m-estimate weight (``"auto"``: empirical Bayes); searched only when
+        there are categorical columns.""",
+    ),
+]
+
+
+def _index(entries):
+    table = {}
+    for entry in entries:
+        if entry.name in table:
+            raise ValueError(f"hyperparameter {entry.name!r} is declared twice")
+        table[entry.name] = entry
+    for entry in entries:
+        if entry.search is not None and entry.search.only_if is not None:
+            parent = entry.search.only_if[0]
+            if parent not in table or table[parent].search is None:
+                raise ValueError(
+                    f"hyperparameter {entry.name!r}: only_if names {parent!r}, which is not searched"
+                )
+    return table
+
+
+HYPERPARAMETERS = _index(_ENTRIES)

@@ -1,0 +1,370 @@
+"""The report's Verdict section: the rules of ``_verdict`` and ``_next_steps`` applied to a study, in words.
+
+:func:`study_verdict` reads a :class:`~._records.StudyRecords` into plain records and runs the rules;
+:func:`verdict_sentences` says what they found; :func:`verdict_html` lays it out, every string escaped.
+"""
+
+import html
+from dataclasses import dataclass, field
+
+from ._effects import Group, regularizer_effects
+from ._next_steps import SearchFacts, cli_line, plan_steps, space_toml
+from ._style import REGULARIZATION_PARAMS
+from ._verdict import (
+    BIAS_GAP,
+    DIP_Z,
+    OVERFIT_GAP,
+    TIE_CONFIDENCE,
+    best_epoch_dip,
+    compare_top,
+    curve_noise,
+    epoch_trend,
+    train_valid_gap,
+)
+
+
+@dataclass
+class Verdict:
+    """The findings of every rule for one study (None where a rule had nothing to judge)."""
+
+    metric: str
+    maximize: bool
+    best: object = None
+    top: object = None
+    noise: float | None = None
+    trend: object = None
+    dip: object = None
+    gap: object = None
+    effects: list = field(default_factory=list)
+    steps: list = field(default_factory=list)
+    toml: str | None = None
+    command: str | None = None
+
+
+def _space(attrs):
+    if "space" not in attrs:
+        return None
+    from regtune.tuning import SearchSpace
+
+    try:
+        return SearchSpace.from_dict(attrs["space"])
+    except (TypeError, ValueError):  # a space written by another regtune version
+        return None
+
+
+def study_verdict(records):
+    """Run every verdict rule on a study's records; returns a :class:`Verdict`."""
+    trials = records.trial_records()
+    ranked = [t for t in trials if t.state == "complete"]
+    verdict = Verdict(records.metric, records.maximize)
+    if not ranked:
+        return verdict
+    best = verdict.best = ranked[0]
+    verdict.top = compare_top(ranked, maximize=records.maximize)
+    curve = [v for v in best.valid_curve if v is not None]
+    if curve:
+        verdict.noise = curve_noise(curve)
+        verdict.trend = epoch_trend(curve, maximize=records.maximize, noise=verdict.noise)
+        verdict.dip = best_epoch_dip(curve, maximize=records.maximize, noise=verdict.noise)
+        b = verdict.dip.best_epoch
+        if len(best.train_curve) >= b and best.train_curve[b - 1] is not None:
+            verdict.gap = train_valid_gap(best.train_curve[b - 1], curve[b - 1], maximize=records.maximize)
+    verdict.effects = regularizer_effects(trials, REGULARIZATION_PARAMS, maximize=records.maximize)
+    attrs = records.attrs
+    n_trials = attrs.get("n_trials")
+    finished = len(records.complete) + len(records.pruned) + len(records.failed)
+    facts = SearchFacts(
+        space=_space(attrs),
+        best_params=best.params,
+        cv=attrs.get("cv"),
+        n_trials=n_trials,
+        finished=tuple(t.number for t in trials),
+        best_number=best.number,
+        wall_time=records.wall_time(),
+        stopped_by_time=bool(
+            attrs.get("deadline") and n_trials and finished < n_trials and not records.running
+        ),
+    )
+    verdict.steps = plan_steps(
+        facts, trend=verdict.trend, gap=verdict.gap, effects=verdict.effects, top=verdict.top
+    )
+    verdict.toml = space_toml(facts.space, verdict.steps)
+    if verdict.steps:
+        space_file = "next-space.toml" if verdict.toml else None
+        verdict.command = cli_line(attrs, records.name, verdict.steps, space_file=space_file)
+    return verdict
+
+
+def _g(value, digits=3):
+    return f"{value:.{digits}g}"
+
+
+def _trials(trials):
+    """``'trial 3'``, ``'trials 3 and 5'``, ``'trials 3, 5 and 8'``."""
+    numbers = [str(t.number) for t in trials]
+    if len(numbers) == 1:
+        return f"trial {numbers[0]}"
+    return "trials " + ", ".join(numbers[:-1]) + " and " + numbers[-1]
+
+
+def tie_sentences(v):
+    """What the paired comparison of the best trial with the next ones found."""
+    top, metric = v.top, v.metric
+    if top is None:
+        return []
+    if not top.rivals:
+        return [f"Only one complete trial (trial {top.best.number}): nothing to compare it with."]
+    if not top.best.fold_scores:
+        return ["The trials recorded no fold scores, so they cannot be compared fold by fold."]
+    n = len(top.rivals) + 1
+    spread = f"The best {n} trials lie within {_g(top.spread)} {metric} of each other"
+    if top.fold_std is not None:
+        spread += f", while the best trial's score varies by {_g(top.fold_std)} from fold to fold (std)"
+    out = [spread + "."]
+    tied, worse = top.tied, top.worse
+    if tied and not worse:
+        out.append(
+            f"The best trial is tied with {_trials(tied)}: their paired fold differences are within "
+            "noise, so their order is chance."
+        )
+    elif worse and not tied:
+        out.append(
+            f"The best trial is better than {_trials(worse)}: their paired fold differences exceed noise."
+        )
+    elif tied:
+        out.append(f"The best trial is tied with {_trials(tied)} and better than {_trials(worse)}.")
+    if worse and top.fold_std is not None and top.fold_std > top.spread:
+        out.append(
+            "The folds differ more than the trials, but the folds rank the trials alike: pairing the "
+            "scores fold by fold removes each fold's own difficulty."
+        )
+    if any(p is None for _, p in top.rivals):
+        out.append("Some trials' fold scores cannot be paired with the best trial's (other fold count).")
+    return out
+
+
+def fit_sentences(v):
+    """Bias or variance, the epoch budget and the noise of the best epoch, for the best trial."""
+    metric, out = v.metric, []
+    if v.best is None:
+        return out
+    if v.dip is None:
+        return ["The best trial recorded no validation curve."]
+    b, n = v.dip.best_epoch, len(v.best.valid_curve)
+    if v.gap is not None and v.gap.ratio is not None:
+        out.append(
+            f"At its best epoch ({b} of {n}) the best trial's training {metric} is {_g(v.gap.train, 4)} and "
+            f"its validation {metric} {_g(v.gap.valid, 4)}: the training error is {abs(v.gap.ratio):.0%} "
+            f"{'below' if v.gap.ratio >= 0 else 'above'} the validation error."
+        )
+        out.append(
+            {
+                "overfit": f"Training error is far below validation (gap ≥ {OVERFIT_GAP:.0%}): variance "
+                "dominates, the model overfits; more regularization should help.",
+                "bias": f"Training and validation errors are close (gap below {BIAS_GAP:.0%}): bias "
+                "dominates, the model does not overfit; less regularization or a larger network may help.",
+                "balanced": f"A moderate gap ({BIAS_GAP:.0%} to {OVERFIT_GAP:.0%}): neither bias nor "
+                "variance dominates.",
+            }[v.gap.kind]
+        )
+    elif v.gap is None:
+        out.append("The best trial recorded no training curve, so its train/validation gap is unknown.")
+    t = v.trend
+    if t is None:
+        out.append(f"Too few epochs ({n}) to judge the curve's trend and noise.")
+    else:
+        size = "a curve without noise" if not v.noise else f"{t.z:.1f} standard errors of the fitted slope"
+        half = f"over the last {-(-n // 2)} epochs (by {_g(t.slope)} {metric} per epoch, {size})"
+        if t.budget_too_small:
+            out.append(
+                f"Best epoch = {b} of {n} and validation still improving {half}: "
+                "the epoch budget is too small."
+            )
+        elif t.late:
+            out.append(
+                f"Best epoch = {b} of {n}, but validation has flattened {half}: "
+                "more epochs would gain little."
+            )
+        else:
+            out.append(f"The best epoch ({b} of {n}) comes well before the end: the epoch budget is enough.")
+    out.extend(_noise_sentences(v))
+    return out
+
+
+def _noise_sentences(v):
+    d, noise, metric = v.dip, v.noise, v.metric
+    if noise is None:
+        return []
+    if noise == 0:
+        return ["The validation curve has no measurable epoch-to-epoch noise: its best epoch is its trend's."]
+    text = f"The validation curve's epoch-to-epoch noise is {_g(noise)} {metric}; the best epoch is "
+    if d.best_epoch == len(v.best.valid_curve):
+        text += "the last one"
+    else:
+        text += f"{_g(d.gain_over_last)} better than the last ({d.gain_over_last / noise:.1f}× the noise)"
+    if d.dip is None:
+        return [text + "."]
+    if d.noisy:
+        return [
+            text
+            + f" and {_g(d.dip)} below the curve through its neighbours ({d.z:.1f}× the noise, more than "
+            f"{DIP_Z:g}×): a single noisy dip. The 3-epoch moving average is best at epoch "
+            f"{d.smoothed_best}; the best epoch and its score owe part of their value to noise."
+        ]
+    return [
+        text + f", and it lies {_g(d.dip)} from the curve through its neighbours ({d.z:.1f}× the noise, at "
+        f"most {DIP_Z:g}×): not a single noisy dip."
+    ]
+
+
+def _label(effect, group):
+    """``'dropout above 0.3'`` or ``'batch_norm = True'``."""
+    return f"{effect.name} {group.label}" if effect.kind == "numeric" else f"{effect.name} = {group.label}"
+
+
+def _counts(groups):
+    complete = " vs ".join(str(len(g.scores)) for g in groups)
+    text = f"{complete} complete trials"
+    if any(g.n_pruned for g in groups):
+        text += ", " + " vs ".join(str(g.n_pruned) for g in groups) + " pruned"
+    return text
+
+
+def _untestable(e):
+    parts = [
+        f"{_label(e, g)}: no completed trial with it ({g.n_pruned} pruned)"
+        if not g.scores
+        else f"{_label(e, g)}: {len(g.scores)} complete" + (f" ({g.n_pruned} pruned)" if g.n_pruned else "")
+        for g in e.groups
+    ]
+    return f"{e.name}: too few complete trials to compare — " + "; ".join(parts) + "."
+
+
+def _compared(e, metric):
+    """One effect as a sentence: the two medians, their difference, the counts and the test."""
+    first, rest = e.groups[0], e.groups[1:]
+    if e.kind == "numeric":
+        groups, others = e.groups, rest[0].label
+    else:
+        others = f"with {e.name} = {rest[0].label}" if len(rest) == 1 else "with the other values"
+        scores = tuple(s for g in rest for s in g.scores)
+        groups = (first, Group("the others", scores, sum(g.n_pruned for g in rest)))
+    own = first.label if e.kind == "numeric" else f"with {_label(e, first)}"
+    medians = f"median {metric} {_g(first.median, 4)} {own}, {_g(groups[1].median, 4)} {others}"
+    counts, test = _counts(groups), f"Mann-Whitney p = {e.p:.2g}"
+    if e.verdict == "unclear":
+        needs = f"a difference needs p < {e.threshold:.2g}"
+        return f"{e.name}: no clear effect — {medians} ({counts}; {test}, {needs})."
+    sign = "better" if e.verdict == "helped" else "worse"
+    size = f"{_g(abs(e.gain))} {sign}"
+    return f"{_label(e, first)} {e.verdict}: {medians}, {size} ({counts}; {test} < {e.threshold:.2g})."
+
+
+def effect_sentences(v):
+    """One sentence per regularizer; a category tested value by value gets one sentence per value that
+    helped or hurt, or one sentence saying that none stands out."""
+    out, by_name = [], {}
+    for e in v.effects:
+        by_name.setdefault(e.name, []).append(e)
+    for name, effects in by_name.items():
+        first = effects[0]
+        if first.verdict in ("no complete", "too few"):
+            out.append(_untestable(first))
+        elif len(effects) == 1:
+            out.append(_compared(first, v.metric))
+        elif any(e.verdict != "unclear" for e in effects):
+            out.extend(_compared(e, v.metric) for e in effects if e.verdict != "unclear")
+        else:
+            medians = ", ".join(
+                f"{_g(e.groups[0].median, 4)} with {e.groups[0].label} ({len(e.groups[0].scores)})"
+                for e in effects
+            )
+            smallest = min(e.p for e in effects)
+            out.append(
+                f"{name}: no value stands out — median {v.metric} {medians} (smallest Mann-Whitney p = "
+                f"{smallest:.2g}, a difference needs p < {first.threshold:.2g})."
+            )
+    if not v.effects and v.best is not None:
+        out.append("No regularizer was searched.")
+    return out
+
+
+def verdict_sentences(v):
+    """All of the verdict's sentences, section by section: ``[(title, [sentence, ...]), ...]``."""
+    return [
+        ("The best trial against the next ones", tie_sentences(v)),
+        ("Bias or variance", fit_sentences(v)),
+        ("Which regularizers helped", effect_sentences(v)),
+        ("What to try next", [step.reason + "." for step in v.steps]),
+    ]
+
+
+def _e(value):
+    return html.escape(str(value), quote=True)
+
+
+def _paired_table(v):
+    top = v.top
+    if top is None or not top.rivals or not top.best.fold_scores:
+        return ""
+    k = len(top.best.fold_scores)
+    head = ["trial", v.metric, *(f"fold {i + 1}" for i in range(k)), "mean", "SE", "t", "t needed", ""]
+    rows = []
+    for rival, p in top.rivals:
+        if p is None:
+            cells = [rival.number, _g(rival.value, 5), *([""] * k), "", "", "", "", "not paired"]
+        else:
+            cells = [
+                rival.number,
+                _g(rival.value, 5),
+                *(f"{d:+.3g}" for d in p.differences),
+                f"{p.mean:+.3g}",
+                _g(p.se),
+                f"{p.t:.2f}",
+                f"{p.critical:.2f}",
+                "tied" if p.tied else "worse",
+            ]
+        rows.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
+    caption = (
+        f"Paired fold differences from the best trial (trial {top.best.number}; positive: worse, in "
+        f"{v.metric}). A trial is worse when t reaches the one-sided {TIE_CONFIDENCE:.0%} quantile of "
+        f"Student's t with {k - 1} degrees of freedom; the standard error is corrected for the overlap of "
+        "the folds' training rows (Nadeau and Bengio)."
+    )
+    return (
+        f'<table class="paired"><caption>{_e(caption)}</caption><tr>'
+        + "".join(f"<th>{_e(h)}</th>" for h in head)
+        + "</tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def verdict_html(v):
+    """The Verdict section as HTML (every string escaped)."""
+    parts = ['<section id="verdict"><h2>Verdict</h2>']
+    if v.best is None:
+        parts.append('<p class="note">No complete trial yet, so there is no verdict.</p></section>')
+        return "".join(parts)
+    for title, sentences in verdict_sentences(v):
+        parts.append(f"<h3>{_e(title)}</h3>")
+        if sentences:
+            parts.append('<ul class="verdict">' + "".join(f"<li>{_e(s)}</li>" for s in sentences) + "</ul>")
+        if title.startswith("The best trial"):
+            parts.append(_paired_table(v))
+        if title == "Which regularizers helped" and v.effects:
+            parts.append(
+                '<p class="note">These compare the trials the sampler chose, not controlled experiments: a '
+                "regularizer's effect can be mixed up with the parameters sampled alongside it.</p>"
+            )
+    if not v.steps:
+        parts.append('<p class="note">Nothing to change by the verdict\'s rules.</p>')
+    if v.toml:
+        parts.append(f"<p>next-space.toml:</p><pre>{_e(v.toml)}</pre>")
+    if v.command:
+        parts.append(f"<p>then:</p><pre>{_e(v.command)}</pre>")
+    parts.append(
+        '<p class="note">The rules and their thresholds: docs/report.md, "The verdict\'s rules".</p>'
+    )
+    parts.append("</section>")
+    return "".join(parts)

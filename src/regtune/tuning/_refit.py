@@ -1,0 +1,174 @@
+"""Fitting on all rows: a study's best configuration (``refit_best``) or any (``fit_configuration``)."""
+
+import warnings
+
+import numpy as np
+from optuna.trial import TrialState
+
+from .._data import as_frame, detect_columns, infer_task
+from .._data_checks import check_columns, check_numeric, check_target, check_training_data, numeric_target
+from ._config import StudyConfig
+from ._objective import full_params
+from ._pipeline import build_pipeline
+
+__all__ = ["best_configuration", "fit_configuration", "refit_best", "refit_frame"]
+
+
+def best_configuration(study):
+    """How the best trial of a regtune study is refit: its hyperparameters and the study's settings.
+
+    Parameters
+    ----------
+    study : optuna.Study
+        A study created by :func:`tune` (``result.study``, or ``optuna.load_study``).
+
+    Returns
+    -------
+    params : dict
+        The best trial's sampled hyperparameters completed with the space's fixed ones, with
+        ``max_epochs`` set to the epoch of its best mean validation score.
+    settings : dict
+        ``task``, ``target``, ``categorical`` and ``numeric`` (column names) of the study, and
+        ``seed`` (the best trial's).
+
+    Raises
+    ------
+    ValueError
+        When the study was not created by :func:`tune`, or has no complete trial yet.
+    """
+    attrs = study.user_attrs
+    if "task" not in attrs or "space" not in attrs:
+        raise ValueError(
+            f"study {study.study_name!r} was not created by regtune.tune "
+            "(its user_attrs lack 'task' and 'space')"
+        )
+    config = StudyConfig.from_attrs(attrs)
+    if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        raise ValueError(f"study {study.study_name!r} has no complete trial yet")
+    best = study.best_trial
+    params = full_params(config.space, best.params, has_categorical=bool(config.categorical))
+    params["max_epochs"] = int(best.user_attrs.get("best_epoch", params.get("max_epochs", 1)))
+    settings = {
+        "task": config.task,
+        "target": config.target,
+        "categorical": list(config.categorical),
+        "numeric": list(config.numeric),
+        "seed": int(best.user_attrs.get("seed", config.seed)),
+    }
+    return params, settings
+
+
+def refit_best(study, X, y=None):
+    """The best configuration of a regtune study, fitted on ``(X, y)``.
+
+    The same pipeline ``tune(..., refit=True)`` fits: the best trial's hyperparameters, trained
+    for its best epoch, with its seed, on the study's columns.
+
+    Parameters
+    ----------
+    study : optuna.Study
+        A study created by :func:`tune`.
+    X : pandas or polars DataFrame, or 2-D NumPy array
+        Rows holding the study's columns (a frame may hold others, which are ignored); an array
+        has the columns of the array the study was tuned on.
+    y : array-like of shape (n_rows,), optional
+        The target; None takes the study's target column from the frame ``X``.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        Fitted; it predicts on frames (or arrays) like ``X``.
+
+    Examples
+    --------
+    >>> import regtune
+    >>> from regtune.tuning import refit_best
+    >>> X, y = regtune.load_dataset("penguins", return_X_y=True)
+    >>> result = regtune.tune(X, y, n_trials=2, cv=2, storage="sqlite:///:memory:", refit=False,
+    ...                       space={"width": 8, "max_epochs": 3}, progress=False)  # doctest: +SKIP
+    >>> model = refit_best(result.study, X.assign(species=y))  # doctest: +SKIP
+    """
+    params, settings = best_configuration(study)
+    used = settings["categorical"] + settings["numeric"]
+    by_position = not hasattr(X, "columns")
+    if by_position:
+        if y is None:
+            raise ValueError("y is required when X is an array (an array has no target column)")
+        X, y = as_frame(X, y)
+    else:
+        X = as_frame(X)
+        check_columns(X, used if y is not None else [settings["target"], *used])
+        y = X[settings["target"]] if y is None else as_frame(X, y)[1]
+        X = X[[c for c in X.columns if c in used]]
+    check_target(y, y.name)
+    if settings["task"] == "regression":
+        y = numeric_target(y)
+    check_numeric(X, settings["numeric"], when="the study was tuned")
+    return _fit(params, settings, X, y, by_position, quiet=True)
+
+
+def refit_frame(study, X, y, *, by_position):
+    """:func:`refit_best` on data ``tune`` already checked: ``X`` a frame, ``y`` a Series."""
+    params, settings = best_configuration(study)
+    return _fit(params, settings, X, y, by_position, quiet=True)
+
+
+def fit_configuration(X, y, params, *, task=None, categorical=None, seed=0):
+    """The pipeline of a configuration ``params`` fitted on all rows of ``(X, y)``.
+
+    What ``regtune fit --params FILE`` does: the data are checked, and the task and column kinds
+    inferred, as :func:`tune` does; nothing is tuned.
+
+    Parameters
+    ----------
+    X : pandas or polars DataFrame, or 2-D NumPy array
+    y : array-like of shape (n_rows,)
+    params : dict
+        Hyperparameters as :func:`build_pipeline` takes them (``best_params.toml``'s ``[params]``).
+    task : {"binary", "multiclass", "regression"}, optional
+        Inferred from ``y`` when None.
+    categorical : list of str, optional
+        Columns to target-encode; default: the object, string, category and bool columns.
+    seed : int, default=0
+        ``random_state`` of the encoder and the network.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        Fitted. A training run that stops before it converges warns (``ConvergenceWarning``).
+    """
+    by_position = not hasattr(X, "columns")
+    X, y = as_frame(X, y)
+    task = infer_task(y, task)
+    if task == "regression":
+        y = numeric_target(y)
+    check_training_data(X, y, None, categorical=categorical, task=task)
+    categorical, numeric = detect_columns(X, categorical)
+    settings = {"task": task, "categorical": categorical, "numeric": numeric, "seed": int(seed)}
+    return _fit(params, settings, X, y, by_position, quiet=False)
+
+
+def _fit(params, settings, X, y, by_position, *, quiet):
+    """Build the pipeline of ``params`` for the columns in ``settings`` and fit it on ``(X, y)``.
+
+    ``by_position``: the user's data were an array, so the pipeline selects columns by position
+    and is fitted on the array, to predict on arrays. ``quiet``: a run that stops at its epoch
+    budget does not warn (a refit trains a fixed number of epochs on purpose).
+    """
+    categorical, numeric, data = settings["categorical"], settings["numeric"], X
+    if by_position:
+        position = {name: j for j, name in enumerate(X.columns)}
+        categorical = [position[c] for c in categorical]
+        numeric = [position[c] for c in numeric]
+        data = X.to_numpy()
+    pipeline = build_pipeline(
+        params, task=settings["task"], categorical=categorical, numeric=numeric, seed=settings["seed"]
+    )
+    target = np.asarray(y)
+    if not quiet:
+        return pipeline.fit(data, target)
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return pipeline.fit(data, target)

@@ -1,0 +1,88 @@
+"""What ``tune`` returns: the best trial's parameters and score, the refit pipeline, the trials."""
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import optuna
+from optuna.trial import TrialState
+
+from regtune.exceptions import RegtuneError
+
+from ._objective import full_params
+
+__all__ = ["TuneResult", "require_complete_trial", "tune_result"]
+
+
+@dataclass
+class TuneResult:
+    """What :func:`tune` found.
+
+    Attributes
+    ----------
+    best_params : dict
+        The best trial's hyperparameters (sampled and fixed ones), named as in the search space.
+    best_score : float
+        Its mean cross-validated metric over folds (at its best epoch).
+    best_score_std : float
+        The standard deviation of that metric over folds.
+    best_pipeline : sklearn.pipeline.Pipeline or None
+        The best configuration refit on all rows (None when ``refit=False``).
+    study : optuna.Study
+        The Optuna study, for Optuna's own tools (``optuna.visualization`` ...).
+    trials : pandas.DataFrame
+        One row per trial (waiting slots left out), from ``study.trials_dataframe``.
+    metric : str
+    direction : {"minimize", "maximize"}
+    model_path : pathlib.Path or None
+        Where the refit pipeline was saved (``save_to``).
+    """
+
+    best_params: dict
+    best_score: float
+    best_score_std: float
+    best_pipeline: object = field(repr=False)
+    study: optuna.Study = field(repr=False)
+    trials: object = field(repr=False)
+    metric: str = "log_loss"
+    direction: str = "minimize"
+    model_path: Path | None = None
+
+
+def require_complete_trial(study):
+    """Raise ``RegtuneError`` (with the first failure reasons) when no trial of ``study`` completed."""
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    if not complete:
+        failed = study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
+        reasons = sorted({t.user_attrs.get("fail_reason", "worker lost") for t in failed})
+        raise RegtuneError(
+            f"no trial of study {study.study_name!r} completed "
+            f"({len(failed)} failed: {'; '.join(reasons[:3]) or 'none'}); "
+            "narrow the search space or raise n_trials"
+        )
+
+
+def tune_result(study, config, pipeline, save_to):
+    """The :class:`TuneResult` of a study with a complete trial; saves ``pipeline`` to ``save_to``."""
+    best = study.best_trial
+    model_path = None
+    if save_to is not None:
+        if pipeline is None:
+            raise ValueError("save_to needs refit=True, got refit=False")
+        import regtune
+
+        regtune.save(pipeline, save_to)
+        model_path = Path(save_to)
+    frame = study.trials_dataframe()
+    frame = frame[frame["state"] != TrialState.WAITING.name].reset_index(drop=True)
+    return TuneResult(
+        best_params=full_params(config.space, best.params, has_categorical=bool(config.categorical)),
+        best_score=float(best.value),
+        best_score_std=float(best.user_attrs.get("score_std", math.nan)),
+        best_pipeline=pipeline,
+        study=study,
+        trials=frame,
+        metric=config.metric.name,
+        direction=config.metric.direction,
+        model_path=model_path,
+    )

@@ -1,0 +1,165 @@
+"""What to try next: the TOML is a space regtune reads, the command is one `regtune tune` parses."""
+
+import shlex
+
+import numpy as np
+import optuna
+import pytest
+import synthetic_studies as synthetic
+from optuna.trial import TrialState
+
+from regtune.cli import main
+from regtune.report._effects import Effect, Group
+from regtune.report._next_steps import SearchFacts, plan_steps, space_toml, toml_value
+from regtune.report._records import read_study
+from regtune.report._verdict import Gap
+from regtune.report._verdict_section import study_verdict
+from regtune.tuning import SearchSpace
+
+
+def _parse_tune(command):
+    words = shlex.split(command)
+    assert words[:2] == ["regtune", "tune"]
+    return main.commands["tune"].make_context("tune", words[2:]).params
+
+
+@pytest.mark.parametrize(
+    "build",
+    [synthetic.underfit_study, synthetic.overfit_study, synthetic.regularizer_study, synthetic.tied_study],
+)
+def test_the_space_file_is_the_studys_space_with_the_changes(tmp_path, build):
+    study = build()
+    v = study_verdict(read_study(study))
+    assert v.toml is not None and v.command is not None
+    path = tmp_path / "next-space.toml"
+    path.write_text(v.toml, encoding="utf-8")
+    changes = {name: spec for step in v.steps for name, spec in step.space.items()}
+    old = SearchSpace.from_dict(study.user_attrs["space"])
+    new = SearchSpace.from_toml(path)
+    for name in SearchSpace.default():
+        if name not in changes:
+            assert (name in new) == (name in old) and (name not in new or new[name] == old[name]), name
+    expected = old.override(changes)
+    for name in changes:
+        got, want = new[name], expected[name]
+        assert got.kind == want.kind and got.log == want.log and got.choices == want.choices
+        for a, b in ((got.low, want.low), (got.high, want.high), (got.value, want.value)):
+            assert a == (b if b is None else pytest.approx(b, rel=1e-3)), f"{name}: 4 digits in the file"
+
+
+def test_the_command_is_a_valid_tune_call_for_a_new_study():
+    v = study_verdict(read_study(synthetic.tied_study()))
+    params = _parse_tune(v.command)
+    assert params["target"] == "price" and params["study_name"] == "synthetic-next"
+    assert params["cv"] == 10 and params["n_trials"] == 5
+    assert str(params["space"]) == "next-space.toml"
+    assert str(params["data"]) == "/data/cars.csv"
+
+
+def _facts(**changes):
+    facts = {
+        "space": SearchSpace.default(),
+        "best_params": {"alpha": 1.0, "l1": 1.5e-6, "dropout": 0.75, "width": 1000, "n_layers": 5},
+        "cv": 5,
+        "n_trials": 20,
+        "finished": tuple(range(20)),
+        "best_number": 3,
+        "wall_time": 100.0,
+        "stopped_by_time": False,
+    }
+    facts.update(changes)
+    return SearchFacts(**facts)
+
+
+def test_overfitting_raises_the_penalties_and_widens_a_range_at_its_top():
+    (step,) = plan_steps(_facts(), trend=None, gap=Gap(0.5, 1.0, 0.5), effects=[], top=None)
+    assert step.space["alpha"] == {"low": 1.0, "high": 10.0}
+    assert step.space["l1"] == {"low": 1.5e-6, "high": 1.0}
+    assert step.space["dropout"] == {"low": 0.75, "high": pytest.approx(0.9)}, "0.75 is in the top tenth"
+
+
+def test_bias_drops_a_penalty_the_best_trial_barely_used_and_grows_the_network():
+    (step,) = plan_steps(_facts(), trend=None, gap=Gap(1.0, 1.0, 0.0), effects=[], top=None)
+    assert step.space["l1"] == 0.0, "1.5e-6 is in the bottom tenth of 1e-6..1 (log)"
+    assert step.space["alpha"] == {"low": 1e-5, "high": 1.0}
+    assert step.space["width"] == {"low": 64, "high": 2048}
+    assert step.space["n_layers"] == {"low": 1, "high": 6}
+    assert "larger network" in step.tag
+
+
+def test_an_effect_wins_over_the_gap_rule_for_the_same_parameter():
+    helped = Effect(
+        "dropout", "numeric", 0.4, (Group("above 0.4", (1.0,) * 3, 0),), 1e-4, 0.5, "helped", 0.01
+    )
+    steps = plan_steps(_facts(), trend=None, gap=Gap(0.5, 1.0, 0.5), effects=[helped], top=None)
+    assert steps[0].space == {"dropout": {"low": 0.4, "high": 0.8}}
+    assert "dropout" not in steps[1].space and "alpha" in steps[1].space
+
+
+def test_a_boolean_that_helped_is_fixed():
+    groups = (Group("True", (1.0,) * 4, 0), Group("False", (2.0,) * 4, 1))
+    helped = Effect("batch_norm", "levels", None, groups, 1e-4, 1.0, "helped", 0.01)
+    (step,) = plan_steps(_facts(), trend=None, gap=None, effects=[helped], top=None)
+    assert step.space == {"batch_norm": True}
+    assert "batch_norm = true  # batch_norm = True helped" in space_toml(SearchSpace.default(), [step])
+
+
+def test_a_late_best_trial_asks_for_more_trials_and_a_time_limit_for_more_time():
+    steps = plan_steps(
+        _facts(best_number=18, stopped_by_time=True, finished=tuple(range(19)), wall_time=150.0),
+        trend=None,
+        gap=None,
+        effects=[],
+        top=None,
+    )
+    assert [s.flags for s in steps] == [{"--trials": "40"}, {"--timeout": "5m"}]
+    assert plan_steps(_facts(), trend=None, gap=None, effects=[], top=None) == []
+
+
+def test_a_study_stopped_by_its_time_limit_is_seen_from_its_records():
+    study = synthetic.new_study(10)
+    study.set_user_attr("deadline", 1.0)
+    for level in (1.0, 2.0):
+        epochs = np.arange(1, 9)
+        curve = level + np.exp(-epochs)
+        synthetic.add_trial(study, {"alpha": 0.1}, [curve] * 5, [curve] * 5)
+    v = study_verdict(read_study(study))
+    assert [s.flags for s in v.steps if "--timeout" in s.flags] != []
+    assert _parse_tune(v.command)["timeout"] > 0
+
+
+def test_toml_values_are_toml():
+    import tomllib
+
+    doc = "\n".join(
+        f"k{i} = {toml_value(v)}"
+        for i, v in enumerate([1e-05, 3.0, 2.5e10, 20, True, 'a"b', [1, 2], {"low": 0.1, "high": 1.0}])
+    )
+    assert list(tomllib.loads(doc).values()) == [
+        1e-05,
+        3.0,
+        2.5e10,
+        20,
+        True,
+        'a"b',
+        [1, 2],
+        {"low": 0.1, "high": 1.0},
+    ]
+
+
+def test_no_space_recorded_means_flags_only():
+    study = optuna.create_study()
+    epochs = np.arange(1, 11)
+    for level in range(5):
+        curve = list(1.0 + level + np.exp(-epochs / 20.0))
+        study.add_trial(
+            optuna.trial.create_trial(
+                value=curve[-1],
+                state=TrialState.COMPLETE,
+                intermediate_values={e: v for e, v in zip(epochs.tolist(), curve)},
+            )
+        )
+    v = study_verdict(read_study(study))
+    assert v.trend.budget_too_small and v.toml is None
+    assert "max_epochs = 20" in v.steps[0].reason, "said in words when there is no space file"
+    assert "--space" not in v.command and _parse_tune(v.command)["space"] is None
