@@ -97,3 +97,32 @@ def assert_onnx_matches(model, frame, dtype):
         scale = max(1.0, float(np.abs(expected).max()))
         np.testing.assert_allclose(outputs[0].ravel(), expected, rtol=tol, atol=tol * scale)
     return outputs
+
+
+def preprocessing_pipeline(task, max_onehot, clip=True, scaling="robust"):
+    """regtune.preprocessing's encoder and scaler in front of the network, on a frame with a binary
+    string column and a boolean one as well."""
+    from export_cases import targets
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+
+    from regtune import MLPClassifier, MLPRegressor
+    from regtune.preprocessing import CategoricalEncoder, NumericScaler
+
+    frame = mixed_frame(300, 7).assign(
+        smoker=lambda f: np.where(f["x3"] > 0, "yes", "no"), member=lambda f: f["code"] > 8
+    )
+    categorical = [*CATEGORICAL, "smoker", "member"]
+    preprocess = ColumnTransformer(
+        [
+            ("categorical", CategoricalEncoder(max_onehot=max_onehot, random_state=0), categorical),
+            ("numeric", NumericScaler(scaling=scaling, clip=clip), NUMERIC),
+        ]
+    )
+    network = (MLPRegressor if task == "regression" else MLPClassifier)((16,), max_iter=5, random_state=0)
+    model = Pipeline([("preprocess", preprocess), ("mlp", network)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(frame[categorical + NUMERIC], targets(frame, task, 7))
+    unseen = unseen_frame().assign(smoker=["maybe", None, *["yes", "no"] * 19], member=[True, False] * 20)
+    return model, unseen[categorical + NUMERIC]

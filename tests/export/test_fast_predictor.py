@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from export_cases import CATEGORICAL, NUMERIC, fit, mixed_frame, unseen_frame
+from export_cases import CATEGORICAL, NUMERIC, fit, mixed_frame, preprocessing_pipeline, unseen_frame
 
 from regtune import MLPRegressor, compile_predictor
 from regtune.export._fast import MAX_ROWS
@@ -106,3 +106,12 @@ def test_mlp_matrix_shortcut_matches_validate_data():
         mlp.predict(X)
     with pytest.raises(ValueError, match="features"):
         mlp.predict(np.nan_to_num(X)[:, :3])
+
+
+@pytest.mark.parametrize("max_onehot", [0, 4])
+def test_identical_outputs_with_regtune_preprocessing(max_onehot):
+    model, frame = preprocessing_pipeline("multiclass", max_onehot)
+    predictor = compile_predictor(model)
+    for rows in _rows(frame):
+        assert predictor._features(rows) is not None
+        np.testing.assert_array_equal(predictor.predict_proba(rows), model.predict_proba(rows))

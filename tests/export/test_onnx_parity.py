@@ -4,7 +4,15 @@ missing values, and every hyperparameter that changes the graph."""
 import numpy as np
 import pandas as pd
 import pytest
-from export_cases import CATEGORICAL, NUMERIC, assert_onnx_matches, fit, mixed_frame, unseen_frame
+from export_cases import (
+    CATEGORICAL,
+    NUMERIC,
+    assert_onnx_matches,
+    fit,
+    mixed_frame,
+    preprocessing_pipeline,
+    unseen_frame,
+)
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
 
@@ -167,3 +175,29 @@ def test_build_pipeline_is_the_model_under_test():
         "preprocess",
         "mlp",
     ]
+
+
+ROUTES = {0: {"target"}, 4: {"onehot", "binary", "target"}, 8: {"onehot", "binary"}}
+
+
+@pytest.mark.parametrize("max_onehot", [0, 4, 8])
+@pytest.mark.parametrize("task", ["regression", "multiclass"])
+def test_categorical_encoder_and_numeric_scaler(task, max_onehot):
+    model, frame = preprocessing_pipeline(task, max_onehot)
+    kinds = set(model[0].named_transformers_["categorical"].encoding_.values())
+    assert kinds == (
+        {"target"}
+        if max_onehot == 0
+        else {"onehot", "binary", "target"}
+        if max_onehot == 4
+        else {"onehot", "binary"}
+    )
+    for dtype in DTYPES:
+        assert_onnx_matches(model, frame, dtype)
+
+
+@pytest.mark.parametrize("options", [{"clip": False}, {"scaling": "standard"}])
+def test_numeric_scaler_options(options):
+    model, frame = preprocessing_pipeline("regression", 4, **options)
+    for dtype in DTYPES:
+        assert_onnx_matches(model, frame, dtype)

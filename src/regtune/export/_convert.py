@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _imputer, _mlp, _target_encoder  # noqa: F401  (they register their converters)
+from . import _encoders, _imputer, _mlp, _numeric  # noqa: F401  (they register their converters)
 from ._inputs import raw_columns
 from ._nodes import FLOAT_TYPES, ML_DOMAIN
 from ._registry import CONVERTERS, converter_for

@@ -16,6 +16,8 @@ Steps without a kernel here run their own ``transform``.
 
 import numpy as np
 
+from ._tables import categorical_encoder_tables, target_encoder_tables
+
 __all__ = ["MAX_ROWS", "CompiledPredictor", "compile_predictor"]
 
 MAX_ROWS = 64  # larger batches: the model's own vectorized predict is as fast
@@ -144,40 +146,55 @@ def _scaler(scaler):
     return run
 
 
-def _target_encoder(encoder):
-    """Each column's categories in a dict; codes as ``TargetEncoder.transform`` assigns them."""
+def _tables(tables, dtype):
+    """Each column's categories in a dict; ``out[:, block] = table[row]`` (see ``_tables.py``)."""
     import pandas as pd
 
-    q = encoder.encodings_[0].shape[1]
-    fill = np.nan if encoder.handle_unknown == "nan" else np.atleast_1d(encoder.target_mean_)
     columns = []
-    for j, categories in enumerate(encoder.categories_):
-        n_levels = len(categories)
-        missing_is_category = encoder.handle_missing == "prior" or bool(encoder.has_missing_[j])
-        table = np.vstack([encoder.encodings_[j], np.broadcast_to(fill, (1, q))]).astype(encoder.dtype)
-        codes = {value: code for code, value in enumerate(categories.tolist())}
-        strings = categories.dtype.kind == "U"
-        columns.append(
-            (codes, strings, n_levels if missing_is_category else n_levels + 1, n_levels + 1, table)
-        )
+    for column in tables:
+        rows = {value: row for row, value in enumerate(column.categories.tolist())}
+        columns.append((rows, column.categories.dtype.kind == "U", column))
 
-    def code_of(value, codes, strings, missing, unknown):
+    def row_of(value, rows, strings, column):
         if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-            return missing
+            return column.missing
         if strings != isinstance(value, str) or (strings and value.endswith("\0")):
-            raise NotFast  # the model's own lookup decides (or raises)
-        code = codes.get(value, unknown)
-        if code == unknown and encoder.handle_unknown == "error":
-            raise NotFast
-        return code
+            raise NotFast  # the encoder's own lookup decides (or raises)
+        return rows.get(value, column.unknown)
 
     def run(block):
         values = block.values()
-        out = np.empty((len(values[0]), len(values) * q), dtype=encoder.dtype)
-        for j, (column, (codes, strings, missing, unknown, table)) in enumerate(zip(values, columns)):
-            index = [code_of(v, codes, strings, missing, unknown) for v in column]
-            out[:, j * q : (j + 1) * q] = table[index]
-        return out
+        parts = []
+        for cells, (rows, strings, column) in zip(values, columns):
+            parts.append(column.table[[row_of(v, rows, strings, column) for v in cells]])
+        return np.hstack(parts).astype(dtype, copy=False)
+
+    return run
+
+
+def _target_encoder(encoder):
+    if encoder.handle_unknown == "error":
+        return _generic(encoder)  # unseen values must raise: leave them to transform
+    return _tables(target_encoder_tables(encoder), encoder.dtype)
+
+
+def _categorical_encoder(encoder):
+    return _tables(categorical_encoder_tables(encoder), np.float64)
+
+
+def _numeric_scaler(scaler):
+    from ..preprocessing._numeric import smooth_clip
+
+    def run(block):
+        X = block.matrix()
+        missing = np.isnan(X)
+        z = np.where(missing, scaler.median_, X)
+        with np.errstate(over="ignore" if scaler.clip else "warn"):
+            z -= scaler.center_
+            z /= scaler.scale_
+        if scaler.clip:
+            z = smooth_clip(z, scaler.clip_bound)
+        return np.hstack([z, missing[:, scaler.missing_features_].astype(np.float64)])
 
     return run
 
@@ -190,6 +207,7 @@ def compile_step(step):
     from sklearn.preprocessing import StandardScaler
 
     from ..encoding import TargetEncoder
+    from ..preprocessing import CategoricalEncoder, NumericScaler
 
     kernels = {
         Pipeline: _pipeline,
@@ -197,6 +215,8 @@ def compile_step(step):
         SimpleImputer: _imputer,
         StandardScaler: _scaler,
         TargetEncoder: _target_encoder,
+        CategoricalEncoder: _categorical_encoder,
+        NumericScaler: _numeric_scaler,
     }
     return kernels.get(type(step), _generic)(step)
 
