@@ -4,6 +4,9 @@ missing values, and every hyperparameter that changes the graph."""
 import numpy as np
 import pandas as pd
 import pytest
+
+pytest.importorskip("onnxruntime", reason="needs the 'onnx' extra: pip install 'regtune[onnx]'")
+
 from export_cases import (
     CATEGORICAL,
     NUMERIC,
@@ -19,8 +22,6 @@ from sklearn.pipeline import Pipeline
 from regtune.datasets import load_dataset
 from regtune.export import OnnxPredictor, to_onnx
 from regtune.tuning import build_pipeline
-
-pytest.importorskip("onnxruntime", reason="needs the 'onnx' extra: pip install 'regtune[onnx]'")
 
 DTYPES = [np.float32, np.float64]
 

@@ -6,6 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
+try:
+    import onnx  # noqa: F401
+    import skl2onnx  # noqa: F401
+except ImportError as exc:
+    raise ImportError(f"ONNX export needs {exc.name}: pip install 'regtune[onnx]'") from None
+
 from . import _encoders, _imputer, _mlp, _numeric  # noqa: F401  (they register their converters)
 from ._inputs import raw_columns
 from ._nodes import FLOAT_TYPES, ML_DOMAIN

@@ -31,7 +31,12 @@ class OnnxPredictor:
     """
 
     def __init__(self, model, threads=1):
-        import onnxruntime as ort
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise ImportError(
+                "predicting with an ONNX graph needs onnxruntime: pip install 'regtune[onnx]'"
+            ) from None
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
