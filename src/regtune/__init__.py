@@ -18,6 +18,8 @@ _LAZY = {
     "TuneResult": "regtune.tuning",
     "SearchSpace": "regtune.tuning",
     "load_dataset": "regtune.datasets",
+    "export_onnx": "regtune.export",
+    "compile_predictor": "regtune.export",
 }
 
 __all__ = ["__version__", *_LAZY]

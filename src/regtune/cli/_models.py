@@ -180,6 +180,7 @@ def predict(model_path, data, output, proba, uncertainty, mc_samples):
     Output columns: prediction; with --proba, proba_<class> for each class; with --uncertainty,
     the Monte-Carlo dropout mean (prediction, proba_<class>) and spread (prediction_std,
     proba_<class>_std). Rows keep DATA's order; DATA may hold extra columns (the target, ids).
+    MODEL may also be an .onnx graph written by regtune export (run by ONNX Runtime; no --uncertainty).
 
     \b
     Example:
@@ -191,6 +192,15 @@ def predict(model_path, data, output, proba, uncertainty, mc_samples):
 
     if not model_path.is_file():
         raise FileNotFoundError(f"MODEL file {str(model_path)!r} does not exist")
+    if model_path.suffix.lower() == ".onnx":  # an exported graph: ONNX Runtime, no regtune model
+        if uncertainty:
+            raise ValueError("--uncertainty needs the .regtune model; an ONNX graph has no dropout")
+        from regtune.export import predict_onnx
+
+        result = predict_onnx(model_path, read_table(data), proba=proba)
+        write_table(result, output)
+        click.echo(f"Predicted {len(result)} rows: {output}")
+        return
     model = regtune.load(model_path)
     frame = read_table(data)
     features = [str(c) for c in getattr(model, "feature_names_in_", [])]

@@ -14,7 +14,14 @@ from sklearn.utils import check_random_state
 
 from ..nn import Network, mlp_layers
 
-__all__ = ["as_array_like", "generator", "hidden_activation", "network_from_state", "network_state"]
+__all__ = [
+    "as_array_like",
+    "generator",
+    "hidden_activation",
+    "is_checked_matrix",
+    "network_from_state",
+    "network_state",
+]
 
 
 def as_array_like(X):
@@ -67,3 +74,17 @@ def _from_layer_sizes_layout(state):
         for layer in layers
     ]
     return {"layers": entries, "dtype": state["dtype"], "theta": state["theta"]}
+
+
+def is_checked_matrix(X, estimator):
+    """Whether ``X`` is a finite 2-D float32/float64 ndarray of the fitted width, for an estimator
+    fitted without feature names: ``validate_data`` would return it as is, with no warning."""
+    return (
+        type(X) is np.ndarray
+        and X.ndim == 2
+        and X.dtype in (np.float32, np.float64)
+        and X.shape[0] >= 1
+        and X.shape[1] == estimator.n_features_in_
+        and not hasattr(estimator, "feature_names_in_")
+        and bool(np.isfinite(X).all())
+    )
