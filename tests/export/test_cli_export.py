@@ -11,9 +11,8 @@ from export_cases import CATEGORICAL, NUMERIC, fit, unseen_frame
 import regtune
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "cli"))
+import onnxruntime  # noqa: F401  (a test dependency: `make test` installs the onnx extra)
 from cli_runner import assert_one_line_error, invoke
-
-pytest.importorskip("onnxruntime", reason="needs the 'onnx' extra: pip install 'regtune[onnx]'")
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,11 @@
 """A model logged to MLflow (local file store) loads back with ``mlflow.pyfunc.load_model`` and
 predicts what regtune predicts; nothing in the store is a pickle."""
 
+import mlflow  # a test dependency (the mlflow extra is part of the test extra)
 import numpy as np
+import onnxruntime  # noqa: F401  (a test dependency: `make test` installs the onnx extra)
 import pytest
 from export_cases import CATEGORICAL, NUMERIC, fit, unseen_frame
-
-pytest.importorskip("onnxruntime", reason="needs the 'onnx' extra: pip install 'regtune[onnx]'")
-
-mlflow = pytest.importorskip("mlflow", reason="the MLflow test needs the 'mlflow' extra")
 
 
 @pytest.fixture

@@ -2,11 +2,9 @@
 missing values, and every hyperparameter that changes the graph."""
 
 import numpy as np
+import onnxruntime  # noqa: F401  (a test dependency: `make test` installs the onnx extra)
 import pandas as pd
 import pytest
-
-pytest.importorskip("onnxruntime", reason="needs the 'onnx' extra: pip install 'regtune[onnx]'")
-
 from export_cases import (
     CATEGORICAL,
     NUMERIC,

@@ -58,7 +58,7 @@ def logits(scope, operator, container, dtype):
     a = concat_inputs(scope, container, operator)
     if np.dtype(numpy_dtype(operator.inputs[0])) != dtype:
         a = node(scope, container, "Cast", [a], "x", to=proto_type(dtype))
-    activation = _ACTIVATIONS[mlp.network_state_["activation"]]
+    activation = _ACTIVATIONS[mlp.activation]  # the estimator parameter the fit used
     last = len(mlp.coefs_) - 1
     for l, (W, b) in enumerate(zip(mlp.coefs_, mlp.intercepts_)):
         z = node(scope, container, "MatMul", [a, constant(scope, container, f"W{l}", W.astype(dtype))], "z")
