@@ -6,7 +6,7 @@ the table (``regtune._hyperparameters``); ``docs/tuning.md`` shows them with whe
 
 from dataclasses import dataclass, replace
 
-from .._hyperparameters import HYPERPARAMETERS, TARGET_ENCODER, searched
+from .._hyperparameters import HYPERPARAMETERS, TARGET_ENCODER, PerRow, searched
 
 __all__ = ["Param", "SearchSpace"]
 
@@ -94,6 +94,14 @@ def _override(name, param, spec):
     return replace(param, low=low, high=high, log=log, choices=None, value=None)
 
 
+def _per_row_hint(name):
+    """`` (the search samples 'alpha_per_row' = alpha / rows)`` for a penalty searched per row."""
+    for entry in searched():
+        if isinstance(entry.argument, PerRow) and entry.argument.argument == name:
+            return f" (the search samples {entry.name!r} = {name} / rows)"
+    return ""
+
+
 def _check_number(name, value):
     """A range end: a number within the limits ("auto" and the like are single values, not ends)."""
     checked = _check_value(name, value)
@@ -172,7 +180,10 @@ class SearchSpace:
             drop = [drop]
         for name in [*overrides, *drop]:
             if name not in _DEFAULTS:
-                raise ValueError(f"space has no hyperparameter {name!r}; known names: {sorted(_DEFAULTS)}")
+                hint = _per_row_hint(name)
+                raise ValueError(
+                    f"space has no hyperparameter {name!r}{hint}; known names: {sorted(_DEFAULTS)}"
+                )
         for name, spec in overrides.items():
             params[name] = _override(name, params.get(name, _DEFAULTS[name]), spec)
         for name in drop:
