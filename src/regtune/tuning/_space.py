@@ -121,8 +121,8 @@ class SearchSpace:
     --------
     >>> from regtune.tuning import SearchSpace
     >>> space = SearchSpace.from_dict({"dropout": 0.0, "width": {"low": 8, "high": 32},
-    ...                                "drop": ["l1"]})
-    >>> space["dropout"].value, space["width"].high, "l1" in space
+    ...                                "drop": ["l1_per_row"]})
+    >>> space["dropout"].value, space["width"].high, "l1_per_row" in space
     (0.0, 32, False)
     """
 
@@ -153,7 +153,7 @@ class SearchSpace:
             dropout = 0.0                          # fix
             learning_rate_init = {low = 1e-3, high = 1e-2}   # narrow (log scale kept)
             n_layers = {choices = [1, 2]}          # choices
-            drop = ["l1", "weight_decay"]          # drop (estimator defaults)
+            drop = ["l1_per_row", "weight_decay"]  # drop (estimator defaults)
         """
         try:
             import tomllib
