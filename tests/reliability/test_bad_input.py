@@ -41,8 +41,8 @@ LOOKS_NUMERIC = (
     "cells empty, or list the column in {flag} to treat it as text"
 )
 KNOWN = (
-    "alpha, l1, weight_decay, dropout, batch_norm, bn_momentum, learning_rate_init, n_layers, "
-    "width, batch_size, max_epochs, smooth"
+    "weight_decay, dropout, batch_norm, bn_momentum, learning_rate_init, n_layers, width, "
+    "batch_size, max_epochs, smooth, alpha_per_row, l1_per_row"
 )
 KNOWN_LIST = str(sorted(KNOWN.split(", ")))
 DURATION = "duration must look like 90s, 10m, 2h, 1h30m or a number of seconds"

@@ -25,7 +25,8 @@ DEFAULT_OUT = "regtune-out"
 DEMO_BUDGET = {"n_trials": 40, "timeout": 100.0, "n_workers": 2, "cv": 3}
 # The default space trains networks up to 5 x 1024 units for 50 epochs: minutes per trial on 28k rows.
 # The demo narrows the size of the network so that a trial takes seconds on one core; the
-# regularization ranges (alpha, l1, weight decay, dropout, batch norm, smoothing) stay the defaults.
+# regularization ranges (alpha_per_row, l1_per_row, weight decay, dropout, batch norm, smoothing) stay
+# the defaults.
 DEMO_SPACE = {
     "n_layers": {"choices": [1, 2]},
     "width": {"low": 16, "high": 128},
