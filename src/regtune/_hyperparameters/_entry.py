@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Integral, Real
 
-__all__ = ["MLP", "TARGET_ENCODER", "Bounds", "Derived", "Hyperparameter", "Search", "number_text"]
+__all__ = ["MLP", "TARGET_ENCODER", "Bounds", "Derived", "Hyperparameter", "PerRow", "Search", "number_text"]
 
 # The pipeline steps that receive hyperparameters; build_pipeline maps each name to its estimator.
 MLP = "mlp"
@@ -119,6 +119,20 @@ class Derived:
 
 
 @dataclass(frozen=True)
+class PerRow:
+    """A step argument that is the hyperparameter's value times the number of training rows.
+
+    The estimators' penalties are ``lambda/(2n) * sum ...`` (the lecture's convention), so a fixed
+    ``lambda`` weighs less against the mean loss the more rows there are. A per-row strength
+    ``c = lambda/n`` weighs the same on 500 rows and on 20,000: the search samples ``c`` and the
+    step receives ``argument = c * n``, ``n`` being the rows the step is fitted on (a fold's
+    training rows in a trial, all rows in a refit).
+    """
+
+    argument: str
+
+
+@dataclass(frozen=True)
 class Hyperparameter:
     """One row of the table: everything regtune knows about one hyperparameter.
 
@@ -143,10 +157,11 @@ class Hyperparameter:
     step : str
         The pipeline step that receives it: ``MLP``, ``TARGET_ENCODER``, or a new step's name that
         ``build_pipeline`` maps to that step's estimator.
-    argument : str or Derived, optional
+    argument : str, Derived or PerRow, optional
         How the step receives it: None, under its own name; a str, under that name
         (``max_epochs`` -> ``max_iter``); a :class:`Derived`, computed together with others
-        (``n_layers``, ``width`` -> ``hidden_layer_sizes``).
+        (``n_layers``, ``width`` -> ``hidden_layer_sizes``); a :class:`PerRow`, multiplied by the
+        number of training rows (``alpha_per_row`` -> ``alpha``).
     regularization : bool
         The report shows it in its regularization section rather than among the other parameters.
     """
@@ -160,7 +175,7 @@ class Hyperparameter:
     also: tuple = ()
     search: Search | None = None
     step: str = MLP
-    argument: str | Derived | None = None
+    argument: str | Derived | PerRow | None = None
     regularization: bool = False
 
     def __post_init__(self):

@@ -9,7 +9,7 @@ __all__ = ["PIPELINE_STEPS", "build_pipeline"]
 PIPELINE_STEPS = (TARGET_ENCODER, MLP)
 
 
-def build_pipeline(params, *, task, categorical, numeric, seed=0):
+def build_pipeline(params, *, task, categorical, numeric, seed=0, n_rows=None):
     """The unfitted pipeline a configuration describes.
 
     ``ColumnTransformer`` (regtune's ``TargetEncoder`` on the categorical columns; median imputation
@@ -21,13 +21,16 @@ def build_pipeline(params, *, task, categorical, numeric, seed=0):
     params : dict
         Hyperparameters named as in the table: the search space's names, and any parameter of the
         network (missing ones keep the estimators' defaults; ``solver`` defaults to ``"adam"``).
-        ``n_layers`` and ``width`` make ``hidden_layer_sizes``, ``max_epochs`` is ``max_iter``.
+        ``n_layers`` and ``width`` make ``hidden_layer_sizes``, ``max_epochs`` is ``max_iter``,
+        ``alpha_per_row`` and ``l1_per_row`` times ``n_rows`` are ``alpha`` and ``l1``.
         An unknown name, or two names for one argument, raise ``ValueError``.
     task : {"binary", "multiclass", "regression"}
     categorical, numeric : list of str or list of int
         Column names (DataFrame input) or positions (NumPy input).
     seed : int
         ``random_state`` of the encoder and the network.
+    n_rows : int, optional
+        The number of rows the pipeline will be fitted on; needed by the per-row strengths.
 
     Returns
     -------
@@ -52,7 +55,7 @@ def build_pipeline(params, *, task, categorical, numeric, seed=0):
 
     if task not in TASKS:
         raise ValueError(f"task must be one of {list(TASKS)}, got {task!r}")
-    arguments = route(params, PIPELINE_STEPS)
+    arguments = route(params, PIPELINE_STEPS, n_rows=n_rows)
     if "random_state" in arguments.get(MLP, {}):
         raise ValueError("params must not hold random_state: build_pipeline seeds every step with seed=")
 
