@@ -13,6 +13,12 @@ Synthetic float32 data, 100,000 x 64, 10 classes; hidden (256, 256), relu, batch
 Each training time is the median of ``--epochs`` timed epochs after one warm-up epoch; each
 prediction time the median of 3 passes over all rows. The models take turns (one epoch each, round
 robin), so a busy machine slows them alike. Ratios > 1 mean regtune is faster.
+
+``--dropout-cost`` instead times what dropout adds to an epoch of a deeper network, hidden
+(256, 256, 256), relu, batch 256, Adam: the same network with and without ``dropout=0.2``, round
+robin, in CPU seconds (``time.process_time``: on one thread it ignores the time the process waits
+for a core on a busy machine); the difference is the cost of drawing and applying the masks. It
+also times drawing one epoch's masks alone (``Network.draw_masks``, 391 batches).
 """
 
 import argparse
@@ -36,20 +42,20 @@ def make_data(seed=0):
     return X, y
 
 
-def interleaved_medians(steps, repeats):
+def interleaved_medians(steps, repeats, clock=time.perf_counter):
     """Median seconds of each callable, timed round-robin so all see the same machine load."""
     times = {name: [] for name in steps}
     for _ in range(repeats):
         for name, step in steps.items():
-            start = time.perf_counter()
+            start = clock()
             step()
-            times[name].append(time.perf_counter() - start)
+            times[name].append(clock() - start)
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def regtune_model(X, y, epochs, **params):
+def regtune_model(X, y, epochs, hidden=HIDDEN, **params):
     """(one-epoch step, predict) for a regtune MLPClassifier after one warm-up epoch."""
-    clf = MLPClassifier(HIDDEN, batch_size=BATCH, max_iter=epochs + 1, random_state=0, **params)
+    clf = MLPClassifier(hidden, batch_size=BATCH, max_iter=epochs + 1, random_state=0, **params)
     gen = clf.iter_fit(X, y)
     next(gen)  # warm-up epoch (buffers allocated)
     return (lambda: next(gen)), (lambda: clf.predict_proba(X))
@@ -102,11 +108,50 @@ def torch_model(X, y):
     return epoch, predict
 
 
+def dropout_cost(X, y, epochs):
+    """Print the epoch time of a 3 x 256 network with and without dropout 0.2 (one BLAS thread)."""
+    with threadpool_limits(limits=1):
+        models = {
+            "regtune 3x256 no dropout": regtune_model(X, y, epochs, hidden=(256, 256, 256)),
+            "regtune 3x256 dropout 0.2": regtune_model(X, y, epochs, hidden=(256, 256, 256), dropout=0.2),
+        }
+        fit = interleaved_medians({name: m[0] for name, m in models.items()}, epochs, time.process_time)
+        masks = mask_seconds(epochs)
+    plain, dropped = fit.values()
+    print(
+        f"data {N_ROWS} x {N_FEATURES} float32, batch {BATCH}, Adam, 1 BLAS thread, median CPU time "
+        f"of {epochs} epochs (round robin)"
+    )
+    for name, seconds in fit.items():
+        print(f"{name:30s} {seconds:7.3f} CPU s per epoch")
+    print(f"dropout adds {dropped - plain:.3f} s per epoch ({(dropped - plain) / dropped:.1%} of its epoch)")
+    print(f"drawing one epoch's masks alone: {masks:.3f} CPU s ({masks / dropped:.1%} of the dropout epoch)")
+
+
+def mask_seconds(repeats):
+    """Median CPU seconds to draw the dropout masks of one epoch (3 x 256 units, batch 256)."""
+    from regtune.nn import Network
+
+    net = Network.mlp((N_FEATURES, 256, 256, 256, N_CLASSES), dropout=0.2)
+    rng = np.random.default_rng(0)
+    n_batches = -(-N_ROWS // BATCH)
+
+    def epoch_of_masks():
+        for _ in range(n_batches):
+            net.draw_masks(BATCH, rng)
+
+    return interleaved_medians({"masks": epoch_of_masks}, repeats, time.process_time)["masks"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3, help="timed epochs per model")
+    parser.add_argument("--dropout-cost", action="store_true", help="time dropout's share of an epoch")
     args = parser.parse_args()
     X, y = make_data()
+    if args.dropout_cost:
+        dropout_cost(X, y, args.epochs)
+        return
     try:
         import torch  # noqa: F401
     except ImportError:

@@ -29,6 +29,7 @@ LAYERS = {
     "persistence": 2,
     "preprocessing": 3,
     "tuning": 4,
+    "export": 4,
     "report": 5,
     "cli": 6,
 }

@@ -150,14 +150,15 @@ def test_bn_momentum_of_one_is_refused_by_the_estimator_and_the_space():
     """1 would freeze the running statistics at their start: prediction would ignore the data's scale."""
     rng = np.random.default_rng(0)
     X = rng.normal(5.0, 3.0, size=(64, 2))
-    frozen = Network((2, 4, 1), batch_norm=True, bn_momentum=1.0, dtype=np.float64)
-    moving = Network((2, 4, 1), batch_norm=True, bn_momentum=0.999, dtype=np.float64)
+    frozen = Network.mlp((2, 4, 1), batch_norm=True, bn_momentum=1.0, dtype=np.float64)
+    moving = Network.mlp((2, 4, 1), batch_norm=True, bn_momentum=0.999, dtype=np.float64)
     for network in (frozen, moving):
         network.initialize(np.random.default_rng(0))
         network.forward_train(X)
-    np.testing.assert_array_equal(frozen.running_mean[0], np.zeros(4))
-    np.testing.assert_array_equal(frozen.running_var[0], np.ones(4))
-    assert np.all(moving.running_mean[0] != 0.0)
+    frozen_bn, moving_bn = frozen.layers_of("batch_norm")[0], moving.layers_of("batch_norm")[0]
+    np.testing.assert_array_equal(frozen_bn.running_mean, np.zeros(4))
+    np.testing.assert_array_equal(frozen_bn.running_var, np.ones(4))
+    assert np.all(moving_bn.running_mean != 0.0)
 
     y = X[:, 0]
     with pytest.raises(
@@ -221,10 +222,31 @@ def test_route_sends_each_name_to_its_step_and_refuses_the_unknown():
         route({"hidden_layer_sizes": (3,), "width": 5}, PIPELINE_STEPS)
 
 
+def test_a_per_row_strength_reaches_the_network_times_the_rows_it_is_fitted_on():
+    routed = route({"alpha_per_row": 0.5, "l1_per_row": 0.25, "width": 8}, PIPELINE_STEPS, n_rows=600)
+    assert routed == {MLP: {"alpha": 300.0, "l1": 150.0, "hidden_layer_sizes": (8,)}}
+    with pytest.raises(ValueError, match=r"'l1_per_row' is a strength per training row: .* pass n_rows="):
+        route({"l1_per_row": 0.1}, PIPELINE_STEPS)
+    with pytest.raises(ValueError, match=r"n_rows must be a positive integer, got 0"):
+        route({"l1_per_row": 0.1}, PIPELINE_STEPS, n_rows=0)
+    with pytest.raises(ValueError, match=r"argument 'alpha' twice, from 'alpha' and from 'alpha_per_row'"):
+        route({"alpha": 1.0, "alpha_per_row": 0.1}, PIPELINE_STEPS, n_rows=10)
+    assert route({"alpha": 1.0}, PIPELINE_STEPS) == {MLP: {"alpha": 1.0}}, "lambda itself needs no rows"
+    mlp = build_pipeline(
+        {"alpha_per_row": 1e-3, "l1_per_row": 2e-3},
+        task="regression",
+        categorical=[],
+        numeric=["x"],
+        n_rows=20_000,
+    ).named_steps["mlp"]
+    assert (mlp.alpha, mlp.l1) == (20.0, 40.0)
+
+
 def test_every_entry_goes_to_a_step_the_pipeline_builds():
     assert {e.step for e in HYPERPARAMETERS.values()} <= set(PIPELINE_STEPS)
-    # every name at once (hidden_layer_sizes and max_iter come from n_layers, width and max_epochs)
-    skipped = ("random_state", "hidden_layer_sizes", "max_iter")
+    # every name at once (hidden_layer_sizes and max_iter come from n_layers, width and max_epochs;
+    # alpha and l1 are given themselves, not per row)
+    skipped = ("random_state", "hidden_layer_sizes", "max_iter", "alpha_per_row", "l1_per_row")
     everything = {e.name: e.default for e in HYPERPARAMETERS.values() if e.name not in skipped}
     pipe = build_pipeline(everything, task="binary", categorical=["c"], numeric=["x"], seed=4)
     built = pipe.named_steps["mlp"].get_params()
@@ -242,7 +264,16 @@ def test_every_entry_goes_to_a_step_the_pipeline_builds():
 def test_the_reports_regularization_group_is_the_tables():
     # the group the report had before the table: restated here as the oracle
     assert regularization_names() == REGULARIZATION_PARAMS
-    assert REGULARIZATION_PARAMS == ("alpha", "l1", "weight_decay", "dropout", "batch_norm", "smooth")
+    assert REGULARIZATION_PARAMS == (
+        "alpha",
+        "l1",
+        "weight_decay",
+        "dropout",
+        "batch_norm",
+        "smooth",
+        "alpha_per_row",
+        "l1_per_row",
+    )
 
 
 def test_the_search_space_is_the_tables_searched_entries_in_order():
@@ -341,3 +372,10 @@ def test_build_pipeline_fills_the_names_a_configuration_does_not_give():
     assert "n_layers" not in pipeline_configuration({"hidden_layer_sizes": (5,)})
     assert pipeline_configuration({"n_layers": 1})["width"] == 256
     assert pipeline_configuration({"learning_rate": "constant"})["learning_rate"] == "constant"
+    # the per-row penalties default to 0, which needs no number of rows; alpha given: no alpha_per_row
+    assert build_pipeline({}, task="binary", categorical=[], numeric=["x"]).named_steps["mlp"].alpha == 0.0
+    assert "alpha_per_row" not in pipeline_configuration({"alpha": 0.5})
+    pipe = build_pipeline({"alpha": 0.5}, task="binary", categorical=[], numeric=["x"])
+    assert (pipe.named_steps["mlp"].alpha, pipe.named_steps["mlp"].l1) == (0.5, 0.0)
+    with pytest.raises(ValueError, match="pass n_rows="):
+        build_pipeline({"alpha_per_row": 0.1}, task="binary", categorical=[], numeric=["x"])

@@ -19,6 +19,7 @@ from regtune._sklearn_internals import (
     kfold_test_indices,
     scorer_function,
     stratified_test_folds,
+    validate_params,
 )
 
 
@@ -52,11 +53,11 @@ class _Constrained(BaseEstimator):
 
 
 def test_constraints_refuse_a_bad_parameter():
-    _Constrained(rate=0.0, size=3, mode="b")._validate_params()
-    _Constrained()._validate_params()
+    validate_params(_Constrained(rate=0.0, size=3, mode="b"))
+    validate_params(_Constrained())
     for bad, name in (({"rate": 1.0}, "rate"), ({"size": 0}, "size"), ({"mode": "c"}, "mode")):
         with pytest.raises(ValueError, match=rf"The '{name}' parameter of _Constrained must be"):
-            _Constrained(**bad)._validate_params()
+            validate_params(_Constrained(**bad))
 
 
 def test_check_sample_weight():

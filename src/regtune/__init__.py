@@ -20,6 +20,8 @@ _LAZY = {
     "TabularClassifier": "regtune.tuning",
     "TabularRegressor": "regtune.tuning",
     "load_dataset": "regtune.datasets",
+    "export_onnx": "regtune.export",
+    "compile_predictor": "regtune.export",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -8,7 +8,7 @@ all call them, so a column is categorical, and a target binary, for the same rea
 import numpy as np
 import pandas as pd
 
-__all__ = ["TASKS", "as_frame", "categorical_columns", "detect_columns", "infer_task"]
+__all__ = ["TASKS", "as_frame", "categorical_columns", "detect_columns", "drop_ignored", "infer_task"]
 
 TASKS = ("binary", "multiclass", "regression")
 # A numeric target with more distinct values than this is treated as a regression target.
@@ -43,6 +43,24 @@ def as_frame(X, y=None):
     if y.isna().any():
         raise ValueError(f"y must not contain missing values, got {int(y.isna().sum())}")
     return X.reset_index(drop=True), y
+
+
+def drop_ignored(X, ignore, *, named=True):
+    """The frame ``X`` without the columns of ``ignore`` (``tune(ignore=...)``, ``--ignore``).
+
+    ``named=False`` says ``X`` came from an array: its columns have no names to ignore by.
+    """
+    if ignore is None:
+        return X
+    names = [ignore] if isinstance(ignore, str) else [str(n) for n in ignore]
+    if names and not named:
+        raise ValueError("ignore needs X as a DataFrame (columns with names), got an array")
+    missing = [n for n in names if n not in X.columns]
+    if missing:
+        raise ValueError(
+            f"ignore names columns that X does not have: {missing}; X's columns: {list(X.columns)}"
+        )
+    return X.drop(columns=names)
 
 
 def infer_task(y, task=None):

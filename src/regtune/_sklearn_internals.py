@@ -8,6 +8,8 @@ signatures`` for every name and signature below, and one behaviour test each):
 * :class:`Interval`, :class:`Options`, :class:`StrOptions`: the parameter constraints of
   ``sklearn.utils._param_validation``, read by ``BaseEstimator._validate_params`` from an
   estimator's ``_parameter_constraints`` (``test_constraints_refuse_a_bad_parameter``).
+* :func:`validate_params`: ``BaseEstimator._validate_params()``, which checks an estimator's
+  parameters against its ``_parameter_constraints`` (``test_constraints_refuse_a_bad_parameter``).
 * :func:`check_sample_weight`: ``sklearn.utils.validation._check_sample_weight`` with the keywords
   ``dtype`` and ``ensure_non_negative`` (``test_check_sample_weight``).
 * :func:`scorer_function`: the metric function behind a scorer name, the ``_score_func`` attribute
@@ -28,7 +30,14 @@ __all__ = [
     "kfold_test_indices",
     "scorer_function",
     "stratified_test_folds",
+    "validate_params",
 ]
+
+
+def validate_params(estimator):
+    """Check ``estimator``'s parameters against its ``_parameter_constraints``; raise ``ValueError``
+    (scikit-learn's ``InvalidParameterError``) naming the parameter, the rule and the value."""
+    estimator._validate_params()
 
 
 def check_sample_weight(sample_weight, X, *, dtype=None, ensure_non_negative=False):

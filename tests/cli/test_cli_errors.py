@@ -16,7 +16,7 @@ COMMANDS = sorted(main.commands)
 
 
 def test_every_command_is_there():
-    assert COMMANDS == ["demo", "encode", "fit", "predict", "report", "studies", "tune", "worker"]
+    assert COMMANDS == ["demo", "encode", "export", "fit", "predict", "report", "studies", "tune", "worker"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

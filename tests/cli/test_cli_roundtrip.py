@@ -29,7 +29,11 @@ def test_tune_prints_the_summary_and_writes_the_outputs(wages):
         f"Cross-validated rmse: {best.value:.4f} +- {best.user_attrs['score_std']:.4f} "
         "(mean +- std over 2 folds; minimize)"
     ) in result.stdout
-    for name in ("alpha", "dropout", "learning_rate_init"):
+    assert (
+        "Features (6): ethnicity, smsa, region, parttime (categorical); education, experience (numeric)\n"
+        in (result.stdout)
+    )
+    for name in ("alpha_per_row", "dropout", "learning_rate_init"):
         assert re.search(rf"^  {name}\s+= ", result.stdout, re.M)
     for line in (
         f"Model:  {out / 'model.regtune'}",

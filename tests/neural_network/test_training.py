@@ -247,3 +247,37 @@ def test_iter_fit_ignores_early_stopping_and_runs_max_iter(blobs):
     clf = MLPClassifier((4,), early_stopping=True, n_iter_no_change=1, max_iter=7, random_state=0)
     assert len(list(clf.iter_fit(X, y))) == 7
     assert all(r["val_loss"] is None for r in clf.history_)
+
+
+def test_batch_norm_with_batch_size_one_trains_on_pairs_of_rows():
+    """Batch statistics need two rows: batch_size=1 with batch norm is batch_size=2."""
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(21, 3))
+    y = X @ [1.0, -1.0, 0.5]
+    params = {"hidden_layer_sizes": (5,), "batch_norm": True, "max_iter": 3, "random_state": 0}
+    one = MLPRegressor(batch_size=1, **params).fit(X, y)
+    two = MLPRegressor(batch_size=2, **params).fit(X, y)
+    np.testing.assert_array_equal(one.network_state_["theta"], two.network_state_["theta"])
+    assert np.isfinite(one.predict(X)).all()
+
+
+def test_batch_norm_refuses_early_stopping_that_leaves_one_training_row():
+    X, y = np.arange(6.0).reshape(3, 2), np.array([0.0, 1.0, 2.0])
+    reg = MLPRegressor((4,), batch_norm=True, early_stopping=True, validation_fraction=0.5, random_state=0)
+    with pytest.raises(
+        ValueError, match=r"batch_norm=True needs at least 2 training rows.*validation_fraction"
+    ):
+        reg.fit(X, y)
+
+
+def test_regressor_iter_fit_with_validation_rows_on_a_fresh_estimator():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(40, 3))
+    y = X @ [1.0, 2.0, -1.0]
+    reg = MLPRegressor((4,), max_iter=2, random_state=0)
+    records = list(reg.iter_fit(X[:30], y[:30], X_val=X[30:], y_val=y[30:, None]))
+    half_squared_error = np.mean((reg.predict(X[30:]) - y[30:]) ** 2) / 2
+    assert records[-1]["val_loss"] == pytest.approx(half_squared_error, rel=1e-5)
+    assert reg.predict(X[:2]).shape == (2,)  # y_val's column shape did not change the training target's
+    with pytest.raises(ValueError, match="y_val must have 1 column"):
+        reg.iter_fit(X[:30], y[:30], X_val=X[30:], y_val=np.c_[y[30:], y[30:]])

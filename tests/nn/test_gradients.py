@@ -6,11 +6,13 @@ import pytest
 from regtune.nn import (
     ACTIVATIONS,
     LOSSES,
+    OUTPUT_ACTIVATIONS,
     Network,
     Penalties,
     full_batch_objective,
     loss_and_dz,
     loss_value,
+    output_transform,
 )
 
 RTOL = 1e-6
@@ -29,10 +31,12 @@ def make_problem(loss, n_out, rng, m=7, n_in=4):
 
 
 def fixed_masks(net, m, rng):
-    """One fixed dropout mask per hidden layer, scaled as the network's convention says."""
-    p = net.dropout
-    scale = 1 / (1 - p) if net.dropout_scaling == "inverted" else 1.0
-    return [(rng.random((m, s)) >= p) * scale for s in net.layer_sizes[1:-1]]
+    """One fixed dropout mask per dropout layer, scaled as the network's convention says."""
+    masks = []
+    for layer in net.layers_of("dropout"):
+        scale = 1 / (1 - layer.p) if layer.scaling == "inverted" else 1.0
+        masks.append((rng.random((m, layer.units)) >= layer.p) * scale)
+    return masks
 
 
 def numeric_gradient(f, theta, eps=1e-6):
@@ -65,7 +69,7 @@ def test_dense_layers_every_activation_and_loss(activation, loss):
     rng = np.random.default_rng(0)
     n_out = {"squared_error": 2, "log_loss": 1, "cross_entropy": 3}[loss]
     X, Y, w = make_problem(loss, n_out, rng)
-    net = Network((4, 5, 3, n_out), activation, dtype=np.float64)
+    net = Network.mlp((4, 5, 3, n_out), activation, dtype=np.float64)
     net.initialize(rng)
     net.theta += rng.normal(scale=0.1, size=net.theta.size)  # non-zero biases
     assert_gradient_matches(net, loss, X, Y, w, Penalties(n=w.sum()), None)
@@ -76,7 +80,7 @@ def test_dense_layers_every_activation_and_loss(activation, loss):
 def test_dropout_and_batch_norm_with_a_fixed_mask(scaling, batch_norm):
     rng = np.random.default_rng(1)
     X, Y, w = make_problem("cross_entropy", 3, rng, m=9)
-    net = Network(
+    net = Network.mlp(
         (4, 6, 5, 3), "tanh", batch_norm=batch_norm, dropout=0.3, dropout_scaling=scaling, dtype=np.float64
     )
     net.initialize(rng)
@@ -88,7 +92,7 @@ def test_dropout_and_batch_norm_with_a_fixed_mask(scaling, batch_norm):
 def test_batch_norm_alone_relu_regression():
     rng = np.random.default_rng(2)
     X, Y, w = make_problem("squared_error", 2, rng, m=6)
-    net = Network((4, 5, 2), "relu", batch_norm=True, dtype=np.float64)
+    net = Network.mlp((4, 5, 2), "relu", batch_norm=True, dtype=np.float64)
     net.initialize(rng)
     net.theta += rng.normal(scale=0.2, size=net.theta.size)
     assert_gradient_matches(net, "squared_error", X, Y, w, Penalties(n=w.sum()), None)
@@ -97,7 +101,7 @@ def test_batch_norm_alone_relu_regression():
 def test_l2_penalty_gradient_over_n_not_batch():
     rng = np.random.default_rng(3)
     X, Y, w = make_problem("log_loss", 1, rng)
-    net = Network((4, 3, 1), "logistic", dtype=np.float64)
+    net = Network.mlp((4, 3, 1), "logistic", dtype=np.float64)
     net.initialize(rng)
     penalties = Penalties(alpha=0.7, n=w.sum())
     assert_gradient_matches(net, "log_loss", X, Y, w, penalties, None)
@@ -142,3 +146,18 @@ def test_loss_gradient_and_naive_values(loss):
     flat = z.ravel()
     numeric = numeric_gradient(lambda: 0.5 * float(loss_value(loss, flat.reshape(z.shape), Y) @ w), flat)
     np.testing.assert_allclose(dz.ravel(), numeric, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_output_activation_names_the_link_of_each_loss(loss):
+    """OUTPUT_ACTIVATIONS (what the estimators report as out_activation_) is the link that
+    output_transform applies, and the one whose gradient is yhat - y."""
+    z = np.random.default_rng(6).normal(size=(4, 3 if loss == "cross_entropy" else 1))
+    link = {
+        "identity": lambda v: v,
+        "logistic": lambda v: 1 / (1 + np.exp(-v)),
+        "softmax": lambda v: np.exp(v) / np.exp(v).sum(axis=1, keepdims=True),
+    }[OUTPUT_ACTIVATIONS[loss]]
+    np.testing.assert_allclose(output_transform(loss, z), link(z), rtol=1e-12)
+    Y = np.zeros_like(z)
+    np.testing.assert_allclose(loss_and_dz(loss, z.copy(), Y, None, 1.0)[1], link(z), rtol=1e-12)

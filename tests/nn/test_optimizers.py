@@ -44,7 +44,7 @@ def test_sgd_momentum_matches_the_textbook_loop(nesterov):
 
 
 def test_decoupled_weight_decay_is_scaled_by_the_scheduled_learning_rate():
-    net = Network((3, 2, 1), dtype=np.float64)
+    net = Network.mlp((3, 2, 1), dtype=np.float64)
     net.initialize(np.random.default_rng(2))
     before = net.theta.copy()
     eta = cosine_schedule(0.1, 3, 10)
@@ -56,7 +56,7 @@ def test_decoupled_weight_decay_is_scaled_by_the_scheduled_learning_rate():
 def test_proximal_l1_step_is_the_exact_minimizer():
     """prox(v) = argmin_w (1/(2 eta)) (w - v)^2 + (l1/(2n)) |w|, checked on a fine grid."""
     rng = np.random.default_rng(3)
-    net = Network((4, 3, 1), dtype=np.float64)
+    net = Network.mlp((4, 3, 1), dtype=np.float64)
     net.initialize(rng)
     net.theta[...] = rng.normal(scale=0.5, size=net.theta.size)
     v = net.theta.copy()
@@ -72,11 +72,12 @@ def test_proximal_l1_step_is_the_exact_minimizer():
 
 def test_max_norm_clips_each_units_incoming_weights():
     rng = np.random.default_rng(4)
-    net = Network((5, 4, 2), dtype=np.float64)
+    net = Network.mlp((5, 4, 2), dtype=np.float64)
     net.theta[...] = rng.normal(size=net.theta.size)
-    before = [W.copy() for W in net.W]
+    dense_weights = [layer.W for layer in net.layers_of("dense")]
+    before = [W.copy() for W in dense_weights]
     Penalties(max_norm=1.2).project(net, 0.1)
-    for W, W0 in zip(net.W, before):
+    for W, W0 in zip(dense_weights, before):
         for j in range(W.shape[1]):
             norm = np.sqrt(sum(x * x for x in W0[:, j]))
             expected = W0[:, j] * (1.2 / norm if norm > 1.2 else 1.0)

@@ -43,8 +43,8 @@ LOOKS_NUMERIC = (
     "cells empty, or list the column in {flag} to treat it as text"
 )
 KNOWN = (
-    "alpha, l1, weight_decay, dropout, batch_norm, bn_momentum, learning_rate_init, n_layers, "
-    "width, batch_size, max_epochs, smooth, max_onehot, numeric_scaling, clip"
+    "weight_decay, dropout, batch_norm, bn_momentum, learning_rate_init, n_layers, width, "
+    "batch_size, max_epochs, smooth, alpha_per_row, l1_per_row, max_onehot, numeric_scaling, clip"
 )
 KNOWN_LIST = str(sorted(KNOWN.split(", ")))
 DURATION = "duration must look like 90s, 10m, 2h, 1h30m or a number of seconds"
@@ -674,8 +674,8 @@ CASES = [
         "study_reused_with_other_data",
         several(copy_db, edited(lambda f: f.iloc[:30])),
         ("tune", D, "--target", "y", "--study", "bi", *tune_options(storage="sqlite:///{dir}/studies.db")),
-        "Error: study 'bi' exists with other settings (n_rows: stored 40, now 30); use another "
-        "study_name or the same data and settings to resume it",
+        "Error: study 'bi' was tuned on other data (rows: stored 40, now 30); resume it with the same "
+        "data and target, or start a new study under another name (study_name=, --study NAME)",
     ),
 ]
 

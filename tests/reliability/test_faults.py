@@ -419,11 +419,11 @@ def test_huge_penalties_in_every_trial_end_the_study_with_one_clear_error(tools,
     "space",
     [
         {"learning_rate_init": 1e4},
-        {"alpha": 1e12},
-        {"l1": 1e12},
+        {"alpha_per_row": 1e10},
+        {"l1_per_row": 1e10},
         {"weight_decay": 1e6},
     ],
-    ids=["lr=1e4", "alpha=1e12", "l1=1e12", "weight_decay=1e6"],
+    ids=["lr=1e4", "alpha_per_row=1e10", "l1_per_row=1e10", "weight_decay=1e6"],
 )
 def test_extreme_but_valid_settings_give_finite_scores_with_the_hyperband_pruner(tools, space):
     table = tools.frame(80)

@@ -23,8 +23,8 @@ TARGET = "wage</script>"
 FAIL_REASON = "DivergenceError: loss is nan <script>alert(3)</script>"
 
 DISTRIBUTIONS = {
-    "alpha": FloatDistribution(1e-6, 10.0, log=True),
-    "l1": FloatDistribution(1e-6, 1.0, log=True),
+    "alpha_per_row": FloatDistribution(1e-6, 10.0, log=True),
+    "l1_per_row": FloatDistribution(1e-6, 1.0, log=True),
     "weight_decay": FloatDistribution(1e-6, 0.1, log=True),
     "dropout": FloatDistribution(0.0, 0.5),
     "batch_norm": CategoricalDistribution([True, False]),
@@ -84,7 +84,7 @@ def make_study(path, *, n_complete=24, n_pruned=8, n_failed=2, n_running=1, seed
         "cv": 3,
         "seed": seed,
         "pruner": "hyperband",
-        "space": {"alpha": {"low": 1e-6, "high": 10.0, "log": True}},
+        "space": {"alpha_per_row": {"low": 1e-6, "high": 10.0, "log": True}},
         "data_path": "/data/x.csv",
         "n_trials": n_complete + n_pruned + n_failed + n_running,
         "deadline": None,
@@ -96,8 +96,8 @@ def make_study(path, *, n_complete=24, n_pruned=8, n_failed=2, n_running=1, seed
     rng.shuffle(kinds)
     for number, state in enumerate(kinds):
         params = _params(rng)
-        floor = 1.0 + 0.05 * (math.log10(params["alpha"]) + 3) ** 2 + 0.3 * params["dropout"]
-        gap = 0.5 * (1 - params["dropout"]) / (1 + 10 * params["alpha"])
+        floor = 1.0 + 0.05 * (math.log10(params["alpha_per_row"]) + 3) ** 2 + 0.3 * params["dropout"]
+        gap = 0.5 * (1 - params["dropout"]) / (1 + 10 * params["alpha_per_row"])
         n_epochs = 12 if state == TrialState.COMPLETE else 4
         train, valid = _curves(rng, 3, n_epochs, floor, gap)
         user_attrs = {"seed": seed + number, "worker": "host:1234", "fit_time": 1.5}
@@ -110,7 +110,7 @@ def make_study(path, *, n_complete=24, n_pruned=8, n_failed=2, n_running=1, seed
                 train_curve=train,
                 valid_curve=valid,
                 n_epochs=n_epochs,
-                sparsity=float(min(0.9, params["l1"] * 3)),
+                sparsity=float(min(0.9, params["l1_per_row"] * 3)),
             )
         if state == TrialState.COMPLETE:
             fold_scores = [float(f[-1]) for f in valid]

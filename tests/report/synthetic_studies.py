@@ -12,7 +12,7 @@ pruned trials; the study's user attributes are those of ``StudyConfig.to_attrs``
 * :func:`tied_study`: five trials whose folds differ by about 27 while the trials differ by less
   than 4, with paired differences that change sign from fold to fold: all tied. With
   ``distinguishable=True`` every rival is worse than the best by 4 on every fold (plus 0.1 noise).
-* :func:`regularizer_study`: dropout lowers the error (``score = 2 - dropout + noise``), ``alpha``
+* :func:`regularizer_study`: dropout lowers the error (``score = 2 - dropout + noise``), ``alpha_per_row``
   does nothing, and every trial with batch norm was pruned. ``dropout_sign=+1`` makes dropout hurt.
 * :func:`noisy_dip_study`: the best trial's validation curve is a parabola (lowest at epoch 15) plus
   white noise, with one dip 12 times the noise deep at epoch 17 that becomes the best epoch;
@@ -27,7 +27,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState, create_trial
 
 DISTRIBUTIONS = {
-    "alpha": FloatDistribution(1e-5, 10.0, log=True),
+    "alpha_per_row": FloatDistribution(1e-5, 10.0, log=True),
     "dropout": FloatDistribution(0.0, 0.8),
     "batch_norm": CategoricalDistribution([False, True]),
 }
@@ -109,7 +109,7 @@ def underfit_study():
         curve = level + 2.0 * np.exp(-epochs / 15.0)  # still falling at epoch 20
         add_trial(
             study,
-            {"alpha": 3.0 * 10.0**-k, "dropout": 0.02},
+            {"alpha_per_row": 3.0 * 10.0**-k, "dropout": 0.02},
             _folds(curve, offsets),
             _folds(curve * 1.01, offsets),  # training error 1% above validation: no overfitting
         )
@@ -125,7 +125,7 @@ def overfit_study():
         train = 0.3 + 2.0 * np.exp(-epochs / 4.0)  # keeps falling far below
         add_trial(
             study,
-            {"alpha": 1e-3 * 10.0**k, "dropout": 0.1 + 0.1 * k},
+            {"alpha_per_row": 1e-3 * 10.0**k, "dropout": 0.1 + 0.1 * k},
             _folds(valid, offsets),
             _folds(train, offsets),
         )
@@ -145,7 +145,7 @@ def tied_study(*, distinguishable=False, seed=0):
             shift = 0.8 * k + rng.normal(0.0, 3.0, N_FOLDS)  # within 4 on average, sign changes
             shift -= shift.mean() - 0.8 * k
         valid = [shape + level + s for level, s in zip(fold_levels, shift)]
-        add_trial(study, {"alpha": 0.01 * (k + 1), "dropout": 0.1}, valid, [v - 5.0 for v in valid])
+        add_trial(study, {"alpha_per_row": 0.01 * (k + 1), "dropout": 0.1}, valid, [v - 5.0 for v in valid])
     return study
 
 
@@ -159,11 +159,11 @@ def regularizer_study(*, dropout_sign=-1.0, n=30, seed=1):
         alpha = float(np.exp(rng.uniform(np.log(1e-5), np.log(10.0))))
         level = 2.0 + dropout_sign * dropout + rng.normal(0.0, 0.05)
         curve = level + 0.5 * np.exp(-epochs / 2.0)
-        params = {"alpha": alpha, "dropout": dropout, "batch_norm": False}
+        params = {"alpha_per_row": alpha, "dropout": dropout, "batch_norm": False}
         add_trial(study, params, _folds(curve, offsets), _folds(curve * 0.9, offsets))
     for k in range(2):  # batch norm: both trials pruned after 2 epochs
         curve = 3.0 + 0.5 * np.exp(-epochs[:2] / 2.0)
-        params = {"alpha": 0.1 * (k + 1), "dropout": 0.4, "batch_norm": True}
+        params = {"alpha_per_row": 0.1 * (k + 1), "dropout": 0.4, "batch_norm": True}
         add_trial(study, params, _folds(curve, offsets), _folds(curve, offsets), state=TrialState.PRUNED)
     return study
 
@@ -182,7 +182,7 @@ def noisy_dip_study(*, dip=True, seed=2):
         if dip and k == 0:
             curve[16] -= 12 * NOISE  # epoch 17 drops below the minimum of the trend
         folds = _folds(curve, np.zeros(N_FOLDS))
-        add_trial(study, {"alpha": 0.1, "dropout": 0.2}, folds, [f - 0.1 for f in folds])
+        add_trial(study, {"alpha_per_row": 0.1, "dropout": 0.2}, folds, [f - 0.1 for f in folds])
     return study
 
 
@@ -197,12 +197,12 @@ def sparse_study():
     offsets = np.linspace(-0.05, 0.05, N_FOLDS)
     add_trial(
         study,
-        {"alpha": 0.01, "dropout": 0.1, "batch_norm": False},
+        {"alpha_per_row": 0.01, "dropout": 0.1, "batch_norm": False},
         _folds(curve, offsets),
         _folds(curve, offsets),
     )
     for k in range(2):
         short = 3.0 + np.exp(-epochs[:3] / 15.0)
-        params = {"alpha": 0.1 * (k + 1), "dropout": 0.3, "batch_norm": True}
+        params = {"alpha_per_row": 0.1 * (k + 1), "dropout": 0.3, "batch_norm": True}
         add_trial(study, params, _folds(short, offsets), _folds(short, offsets), state=TrialState.PRUNED)
     return study

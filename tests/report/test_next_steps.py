@@ -59,7 +59,13 @@ def test_the_command_is_a_valid_tune_call_for_a_new_study():
 def _facts(**changes):
     facts = {
         "space": SearchSpace.default(),
-        "best_params": {"alpha": 1.0, "l1": 1.5e-6, "dropout": 0.75, "width": 1000, "n_layers": 5},
+        "best_params": {
+            "alpha_per_row": 100.0,
+            "l1_per_row": 1.5e-4,
+            "dropout": 0.75,
+            "width": 1000,
+            "n_layers": 5,
+        },
         "cv": 5,
         "n_trials": 20,
         "finished": tuple(range(20)),
@@ -73,15 +79,15 @@ def _facts(**changes):
 
 def test_overfitting_raises_the_penalties_and_widens_a_range_at_its_top():
     (step,) = plan_steps(_facts(), trend=None, gap=Gap(0.5, 1.0, 0.5), effects=[], top=None)
-    assert step.space["alpha"] == {"low": 1.0, "high": 10.0}
-    assert step.space["l1"] == {"low": 1.5e-6, "high": 1.0}
+    assert step.space["alpha_per_row"] == {"low": 100.0, "high": 1e4}
+    assert step.space["l1_per_row"] == {"low": 1.5e-4, "high": 10.0}
     assert step.space["dropout"] == {"low": 0.75, "high": pytest.approx(0.9)}, "0.75 is in the top tenth"
 
 
 def test_bias_drops_a_penalty_the_best_trial_barely_used_and_grows_the_network():
     (step,) = plan_steps(_facts(), trend=None, gap=Gap(1.0, 1.0, 0.0), effects=[], top=None)
-    assert step.space["l1"] == 0.0, "1.5e-6 is in the bottom tenth of 1e-6..1 (log)"
-    assert step.space["alpha"] == {"low": 1e-5, "high": 1.0}
+    assert step.space["l1_per_row"] == 0.0, "1.5e-4 is in the bottom tenth of 1e-4..10 (log)"
+    assert step.space["alpha_per_row"] == {"low": 1e-5, "high": 100.0}
     assert step.space["width"] == {"low": 64, "high": 2048}
     assert step.space["n_layers"] == {"low": 1, "high": 6}
     assert "larger network" in step.tag
@@ -93,7 +99,7 @@ def test_an_effect_wins_over_the_gap_rule_for_the_same_parameter():
     )
     steps = plan_steps(_facts(), trend=None, gap=Gap(0.5, 1.0, 0.5), effects=[helped], top=None)
     assert steps[0].space == {"dropout": {"low": 0.4, "high": 0.8}}
-    assert "dropout" not in steps[1].space and "alpha" in steps[1].space
+    assert "dropout" not in steps[1].space and "alpha_per_row" in steps[1].space
 
 
 def test_a_boolean_that_helped_is_fixed():
@@ -122,7 +128,7 @@ def test_a_study_stopped_by_its_time_limit_is_seen_from_its_records():
     for level in (1.0, 2.0):
         epochs = np.arange(1, 9)
         curve = level + np.exp(-epochs)
-        synthetic.add_trial(study, {"alpha": 0.1}, [curve] * 5, [curve] * 5)
+        synthetic.add_trial(study, {"alpha_per_row": 0.1}, [curve] * 5, [curve] * 5)
     v = study_verdict(read_study(study))
     assert [s.flags for s in v.steps if "--timeout" in s.flags] != []
     assert _parse_tune(v.command)["timeout"] > 0

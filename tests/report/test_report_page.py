@@ -141,7 +141,7 @@ def test_penalties_are_on_log_axes_and_dropout_is_linear(filled):
     _, page = filled
     fig = _chart_titled(page, "Score vs the penalties")
     titles = [a["text"] for a in fig["layout"]["annotations"]]
-    assert titles == ["alpha", "l1", "weight_decay", "dropout"]
+    assert titles == ["alpha_per_row", "l1_per_row", "weight_decay", "dropout"]
     kinds = [fig["layout"][f"xaxis{'' if i == 1 else i}"]["type"] for i in range(1, 5)]
     assert kinds == ["log", "log", "log", "linear"]
 
@@ -156,7 +156,7 @@ def test_batch_norm_and_sparsity_charts(filled):
         np.testing.assert_allclose(by_group[f"batch_norm = {flag}"], expected)
     fig = _chart_titled(page, "L1 sparsity")
     xs = [x for trace in fig["data"] for x in trace["x"]]
-    assert sorted(xs) == sorted(t.params["l1"] for t in complete)
+    assert sorted(xs) == sorted(t.params["l1_per_row"] for t in complete)
     assert fig["layout"]["xaxis"]["type"] == "log"
 
 
@@ -244,7 +244,7 @@ def test_log_axes_label_decades_only(filled):
         for key, axis in fig["layout"].items()
         if key.startswith(("xaxis", "yaxis")) and axis.get("type") == "log"
     ]
-    assert len(log_axes) >= 5, "alpha, l1, weight_decay, learning_rate_init and the sparsity chart"
+    assert len(log_axes) >= 5, "alpha_per_row, l1_per_row, weight_decay, learning_rate_init, sparsity"
     for axis in log_axes:
         assert isinstance(axis["dtick"], int) and axis["dtick"] >= 1, (
             "one label per decade (or per k decades)"
@@ -258,19 +258,21 @@ def test_a_log_parameter_with_zeros_counts_them_in_the_panel_title():
     zero = optuna.distributions.FloatDistribution(0.0, 10.0)
     study = optuna.create_study(direction="minimize")
     for i, t in enumerate(trials):
-        params = {**t.params, "alpha": 0.0 if i < 4 else t.params["alpha"]}
+        params = {**t.params, "alpha_per_row": 0.0 if i < 4 else t.params["alpha_per_row"]}
         study.add_trial(
             create_trial(
                 state=t.state,
                 value=t.value,
                 params=params,
-                distributions={**t.distributions, "alpha": zero},
+                distributions={**t.distributions, "alpha_per_row": zero},
                 user_attrs=t.user_attrs,
                 intermediate_values=t.intermediate_values,
             )
         )
     fig = _chart_titled(build_report(study), "Score vs the penalties")
-    assert fig["layout"]["annotations"][0]["text"] == "alpha (4 trials at 0 not drawn on the log axis)"
+    assert (
+        fig["layout"]["annotations"][0]["text"] == "alpha_per_row (4 trials at 0 not drawn on the log axis)"
+    )
     assert fig["layout"]["xaxis"]["type"] == "log"
     drawn = sum(len(trace["x"]) for trace in fig["data"] if trace["xaxis"] == "x")
     assert drawn == sum(1 for t in trials if t.state == TrialState.COMPLETE) - 4

@@ -153,7 +153,7 @@ def test_underfit_study_needs_more_epochs_and_less_regularization():
     assert "the epoch budget is too small" in said and "bias dominates" in said
     space = {name: spec for step in v.steps for name, spec in step.space.items()}
     assert space["max_epochs"] == 40
-    assert space["alpha"] == {"low": 1e-5, "high": pytest.approx(3.0)}, "weaker than the best trial's"
+    assert space["alpha_per_row"] == {"low": 1e-5, "high": pytest.approx(3.0)}, "weaker than the best's"
     assert space["dropout"] == 0.0, "the best trial used almost none (0.02 of 0..0.8)"
 
 
@@ -169,7 +169,9 @@ def test_overfit_study_needs_more_regularization_not_more_epochs():
     assert "Training error is far below validation" in " ".join(fit_sentences(v))
     space = {name: spec for step in v.steps for name, spec in step.space.items()}
     assert "max_epochs" not in space
-    assert space["alpha"]["low"] == pytest.approx(best.params["alpha"]), "at least as strong as the best's"
+    assert space["alpha_per_row"]["low"] == pytest.approx(best.params["alpha_per_row"]), (
+        "as strong as the best"
+    )
     assert space["dropout"]["low"] == pytest.approx(best.params["dropout"])
 
 
@@ -204,7 +206,7 @@ def test_a_regularizer_that_clearly_helps_or_hurts(sign, verdict, side):
     complete = [t for t in study.trials if t.value is not None]
     assert dropout.split == pytest.approx(np.median([t.params["dropout"] for t in complete]))
     assert dropout.verdict == verdict and dropout.p < dropout.threshold
-    assert found["alpha"].verdict == "unclear", "alpha does nothing in this study"
+    assert found["alpha_per_row"].verdict == "unclear", "alpha_per_row does nothing in this study"
     assert found["batch_norm"].verdict == "too few"
     space = {name: spec for step in v.steps for name, spec in step.space.items()}
     assert space["dropout"][side] == pytest.approx(dropout.split), "the range keeps the better side"

@@ -10,21 +10,27 @@ from regtune.tuning import SearchSpace
 # The ranges the issue cites (LCBench, "well-tuned simple nets"), restated here as the oracle.
 CITED = {
     "learning_rate_init": (1e-4, 1e-1, True),
-    "weight_decay": (1e-5, 1e-1, True),
     "dropout": (0.0, 0.8, False),
     "n_layers": (1, 5, False),
     "width": (64, 1024, True),
     "batch_size": (16, 512, True),
 }
+# The penalties' ranges, measured to span no effect to the constant model on 500 and 20,000 rows
+# (docs/tuning.md; tests/tuning/test_tuning_penalty_ranges.py checks both ends).
+MEASURED = {
+    "weight_decay": (1e-3, 10.0, True),
+    "alpha_per_row": (1e-5, 1e4, True),
+    "l1_per_row": (1e-4, 10.0, True),
+}
 
 
 def test_default_space_has_the_cited_ranges_and_every_parameter():
     space = SearchSpace.default("binary")
-    for name, (low, high, log) in CITED.items():
+    for name, (low, high, log) in {**CITED, **MEASURED}.items():
         assert (space[name].low, space[name].high, space[name].log) == (low, high, log), name
     expected = {
-        "alpha",
-        "l1",
+        "alpha_per_row",
+        "l1_per_row",
         "weight_decay",
         "dropout",
         "batch_norm",
@@ -109,15 +115,15 @@ def test_override_fixes_narrows_gives_choices_and_drops():
             "n_layers": {"choices": [1, 2]},
             "learning_rate_init": {"low": 1e-3},
         },
-        drop=["l1"],
+        drop=["l1_per_row"],
     )
     assert space["dropout"].fixed and space["dropout"].value == 0.0
     assert (space["width"].low, space["width"].high, space["width"].log) == (8, 32, True)
     assert space["n_layers"].choices == (1, 2)
     assert (space["learning_rate_init"].low, space["learning_rate_init"].high) == (1e-3, 1e-1)
-    assert "l1" not in space
+    assert "l1_per_row" not in space
     for params, _ in _sample(space, 15):
-        assert "l1" not in params and params["dropout"] == 0.0
+        assert "l1_per_row" not in params and params["dropout"] == 0.0
         assert params["n_layers"] in (1, 2) and 8 <= params["width"] <= 32
     # A range of one value is a fixed value.
     assert SearchSpace.from_dict({"width": {"low": 16, "high": 16}})["width"].value == 16
@@ -128,7 +134,8 @@ def test_override_fixes_narrows_gives_choices_and_drops():
     [
         ({"alhpa": 1.0}, "no hyperparameter 'alhpa'"),
         ({"width": {"low": 64, "high": 8}}, "empty range: low=64 > high=8"),
-        ({"alpha": {"low": 0.0, "high": 1.0}}, "log-scaled so low must be > 0"),
+        ({"alpha_per_row": {"low": 0.0, "high": 1.0}}, "log-scaled so low must be > 0"),
+        ({"alpha": 1.0}, r"no hyperparameter 'alpha' \(the search samples 'alpha_per_row' = alpha / rows\)"),
         ({"dropout": 1.0}, r"space\['dropout'\] must be in \[0.0, 1.0\), got 1.0"),
         ({"width": 2.5}, "must be an integer, got 2.5"),
         ({"batch_norm": "yes"}, "must be true or false"),
@@ -150,12 +157,12 @@ def test_toml_overrides_and_round_trip(tmp_path):
         "learning_rate_init = {low = 1e-3, high = 1e-2}\n"
         "n_layers = {choices = [1, 2]}\n"
         "batch_norm = true\n"
-        'drop = ["l1", "weight_decay"]\n'
+        'drop = ["l1_per_row", "weight_decay"]\n'
     )
     space = SearchSpace.from_toml(path)
     assert space["dropout"].value == 0.0 and space["batch_norm"].value is True
     assert math.isclose(space["learning_rate_init"].high, 1e-2)
-    assert "l1" not in space and "weight_decay" not in space
+    assert "l1_per_row" not in space and "weight_decay" not in space
     assert SearchSpace.from_dict(space.to_dict()) == space
     assert SearchSpace.from_dict(SearchSpace.default().to_dict()) == SearchSpace.default()
     # bn_momentum follows batch_norm=True (fixed): always sampled.

@@ -23,8 +23,8 @@ FIXED = {
     "batch_size": 32,
     "learning_rate_init": 0.01,
     "dropout": 0.1,
-    "alpha": 1e-3,
-    "l1": 1e-3,
+    "alpha_per_row": 1e-5,
+    "l1_per_row": 1e-5,
     "weight_decay": 0.0,
     "batch_norm": False,
     "smooth": 10.0,
@@ -75,6 +75,7 @@ def test_lockstep_curves_equal_a_naive_per_fold_loop(small_binary):
                 categorical=["city"],
                 numeric=["a", "b", "noise"],
                 seed=seed,
+                n_rows=len(train),
             )
             pipe.fit(X.iloc[train], y.iloc[train])
             expected = log_loss(y.iloc[valid], pipe.predict_proba(X.iloc[valid]), labels=pipe.classes_)

@@ -4,14 +4,15 @@ Each entry (``_table.py``) declares a hyperparameter's name, kind, limits, defau
 docs, receiving pipeline step and whether the report groups it with regularization. Derived from it:
 the estimators' ``_parameter_constraints`` (:func:`sklearn_constraints`) and parameter docs
 (``Hyperparameter.doc_entry``), the search space's default ranges and limits (``SearchSpace``), the
-routing of a configuration to the pipeline's steps (:func:`route`) and the report's grouping
+routing of a configuration to the pipeline's steps (:func:`route`, which multiplies a per-row
+strength such as ``alpha_per_row`` by the number of training rows) and the report's grouping
 (:func:`regularization_names`). Adding a hyperparameter is one entry plus its implementation.
 
 This package imports neither scikit-learn (until :func:`sklearn_constraints` is called) nor Optuna,
 so ``neural_network``, ``tuning`` and ``report`` all import it without an upward arrow.
 """
 
-from ._entry import CATEGORICAL, MLP, NUMERIC, STEP_DEFAULT, Bounds, Derived, Hyperparameter, Search
+from ._entry import CATEGORICAL, MLP, NUMERIC, STEP_DEFAULT, Bounds, Derived, Hyperparameter, PerRow, Search
 from ._route import route
 from ._sklearn import sklearn_constraints
 from ._table import HYPERPARAMETERS
@@ -25,6 +26,7 @@ __all__ = [
     "Bounds",
     "Derived",
     "Hyperparameter",
+    "PerRow",
     "Search",
     "parameters_doc",
     "pipeline_configuration",

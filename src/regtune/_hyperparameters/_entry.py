@@ -19,6 +19,7 @@ __all__ = [
     "Bounds",
     "Derived",
     "Hyperparameter",
+    "PerRow",
     "Search",
     "number_text",
 ]
@@ -141,6 +142,20 @@ class Derived:
 
 
 @dataclass(frozen=True)
+class PerRow:
+    """A step argument that is the hyperparameter's value times the number of training rows.
+
+    The estimators' penalties are ``lambda/(2n) * sum ...`` (the lecture's convention), so a fixed
+    ``lambda`` weighs less against the mean loss the more rows there are. A per-row strength
+    ``c = lambda/n`` weighs the same on 500 rows and on 20,000: the search samples ``c`` and the
+    step receives ``argument = c * n``, ``n`` being the rows the step is fitted on (a fold's
+    training rows in a trial, all rows in a refit).
+    """
+
+    argument: str
+
+
+@dataclass(frozen=True)
 class Hyperparameter:
     """One row of the table: everything regtune knows about one hyperparameter.
 
@@ -166,10 +181,11 @@ class Hyperparameter:
         The pipeline step that receives it: ``MLP`` (the network), ``CATEGORICAL`` (the categorical
         columns' encoder), ``NUMERIC`` (the numeric columns' scaler), or a new step's name that
         ``build_pipeline`` maps to that step's estimator.
-    argument : str or Derived, optional
+    argument : str, Derived or PerRow, optional
         How the step receives it: None, under its own name; a str, under that name
         (``max_epochs`` -> ``max_iter``); a :class:`Derived`, computed together with others
-        (``n_layers``, ``width`` -> ``hidden_layer_sizes``).
+        (``n_layers``, ``width`` -> ``hidden_layer_sizes``); a :class:`PerRow`, multiplied by the
+        number of training rows (``alpha_per_row`` -> ``alpha``).
     regularization : bool
         The report shows it in its regularization section rather than among the other parameters.
     pipeline_default : object, default=STEP_DEFAULT
@@ -188,7 +204,7 @@ class Hyperparameter:
     also: tuple = ()
     search: Search | None = None
     step: str = MLP
-    argument: str | Derived | None = None
+    argument: str | Derived | PerRow | None = None
     regularization: bool = False
     pipeline_default: object = STEP_DEFAULT
 
@@ -244,7 +260,7 @@ class Hyperparameter:
     @property
     def target(self):
         """``(step, argument)``: the step argument this hyperparameter sets, alone or with others."""
-        if isinstance(self.argument, Derived):
+        if isinstance(self.argument, (Derived, PerRow)):
             return self.step, self.argument.argument
         return self.step, self.argument or self.name
 

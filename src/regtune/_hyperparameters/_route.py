@@ -1,12 +1,14 @@
 """A configuration's way to the pipeline: each hyperparameter to the step and argument that take it."""
 
-from ._entry import Derived
+from numbers import Integral
+
+from ._entry import Derived, PerRow
 from ._table import HYPERPARAMETERS
 
 __all__ = ["route"]
 
 
-def route(params, steps):
+def route(params, steps, *, n_rows=None):
     """The keyword arguments of each step for a configuration ``params``.
 
     Parameters
@@ -14,7 +16,11 @@ def route(params, steps):
     params : dict
         ``name -> value``, names from the table (a sampled configuration, a params TOML file).
     steps : iterable of str
-        The steps the caller builds (``build_pipeline``: the network and the target encoder).
+        The steps the caller builds (``build_pipeline``: the network, the categorical encoder and
+        the numeric scaler).
+    n_rows : int, optional
+        The number of rows the steps are fitted on. A per-row strength (``alpha_per_row``) reaches
+        its step as ``value * n_rows`` (``alpha``), so it needs ``n_rows``.
 
     Returns
     -------
@@ -25,12 +31,15 @@ def route(params, steps):
     ------
     ValueError
         For a name the table does not have, a name whose step is not in ``steps``, and two names
-        that set the same argument (``max_epochs`` and ``max_iter``).
+        that set the same argument (``max_epochs`` and ``max_iter``, ``alpha`` and
+        ``alpha_per_row``), and a per-row strength without ``n_rows``.
 
     Examples
     --------
-    >>> route({"n_layers": 2, "width": 8, "max_epochs": 5, "smooth": 3.0}, ["mlp", "target_encoder"])
-    {'mlp': {'max_iter': 5, 'hidden_layer_sizes': (8, 8)}, 'target_encoder': {'smooth': 3.0}}
+    >>> route({"n_layers": 2, "width": 8, "max_epochs": 5, "smooth": 3.0}, ["mlp", "categorical"])
+    {'mlp': {'max_iter': 5, 'hidden_layer_sizes': (8, 8)}, 'categorical': {'smooth': 3.0}}
+    >>> route({"l1_per_row": 0.01}, ["mlp"], n_rows=500)
+    {'mlp': {'l1': 5.0}}
     """
     steps = list(steps)
     routed, source, derived = {}, {}, {}
@@ -45,6 +54,9 @@ def route(params, steps):
             )
         if isinstance(entry.argument, Derived):
             derived.setdefault((entry.step, entry.argument), {})[name] = value
+        elif isinstance(entry.argument, PerRow):
+            strength = _times_rows(name, value, n_rows)
+            _put(routed, source, entry.step, entry.argument.argument, strength, repr(name))
         else:
             _put(routed, source, entry.step, entry.argument or name, value, repr(name))
     for (step, rule), given in derived.items():
@@ -53,6 +65,23 @@ def route(params, steps):
         }
         _put(routed, source, step, rule.argument, rule.compute(**inputs), " and ".join(map(repr, given)))
     return routed
+
+
+def _times_rows(name, value, n_rows):
+    """A per-row strength times the number of training rows: the ``lambda`` of the estimator.
+
+    0 is 0 on any number of rows, so it needs no ``n_rows`` (the pipeline default of both).
+    """
+    if value == 0 and not isinstance(value, bool):
+        return 0.0
+    if n_rows is None:
+        raise ValueError(
+            f"hyperparameter {name!r} is a strength per training row: its step receives it times the "
+            "number of rows the step is fitted on, so pass n_rows= (build_pipeline, route)"
+        )
+    if isinstance(n_rows, bool) or not isinstance(n_rows, Integral) or n_rows < 1:
+        raise ValueError(f"n_rows must be a positive integer, got {n_rows!r}")
+    return value * int(n_rows)
 
 
 def _put(routed, source, step, argument, value, names):

@@ -12,7 +12,7 @@ chosen by ``benchmarks/bench_pipeline_defaults.py`` (the measurements are in
 
 import math
 
-from ._entry import CATEGORICAL, NUMERIC, Bounds, Derived, Hyperparameter, Search
+from ._entry import CATEGORICAL, NUMERIC, Bounds, Derived, Hyperparameter, PerRow, Search
 
 __all__ = ["HYPERPARAMETERS"]
 
@@ -60,34 +60,35 @@ _ENTRIES = [
         "float",
         0.0001,
         bounds=_NON_NEGATIVE,
-        search=Search(1e-5, 10.0, log=True),
         regularization=True,
         doc="""L2 strength ``lambda`` in ``J = (1/n) sum_i w_i L_i + alpha/(2n) sum ||W||_F^2``, where
         ``n`` is the number of training rows (sum of sample weights). Every mini-batch step adds
         ``(alpha/n) W`` to the gradient whatever the batch size; scikit-learn's sgd/adam divide by
         the batch size instead, so the same ``alpha`` regularizes less here when the batch is
         smaller than the data. With no hidden layer, ``alpha=lam`` equals ``Ridge(alpha=lam)`` and
-        ``LogisticRegression(C=1/lam)``. Biases, gamma and beta are not penalized.""",
+        ``LogisticRegression(C=1/lam)``. Biases, gamma and beta are not penalized. The tuned
+        pipeline searches ``alpha_per_row = alpha/n``, whose effect does not depend on ``n``.""",
     ),
     Hyperparameter(
         "l1",
         "float",
         0.0,
         bounds=_NON_NEGATIVE,
-        search=Search(1e-6, 1.0, log=True),
         regularization=True,
         doc="""L1 strength: ``l1/(2n) sum |W|``, applied by a proximal soft-threshold at
-        ``eta_t * l1/(2n)`` after each step, so weights reach exactly zero (see ``sparsity_``).""",
+        ``eta_t * l1/(2n)`` after each step, so weights reach exactly zero (see ``sparsity_``).
+        The tuned pipeline searches ``l1_per_row = l1/n``.""",
     ),
     Hyperparameter(
         "weight_decay",
         "float",
         0.0,
         bounds=_NON_NEGATIVE,
-        search=Search(1e-5, 1e-1, log=True),
+        search=Search(1e-3, 10.0, log=True),
         regularization=True,
         doc="""Decoupled weight decay ``W <- W - eta_t * weight_decay * W`` before each step, outside the
-        adaptive update (AdamW style); ``eta_t`` is the scheduled learning rate.""",
+        adaptive update (AdamW style); ``eta_t`` is the scheduled learning rate. Both this decay
+        and the adaptive step act per step, so its effect does not depend on ``n``.""",
     ),
     Hyperparameter(
         "max_norm",
@@ -192,7 +193,8 @@ _ENTRIES = [
         bounds=_COUNT,
         also=("auto",),
         search=Search(16, 512, log=True),
-        doc='``min(200, n_samples)`` for "auto".',
+        doc="""``min(200, n_samples)`` for "auto". With ``batch_norm``, every training batch has at
+        least 2 rows (``batch_size=1`` trains on pairs).""",
     ),
     Hyperparameter(
         "max_epochs",
@@ -273,6 +275,28 @@ _ENTRIES = [
         with more than ``max_onehot`` levels; searched only when there are categorical columns.""",
     ),
     Hyperparameter(
+        "alpha_per_row",
+        "float",
+        0.0,
+        bounds=_NON_NEGATIVE,
+        search=Search(1e-5, 1e4, log=True),
+        argument=PerRow("alpha"),
+        regularization=True,
+        doc="""The tuned pipeline's L2 strength per training row: the network's ``alpha`` is
+        ``alpha_per_row * n``, so ``J = mean loss + (alpha_per_row/2) sum ||W||_F^2``.""",
+    ),
+    Hyperparameter(
+        "l1_per_row",
+        "float",
+        0.0,
+        bounds=_NON_NEGATIVE,
+        search=Search(1e-4, 10.0, log=True),
+        argument=PerRow("l1"),
+        regularization=True,
+        doc="""The tuned pipeline's L1 strength per training row: the network's ``l1`` is
+        ``l1_per_row * n``; each step soft-thresholds the weights at ``eta_t * l1_per_row/2``.""",
+    ),
+    Hyperparameter(
         "max_onehot",
         "int",
         8,
@@ -303,6 +327,9 @@ _ENTRIES = [
         step=NUMERIC,
         doc="Smoothly clip the scaled numeric values into (-3, 3): ``z / sqrt(1 + (z/3)**2)``.",
     ),
+    # The penalties the search samples per training row (docs/conventions.md, "Search units"):
+    # the network receives value * n, n the rows it is fitted on. The ranges span no effect to
+    # all weights zero on 500 and on 20,000 rows (benchmarks/bench_penalty_ranges.py).
 ]
 
 

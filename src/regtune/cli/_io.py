@@ -120,6 +120,29 @@ def split_target(frame, target):
     return frame.drop(columns=[target]), frame[target]
 
 
+def leave_out(X, ignore, target):
+    """``X`` without the ``--ignore`` columns, or a one-line ValueError naming the option."""
+    from .._data_checks import check_columns
+
+    ignore = list(ignore or ())
+    if target in ignore:
+        raise ValueError(f"--ignore names the target {target!r}; the target is never a feature")
+    check_columns(X, ignore, what="--ignore column")
+    return X.drop(columns=ignore)
+
+
+def ignore_option(command):
+    """The ``--ignore COL`` option (repeatable, or comma-separated) of ``tune`` and ``fit``."""
+    return click.option(
+        "--ignore",
+        type=CommaList(),
+        multiple=True,
+        callback=lambda ctx, param, value: [name for names in value for name in names],
+        help="A column to leave out of the features (an id, another target); repeat it for more "
+        "(--ignore id --ignore sold, or --ignore id,sold). The model does not need it to predict.",
+    )(command)
+
+
 # How the data checks' messages name the options (the library's words are categorical=, cv=).
 CLI_FLAGS = {"categorical": "--categorical", "cv": "--cv "}
 

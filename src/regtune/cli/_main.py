@@ -91,3 +91,6 @@ def main():
 
     Every command has --help with an example. Errors print one line and exit with code 1.
     """
+
+
+from . import _export  # noqa: E402, F401  (registers regtune export on main)

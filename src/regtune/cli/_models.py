@@ -9,6 +9,8 @@ from regtune.tuning import DEFAULT_STORAGE
 from ._io import (
     CommaList,
     check_training_table,
+    ignore_option,
+    leave_out,
     read_table,
     read_toml,
     split_target,
@@ -76,6 +78,7 @@ def _read_params(path):
     type=CommaList(),
     help="With a TOML file: columns to target-encode (default: the non-numeric ones).",
 )
+@ignore_option
 @click.option(
     "--seed", type=int, help="With a TOML file: the random seed (default: the file's seed, else 0)."
 )
@@ -87,11 +90,12 @@ def _read_params(path):
     show_default=True,
     help="Model file to write.",
 )
-def fit(data, target, params_source, storage, study_name, task, categorical, seed, output):
+def fit(data, target, params_source, storage, study_name, task, categorical, ignore, seed, output):
     """Fit the tuned pipeline on all rows of DATA and save it (.regtune file, no pickle).
 
     --params best takes the best trial of a study (with its task, columns and seed);
-    --params FILE.toml takes hyperparameters such as OUT/best_params.toml written by tune.
+    --params FILE.toml takes hyperparameters such as OUT/best_params.toml written by tune, and
+    every column of DATA but the target and the --ignore ones as features.
 
     \b
     Examples:
@@ -110,6 +114,7 @@ def fit(data, target, params_source, storage, study_name, task, categorical, see
             _, settings = best_configuration(study)  # what the model is, for the summary line
             if target is not None:
                 check_columns(frame, [target])
+            frame = leave_out(frame, ignore, target or settings["target"])
             pipeline = refit_best(study, frame, None if target is None else frame[target])
         task, target = settings["task"], target or settings["target"]
     else:
@@ -121,6 +126,7 @@ def fit(data, target, params_source, storage, study_name, task, categorical, see
             raise ValueError("--target is required with a --params file")
         params, file_seed = _read_params(params_source)
         X, y = split_target(frame, target)
+        X = leave_out(X, ignore, target)
         check_training_table(X, y, target, categorical=categorical)
         seed = seed if seed is not None else int(file_seed or 0)
         task = infer_task(y, task)
@@ -180,6 +186,7 @@ def predict(model_path, data, output, proba, uncertainty, mc_samples):
     Output columns: prediction; with --proba, proba_<class> for each class; with --uncertainty,
     the Monte-Carlo dropout mean (prediction, proba_<class>) and spread (prediction_std,
     proba_<class>_std). Rows keep DATA's order; DATA may hold extra columns (the target, ids).
+    MODEL may also be an .onnx graph written by regtune export (run by ONNX Runtime; no --uncertainty).
 
     \b
     Example:
@@ -191,6 +198,15 @@ def predict(model_path, data, output, proba, uncertainty, mc_samples):
 
     if not model_path.is_file():
         raise FileNotFoundError(f"MODEL file {str(model_path)!r} does not exist")
+    if model_path.suffix.lower() == ".onnx":  # an exported graph: ONNX Runtime, no regtune model
+        if uncertainty:
+            raise ValueError("--uncertainty needs the .regtune model; an ONNX graph has no dropout")
+        from regtune.export import predict_onnx
+
+        result = predict_onnx(model_path, read_table(data), proba=proba)
+        write_table(result, output)
+        click.echo(f"Predicted {len(result)} rows: {output}")
+        return
     model = regtune.load(model_path)
     frame = read_table(data)
     features = [str(c) for c in getattr(model, "feature_names_in_", [])]
@@ -230,8 +246,9 @@ def predict(model_path, data, output, proba, uncertainty, mc_samples):
 def encode(data, target, columns, output, smooth, cv, seed):
     """Target-encode columns of DATA out of fold and write the encoded table.
 
-    Each row is encoded with statistics from the other folds, never from its own target
-    (MATH.md section 1). A multiclass target gives one column per class (<column>_<class>).
+    Each row is encoded with statistics from the other folds, never from its own target (the
+    formulas: docs/target-encoding.md). A multiclass target gives one column per class
+    (<column>_<class>).
     Other columns, the target included, are copied unchanged.
 
     \b

@@ -11,6 +11,8 @@ from ._io import (
     CommaList,
     Duration,
     check_training_table,
+    ignore_option,
+    leave_out,
     read_table,
     read_toml,
     require_existing_storage,
@@ -23,7 +25,8 @@ DEFAULT_OUT = "regtune-out"
 DEMO_BUDGET = {"n_trials": 40, "timeout": 100.0, "n_workers": 2, "cv": 3}
 # The default space trains networks up to 5 x 1024 units for 50 epochs: minutes per trial on 28k rows.
 # The demo narrows the size of the network so that a trial takes seconds on one core; the
-# regularization ranges (alpha, l1, weight decay, dropout, batch norm, smoothing) stay the defaults.
+# regularization ranges (alpha_per_row, l1_per_row, weight decay, dropout, batch norm, smoothing) stay
+# the defaults.
 DEMO_SPACE = {
     "n_layers": {"choices": [1, 2]},
     "width": {"low": 16, "high": 128},
@@ -36,10 +39,20 @@ def _progress(quiet):
     return False if quiet else "auto"
 
 
-def print_summary(result, paths):
-    """The best parameters, the cross-validated score and where the outputs are."""
+def features_text(attrs):
+    """``'(4): a, b (categorical); c, d (numeric)'``: the columns a study used as features."""
+    kinds = {kind: [str(c) for c in attrs.get(kind) or []] for kind in ("categorical", "numeric")}
+    parts = [f"{', '.join(names)} ({kind})" for kind, names in kinds.items() if names]
+    return f"({sum(map(len, kinds.values()))}): " + "; ".join(parts)
+
+
+def print_summary(result, paths, ignored=()):
+    """The features, the best parameters, the cross-validated score and where the outputs are."""
     from optuna.trial import TrialState
 
+    click.echo(f"Features {features_text(result.study.user_attrs)}")
+    if ignored:
+        click.echo(f"Ignored:  {', '.join(ignored)}")
     states = [t.state for t in result.study.get_trials(deepcopy=False)]
     best = result.study.best_trial
     folds = len(best.user_attrs.get("fold_scores", [])) or "?"
@@ -61,12 +74,13 @@ def print_summary(result, paths):
     click.echo(f"Params: {paths['params']}")
 
 
-def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, **options):
-    """Tune on ``frame``, save the outputs into ``out`` and print the summary."""
+def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, ignore=(), **options):
+    """Tune on ``frame`` without the ``ignore`` columns, save the outputs into ``out``, print a summary."""
     from regtune.report import write_report
     from regtune.tuning import save_result, tune
 
     X, y = split_target(frame, target)
+    X = leave_out(X, ignore, target)
     check_training_table(
         X, y, target, categorical=categorical, task=options.get("task"), cv=options.get("cv", 5)
     )
@@ -79,7 +93,7 @@ def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, *
         paths["report"] = write_report(
             result.study, Path(out) / "report.html", storage=storage or DEFAULT_STORAGE
         )
-        print_summary(result, paths)
+        print_summary(result, paths, ignored=ignore)
     return result
 
 
@@ -94,6 +108,7 @@ def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, *
 @click.option(
     "--categorical", type=CommaList(), help="Columns to target-encode (default: the non-numeric columns)."
 )
+@ignore_option
 @click.option(
     "--metric",
     help="log_loss (classification default), rmse (regression default), "
@@ -123,14 +138,22 @@ def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, *
     "study_name",
     default="regtune",
     show_default=True,
-    help="Study name; an existing study with the same data and settings is resumed.",
+    help="Study name; an existing study with the same data and settings is resumed (it says so), "
+    "one with other data is refused.",
 )
 @click.option(
     "--space",
     type=click.Path(dir_okay=False, path_type=Path),
     help="TOML file of search-space overrides (see docs/cli.md).",
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="With --workers 1, the same data and seed give the same trials, digit for digit; "
+    "with more workers the trials depend on which worker finishes first.",
+)
 @click.option(
     "--cv", type=click.IntRange(min=2), default=5, show_default=True, help="Cross-validation folds."
 )
@@ -151,13 +174,14 @@ def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, *
 def tune(data, target, space, out, quiet, **options):
     """Tune a regularized network on DATA, refit the best, save it and write the report.
 
-    DATA is a CSV or Parquet file. Prints the best parameters, the cross-validated score
-    (mean +- std over folds) and where the model (OUT/model.regtune), the report (OUT/report.html)
-    and the best parameters (OUT/best_params.toml) are.
+    DATA is a CSV or Parquet file. Prints the columns used as features, the best parameters, the
+    cross-validated score (mean +- std over folds) and where the model (OUT/model.regtune), the
+    report (OUT/report.html) and the best parameters (OUT/best_params.toml) are. Run again with the
+    same --study, it resumes that study and says how far it got; --trials raises its budget.
 
     \b
     Example:
-      regtune tune cars.csv --target price --categorical make,model \\
+      regtune tune cars.csv --target price --categorical make,model --ignore sold \\
           --trials 200 --timeout 30m --workers 4 --out cars-tuned
     """
     if space is not None and not space.is_file():

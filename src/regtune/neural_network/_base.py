@@ -7,21 +7,22 @@ All fitted state is plain data (numpy arrays, numbers, strings, lists, dicts), s
 is saved without pickle; the engine ``Network`` is rebuilt from ``network_state_`` when needed.
 """
 
-import itertools
 import warnings
 from abc import ABCMeta, abstractmethod
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
 
-from .._sklearn_internals import check_sample_weight as _check_sample_weight
+from .._sklearn_internals import check_sample_weight, validate_params
 from ..exceptions import DivergenceError
 from ..nn import (
+    OUTPUT_ACTIVATIONS,
     Network,
     Penalties,
     Trainer,
@@ -33,7 +34,14 @@ from ..nn import (
     prior_logits,
 )
 from ._params import PARAMETER_CONSTRAINTS, check_combinations, check_hidden_layer_sizes
-from ._state import as_array_like, generator, network_from_state, network_state
+from ._state import (
+    as_array_like,
+    generator,
+    hidden_activation,
+    is_checked_matrix,
+    network_from_state,
+    network_state,
+)
 
 __all__ = ["BaseMLP"]
 
@@ -41,11 +49,37 @@ _FLOATS = [np.float32, np.float64]
 SMALL_PRODUCT = 2**20  # batch_size * widest layer up to which fit limits BLAS to one thread
 
 
+@dataclass
+class _Run:
+    """The working data of one fit, from validation to the last epoch (never a fitted attribute)."""
+
+    X: np.ndarray
+    Y: np.ndarray  # the loss's target matrix, (n, n_outputs)
+    w: np.ndarray | None  # sample weights (times class weights), or None
+    y_codes: np.ndarray | None  # class codes (stratified split), None for regression
+    targets: object  # what the training targets define (classes, outputs): see _encode_targets
+    loss: str  # "squared_error", "log_loss" or "cross_entropy"
+    net: Network
+    rng: np.random.Generator
+    warm: bool
+    X_val: np.ndarray | None = None
+    Y_val: np.ndarray | None = None
+    raw_val: np.ndarray | None = None  # prediction-mode logits of X_val after the last epoch
+    split_off: bool = False  # fit held out X_val itself (early stopping)
+
+
 class BaseMLP(BaseEstimator, metaclass=ABCMeta):
     """Base class; see ``MLPClassifier`` and ``MLPRegressor`` for the parameters."""
 
     _parameter_constraints: ClassVar[dict] = dict(PARAMETER_CONSTRAINTS)
-    _loss = None  # set per fit by the subclass ("squared_error", "log_loss", "cross_entropy")
+
+    def _loss_for(self, n_outputs):
+        """The loss of a network with ``n_outputs`` logits, and so its output activation
+        (``OUTPUT_ACTIVATIONS``): half squared error for regression, logistic loss for one
+        classifier output (binary), softmax cross-entropy for several (multiclass)."""
+        if is_regressor(self):
+            return "squared_error"
+        return "log_loss" if n_outputs == 1 else "cross_entropy"
 
     # ---------------------------------------------------------------- subclass hooks
     def _check_target(self, y):
@@ -53,8 +87,21 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         return y
 
     @abstractmethod
-    def _encode_targets(self, y, reset):
-        """Return ``(Y, codes)``: the loss's target matrix and integer class codes (or None)."""
+    def _encode_targets(self, y, known, name="y"):
+        """Return ``(Y, codes, targets)``: the loss's target matrix, integer class codes (or None)
+        and what the targets of a fit define (classes, number of outputs).
+
+        ``known`` is None to learn ``targets`` from ``y``, or the ``targets`` of the training
+        rows (or of the fitted estimator) that ``y`` must agree with; ``name`` names ``y`` in errors.
+        """
+
+    @abstractmethod
+    def _fitted_targets(self):
+        """The ``targets`` of the fitted estimator (for ``warm_start``)."""
+
+    @abstractmethod
+    def _commit_targets(self, targets):
+        """Set the fitted attributes that ``targets`` define."""
 
     def _apply_class_weight(self, w, y):
         return w
@@ -108,13 +155,10 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
     def _prepare_with_validation(self, X, y, sample_weight, X_val, y_val):
         run = self._prepare(X, y, sample_weight)
         if X_val is not None:
-            X_val = validate_data(self, as_array_like(X_val), reset=False, dtype=_FLOATS).astype(
-                run["X"].dtype, copy=False
-            )
-            run["Y_val"] = self._encode_targets(self._check_target(y_val), reset=False)[0].astype(
-                X_val.dtype, copy=False
-            )
-            run["X_val"] = X_val
+            X_val = validate_data(self, as_array_like(X_val), reset=False, dtype=_FLOATS)
+            run.X_val = X_val.astype(run.X.dtype, copy=False)
+            Y_val = self._encode_targets(self._check_target(y_val), run.targets, name="y_val")[0]
+            run.Y_val = Y_val.astype(run.X.dtype, copy=False)
         return run
 
     # ---------------------------------------------------------------- training
@@ -124,29 +168,29 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             self._split_validation(run)
         best, best_state, stall = np.inf, None, 0
         converged = self.solver == "lbfgs"
-        curve = self.validation_scores_ if run.get("early") else None
+        curve = self.validation_scores_ if run.split_off else None
         gen = self._epochs(run)
         for record in gen:
             if self.verbose:
                 print(f"Epoch {record['epoch']}, loss = {record['train_loss']:.8f}")
             if self.solver == "lbfgs":
                 break
-            current = record["val_loss"] if run.get("early") else self.loss_curve_[-1]
-            if run.get("early"):
-                curve.append(self._score_targets(run["Y_val"], run["raw_val"]))
+            current = record["val_loss"] if run.split_off else self.loss_curve_[-1]
+            if run.split_off:
+                curve.append(self._score_targets(run.Y_val, run.raw_val))
             if current < best - self.tol:
                 stall = 0
             else:
                 stall += 1
             if current < best:
                 best = current
-                if run.get("early"):
-                    best_state = network_state(run["net"])
+                if run.split_off:
+                    best_state = network_state(run.net)
             if stall > self.n_iter_no_change:
                 converged = True
                 break
         gen.close()
-        if run.get("early"):
+        if run.split_off:
             self.best_validation_score_ = max(curve)
             self.best_loss_ = None
             if best_state is not None:
@@ -164,25 +208,29 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         return self
 
     def _split_validation(self, run):
-        idx = np.arange(run["X"].shape[0])
-        stratify = run["y_codes"] if self._loss != "squared_error" else None
+        idx = np.arange(run.X.shape[0])
         train, val = train_test_split(
             idx,
             test_size=self.validation_fraction,
-            random_state=run["rng"].integers(2**31 - 1),
-            stratify=stratify,
+            random_state=run.rng.integers(2**31 - 1),
+            stratify=run.y_codes,
         )
-        run["X_val"], run["Y_val"] = run["X"][val], run["Y"][val]
-        for key in ("X", "Y"):
-            run[key] = run[key][train]
-        if run["w"] is not None:
-            run["w"] = run["w"][train]
-        run["early"] = True
+        if self.batch_norm and train.size < 2:
+            raise ValueError(
+                "batch_norm=True needs at least 2 training rows to compute batch statistics; "
+                f"early_stopping with validation_fraction={self.validation_fraction} left "
+                f"{train.size} of the {idx.size} rows for training"
+            )
+        run.X_val, run.Y_val = run.X[val], run.Y[val]
+        run.X, run.Y = run.X[train], run.Y[train]
+        if run.w is not None:
+            run.w = run.w[train]
+        run.split_off = True
         self.validation_scores_ = []
 
     def _prepare(self, X, y, sample_weight):
         """Validate everything and build the network; touch no fitted attribute."""
-        self._validate_params()
+        validate_params(self)
         sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
         check_combinations(self)
         warm = self.warm_start and hasattr(self, "network_state_")
@@ -193,16 +241,16 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             y,
             reset=not warm,
             dtype=_FLOATS,
-            multi_output=self._loss == "squared_error",
-            y_numeric=self._loss == "squared_error",
+            multi_output=is_regressor(self),
+            y_numeric=is_regressor(self),
         )
         if self.solver == "lbfgs":  # full batch, small data: float64 keeps the line search exact
             X = X.astype(np.float64, copy=False)
-        Y, y_codes = self._encode_targets(y, reset=not warm)
+        Y, y_codes, targets = self._encode_targets(y, self._fitted_targets() if warm else None)
         Y = Y.astype(X.dtype, copy=False)
         w = None
         if sample_weight is not None or getattr(self, "class_weight", None) is not None:
-            w = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+            w = check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
             w = self._apply_class_weight(w, y)
             if not w.sum() > 0:
                 raise ValueError(f"sample_weight must have a positive sum, got {w.sum()}")
@@ -213,54 +261,49 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             )
         rng = generator(self.random_state)
         layer_sizes = (X.shape[1], *sizes, Y.shape[1])
-        net = Network(
+        net = Network.mlp(
             layer_sizes,
             self.activation,
-            self.batch_norm,
-            self.dropout,
-            self.dropout_scaling,
-            self.bn_momentum,
-            X.dtype,
+            batch_norm=self.batch_norm,
+            dropout=self.dropout,
+            dropout_scaling=self.dropout_scaling,
+            bn_momentum=self.bn_momentum,
+            dtype=X.dtype,
         )
-        same = warm and network_state(net)["layer_sizes"] == self.network_state_["layer_sizes"]
-        if warm and not same:
-            raise ValueError(
-                "warm_start=True needs the same architecture as the fitted one; layer sizes "
-                f"{self.network_state_['layer_sizes']} fitted, got {list(layer_sizes)}"
-            )
         if warm:
-            old = network_from_state(self.network_state_)
-            net.theta[...] = old.theta
-            net.running_mean, net.running_var = old.running_mean, old.running_var
+            self._load_fitted_parameters(net)
         else:
             net.initialize(rng)
-        return {
-            "X": X,
-            "Y": Y,
-            "w": w,
-            "y_codes": y_codes,
-            "rng": rng,
-            "net": net,
-            "warm": warm,
-            "X_val": None,
-            "Y_val": None,
-        }
+        return _Run(X, Y, w, y_codes, targets, self._loss_for(Y.shape[1]), net, rng, warm)
+
+    def _load_fitted_parameters(self, net):
+        """``warm_start``: start ``net`` from the fitted parameters (same architecture only)."""
+        fitted = network_from_state(self.network_state_)
+        if fitted.layer_sizes != net.layer_sizes:
+            raise ValueError(
+                "warm_start=True needs the same architecture as the fitted one; layer sizes "
+                f"{list(fitted.layer_sizes)} fitted, got {list(net.layer_sizes)}"
+            )
+        try:
+            net.load_parameters(fitted)
+        except ValueError as error:
+            raise ValueError(
+                f"warm_start=True needs the same architecture as the fitted one; {error}"
+            ) from None
 
     def _epochs(self, run):
         """The one training loop: yield a record per epoch and commit the fitted state."""
-        X, Y, w, net, rng = run["X"], run["Y"], run["w"], run["net"], run["rng"]
-        if not run["warm"] and self.output_bias == "prior":  # from the training rows only
-            net.b[-1][...] = prior_logits(self._loss, Y, w)
+        X, Y, w, net, loss = run.X, run.Y, run.w, run.net, run.loss
+        if not run.warm and self.output_bias == "prior":  # from the training rows only
+            net.layers[-1].b[...] = prior_logits(loss, Y, w)
         n = float(X.shape[0] if w is None else w.sum())
         penalties = Penalties(self.alpha, self.l1, self.weight_decay, self.max_norm, n)
-        self._reset_history(run["warm"])
+        self._reset_history(run.warm)
         controller = ThreadpoolController()
         start = self.n_iter_
         if self.solver == "lbfgs":
             with controller.limit(limits=1, user_api="blas"):
-                result = minimize_lbfgs(
-                    net, self._loss, X, Y, w, penalties, self.max_iter, self.tol, self.max_fun
-                )
+                result = minimize_lbfgs(net, loss, X, Y, w, penalties, self.max_iter, self.tol, self.max_fun)
             if result.status == 1:
                 warnings.warn(
                     f"lbfgs stopped at max_iter={self.max_iter} iterations without converging.",
@@ -276,9 +319,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             if self.solver == "sgd"
             else {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
         )
-        trainer = Trainer(
-            net, self._loss, X, Y, w, penalties, self.solver, batch_size, self.shuffle, rng, opt
-        )
+        trainer = Trainer(net, loss, X, Y, w, penalties, self.solver, batch_size, self.shuffle, run.rng, opt)
         # small matrices run fastest on one BLAS thread (no fork/join per product)
         threads = 1 if batch_size * max(net.layer_sizes) <= SMALL_PRODUCT else None
         for epoch in range(1, self.max_iter + 1):
@@ -296,11 +337,10 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         return eta0
 
     def _end_epoch(self, run, epoch, penalties, train_loss, samples=0):
-        net = run["net"]
+        net, w = run.net, run.w
         if train_loss is None:  # lbfgs: the data term at the solution
-            z = net.forward_predict(run["X"])
-            losses = loss_value(self._loss, z, run["Y"])
-            train_loss = float(losses.mean() if run["w"] is None else losses @ run["w"] / run["w"].sum())
+            losses = loss_value(run.loss, net.forward_predict(run.X), run.Y)
+            train_loss = float(losses.mean() if w is None else losses @ w / w.sum())
         weights = net.weights
         if not (np.isfinite(train_loss) and np.isfinite(net.theta).all()):
             raise DivergenceError(
@@ -310,10 +350,10 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         val_loss = None
         state = network_state(net)
         self._commit_state(state, net)
-        if run["X_val"] is not None:
-            raw = self._raw(run["X_val"])
-            run["raw_val"] = raw
-            val_loss = float(loss_value(self._loss, raw, run["Y_val"]).mean())
+        self._commit_targets(run.targets)
+        if run.X_val is not None:
+            run.raw_val = self._raw(run.X_val)
+            val_loss = float(loss_value(run.loss, run.raw_val, run.Y_val).mean())
         objective = train_loss + penalties.value(weights)
         self.n_iter_ = epoch
         self.t_ = getattr(self, "t_", 0) + samples
@@ -329,41 +369,35 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             self.loss_curve_, self.history_ = [], []
 
     def _commit_state(self, state, net=None):
-        folded = (net if net is not None else network_from_state(state)).folded()
+        net = net if net is not None else network_from_state(state)
+        folded = net.folded()
         self.network_state_ = state
         self.coefs_ = [W for W, _ in folded]
         self.intercepts_ = [b for _, b in folded]
-        sizes = state["layer_sizes"]
-        weights = state["theta"][: sum(a * b for a, b in itertools.pairwise(sizes))]
-        self.sparsity_ = float(np.mean(weights == 0)) if weights.size else 0.0
-        self.n_layers_ = len(state["layer_sizes"])
-        self.n_outputs_ = state["layer_sizes"][-1]
-        self.out_activation_ = {
-            "squared_error": "identity",
-            "log_loss": "logistic",
-            "cross_entropy": "softmax",
-        }[self._loss]
+        self.sparsity_ = float(np.mean(net.weights == 0)) if net.n_weights else 0.0
+        self.n_layers_ = len(net.layer_sizes)
+        self.n_outputs_ = net.layer_sizes[-1]
+        self.out_activation_ = OUTPUT_ACTIVATIONS[self._loss_for(self.n_outputs_)]
 
     # ---------------------------------------------------------------- prediction
     def _validate_X(self, X):
         check_is_fitted(self)
+        if is_checked_matrix(X, self):  # what validate_data would return unchanged: skip its ~0.3 ms
+            return X.astype(self.coefs_[0].dtype, copy=False)
         X = validate_data(self, as_array_like(X), reset=False, dtype=_FLOATS)
         return X.astype(self.coefs_[0].dtype, copy=False)
 
     def _raw(self, X):
         """Prediction-mode logits for validated ``X``."""
-        return forward_dense(X, list(zip(self.coefs_, self.intercepts_)), self.network_state_["activation"])
+        activation = hidden_activation(self.network_state_)
+        return forward_dense(X, list(zip(self.coefs_, self.intercepts_)), activation)
 
     def _mc_outputs(self, X, mc_samples):
         """``mc_samples`` transformed outputs with training-mode dropout, stacked on axis 0."""
         if not (isinstance(mc_samples, (int, np.integer)) and mc_samples >= 1):
             raise ValueError(f"mc_samples must be None or an integer >= 1, got {mc_samples!r}")
         net = network_from_state(self.network_state_)
-        folded = net.folded(dropout_active=True)
-        rng = generator(self.random_state)
-        loss = {"identity": "squared_error", "logistic": "log_loss", "softmax": "cross_entropy"}[
-            self.out_activation_
-        ]
-        return np.stack(
-            [output_transform(loss, net.forward_predict(X, folded, rng)) for _ in range(mc_samples)]
-        )
+        chain = net.fold(dropout_active=True)
+        forward = chain.forward if chain is not None else net.forward_layers
+        rng, loss = generator(self.random_state), self._loss_for(self.n_outputs_)
+        return np.stack([output_transform(loss, forward(X, rng)) for _ in range(mc_samples)])

@@ -49,7 +49,16 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     n_iter_, t_, n_layers_, n_outputs_, out_activation_, n_features_in_, feature_names_in_
         As in scikit-learn.
     network_state_ : dict
-        Plain-data engine state (flat parameters, running statistics, architecture).
+        Plain-data engine state: ``{{"layers": [{{"kind", settings, running statistics}}, ...],
+        "dtype", "theta"}}`` (the flat parameters). Models saved by regtune 0.1.0 hold an earlier
+        layout, which is still read.
+
+    Notes
+    -----
+    Batch statistics need two rows, so with ``batch_norm=True`` training batches have at least 2
+    rows: ``batch_size=1`` trains on pairs of rows, a last batch of one row joins the batch before
+    it, and a fit needs at least 2 training rows (counted after ``early_stopping`` holds out
+    ``validation_fraction``), else it raises ``ValueError``.
 
     Examples
     --------
@@ -151,42 +160,40 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             y = y.ravel()
         return y
 
-    def _encode_targets(self, y, reset):
+    def _encode_targets(self, y, known, name="y"):
         check_classification_targets(y)
         kind = type_of_target(y)
         if kind not in ("binary", "multiclass"):
-            raise ValueError(f"y must hold binary or multiclass labels, got target type {kind!r}")
-        if reset:
+            raise ValueError(f"{name} must hold binary or multiclass labels, got target type {kind!r}")
+        classes = known
+        if classes is None:
             classes = np.unique(y)
             if classes.size < 2:
                 raise ValueError(
-                    f"y must hold at least 2 classes to train a classifier; got 1 class "
+                    f"{name} must hold at least 2 classes to train a classifier; got 1 class "
                     f"({classes.tolist()[0]!r})"
                 )
-            self._new_classes = classes
-        classes = self._new_classes if hasattr(self, "_new_classes") else self.classes_
         codes = np.searchsorted(classes, y)
         codes = np.minimum(codes, classes.size - 1)
         unknown = classes[codes] != y
         if unknown.any():
             raise ValueError(
-                f"y holds labels not seen in fit: {np.unique(y[unknown])!r}; classes_ = {classes!r}"
+                f"{name} holds labels not seen in fit: {np.unique(y[unknown])!r}; classes_ = {classes!r}"
             )
-        self._loss = "log_loss" if classes.size == 2 else "cross_entropy"
         if classes.size == 2:
-            return codes[:, None].astype(np.float64), codes
-        return np.eye(classes.size)[codes], codes
+            return codes[:, None].astype(np.float64), codes, classes
+        return np.eye(classes.size)[codes], codes, classes
+
+    def _fitted_targets(self):
+        return self.classes_
+
+    def _commit_targets(self, classes):
+        self.classes_ = classes
 
     def _apply_class_weight(self, w, y):
         if self.class_weight is None:
             return w
         return w * compute_sample_weight(self.class_weight, y).astype(w.dtype)
-
-    def _commit_state(self, state, net=None):
-        super()._commit_state(state, net)
-        if hasattr(self, "_new_classes"):
-            self.classes_ = self._new_classes
-            del self._new_classes
 
     def _score_targets(self, Y, raw):
         if Y.shape[1] == 1:
@@ -202,7 +209,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """
         X = self._validate_X(X)
         if mc_samples is None:
-            proba = output_transform(self._loss_name(), self._raw(X))
+            proba = output_transform(self._loss_for(self.n_outputs_), self._raw(X))
             std = np.zeros_like(proba) if return_std else None
         else:
             passes = self._mc_outputs(X, mc_samples)
@@ -220,6 +227,3 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """Most probable class (of the Monte-Carlo mean with ``mc_samples``)."""
         proba = self.predict_proba(X, mc_samples=mc_samples)
         return self.classes_[np.argmax(proba, axis=1)]
-
-    def _loss_name(self):
-        return "log_loss" if self.classes_.size == 2 else "cross_entropy"

@@ -43,7 +43,16 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     n_iter_, t_, n_layers_, n_outputs_, out_activation_, n_features_in_, feature_names_in_
         As in scikit-learn.
     network_state_ : dict
-        Plain-data engine state (flat parameters, running statistics, architecture).
+        Plain-data engine state: ``{{"layers": [{{"kind", settings, running statistics}}, ...],
+        "dtype", "theta"}}`` (the flat parameters). Models saved by regtune 0.1.0 hold an earlier
+        layout, which is still read.
+
+    Notes
+    -----
+    Batch statistics need two rows, so with ``batch_norm=True`` training batches have at least 2
+    rows: ``batch_size=1`` trains on pairs of rows, a last batch of one row joins the batch before
+    it, and a fit needs at least 2 training rows (counted after ``early_stopping`` holds out
+    ``validation_fraction``), else it raises ``ValueError``.
 
     Examples
     --------
@@ -57,7 +66,6 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     ((3,), (3,))
     """
 
-    _loss = "squared_error"
     _parameter_constraints: ClassVar[dict] = {
         **BaseMLP._parameter_constraints,
         "loss": [StrOptions({"squared_error"})],
@@ -151,12 +159,19 @@ class MLPRegressor(RegressorMixin, BaseMLP):
                 ) from None
         return y
 
-    def _encode_targets(self, y, reset):
+    def _encode_targets(self, y, known, name="y"):
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
-        if not reset and Y.shape[1] != self.n_outputs_:
-            raise ValueError(f"y must have {self.n_outputs_} columns as in the first fit, got {Y.shape[1]}")
-        self._y_1d = y.ndim == 1
-        return Y.astype(np.float64), None
+        if known is not None and Y.shape[1] != known["n_outputs"]:
+            raise ValueError(
+                f"{name} must have {known['n_outputs']} column(s) like the training targets, got {Y.shape[1]}"
+            )
+        return Y.astype(np.float64), None, {"n_outputs": Y.shape[1], "y_is_1d": y.ndim == 1}
+
+    def _fitted_targets(self):
+        return {"n_outputs": self.n_outputs_, "y_is_1d": self.y_is_1d_}
+
+    def _commit_targets(self, targets):
+        self.y_is_1d_ = targets["y_is_1d"]
 
     def _score_targets(self, Y, raw):
         return float(r2_score(Y, raw))
@@ -178,8 +193,3 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         if self.y_is_1d_:
             mean, std = mean[:, 0], std[:, 0]
         return (mean, std) if return_std else mean
-
-    def _commit_state(self, state, net=None):
-        super()._commit_state(state, net)
-        if hasattr(self, "_y_1d"):
-            self.y_is_1d_ = self._y_1d

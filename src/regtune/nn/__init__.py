@@ -1,32 +1,59 @@
-"""The NumPy engine: dense layers, batch norm, dropout, losses, penalties and optimizers.
+"""The NumPy engine: layers, losses, penalties and optimizers on one flat parameter vector.
 
 It imports neither scikit-learn nor Optuna; ``regtune.neural_network`` adapts it to the
-scikit-learn estimator API. Conventions follow ``MATH.md`` (see each module's docstring).
+scikit-learn estimator API. Conventions follow ``MATH.md`` (see each module's docstring). A network
+is a list of layers (``Dense``, ``BatchNorm``, ``Activation``, ``Dropout``; the protocol a new kind
+follows is in ``_layers/base.py``); ``mlp_layers`` builds the estimators' multi-layer perceptron.
 """
 
 from ._activations import ACTIVATIONS, activation_backward_, activation_forward_
-from ._losses import LOSSES, loss_and_dz, loss_value, output_transform, prior_logits
-from ._network import BN_EPS, Network, forward_dense
+from ._chain import DenseChain, forward_dense
+from ._layers import (
+    BN_EPS,
+    LAYER_KINDS,
+    Activation,
+    BatchNorm,
+    Dense,
+    Dropout,
+    Layer,
+    Param,
+    draw_keep_mask,
+    layer_from_state,
+)
+from ._losses import LOSSES, OUTPUT_ACTIVATIONS, loss_and_dz, loss_value, output_transform, prior_logits
+from ._network import Network, mlp_layers
 from ._optimizers import SGD, Adam, Penalties, cosine_schedule
 from ._training import Trainer, full_batch_objective, minimize_lbfgs
 
 __all__ = [
     "ACTIVATIONS",
     "BN_EPS",
+    "LAYER_KINDS",
     "LOSSES",
+    "OUTPUT_ACTIVATIONS",
     "SGD",
+    "Activation",
     "Adam",
+    "BatchNorm",
+    "Dense",
+    "DenseChain",
+    "Dropout",
+    "Layer",
     "Network",
+    "Param",
     "Penalties",
     "Trainer",
     "activation_backward_",
     "activation_forward_",
     "cosine_schedule",
+    "draw_keep_mask",
     "forward_dense",
     "full_batch_objective",
+    "layer_from_state",
     "loss_and_dz",
     "loss_value",
     "minimize_lbfgs",
+    "mlp_layers",
     "output_transform",
     "prior_logits",
 ]

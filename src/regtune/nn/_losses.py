@@ -14,13 +14,15 @@ Shape: ``z`` and ``y`` are ``(m, k)``; ``w`` is ``(m,)``.
 import numpy as np
 from scipy.special import expit, softmax
 
-__all__ = ["LOSSES", "loss_and_dz", "loss_value", "output_transform", "prior_logits"]
+__all__ = ["LOSSES", "OUTPUT_ACTIVATIONS", "loss_and_dz", "loss_value", "output_transform", "prior_logits"]
 
 LOSSES = ("squared_error", "log_loss", "cross_entropy")
+OUTPUT_ACTIVATIONS = {"squared_error": "identity", "log_loss": "logistic", "cross_entropy": "softmax"}
 
 
 def output_transform(loss, z):
-    """Map logits ``z`` to predictions: identity, sigmoid or softmax (a new array)."""
+    """Map logits ``z`` to predictions with the loss's link ``OUTPUT_ACTIVATIONS[loss]``: identity,
+    sigmoid or softmax (a new array)."""
     if loss == "squared_error":
         return z.copy()
     if loss == "log_loss":

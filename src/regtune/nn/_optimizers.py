@@ -8,10 +8,11 @@ Every update is in place. One step with learning rate ``eta_t`` (the schedule's 
    ``g``, see ``MATH.md`` section 2);
 3. the proximal L1 step on the weights, soft-thresholding at ``eta_t * l1/(2n)`` so weights reach
    exactly zero: ``W <- sign(W) * max(|W| - eta_t*l1/(2n), 0)``;
-4. max-norm: each unit's incoming weight vector (a column of ``W_l``) is rescaled to norm
-   ``max_norm`` when longer.
+4. max-norm: each unit's incoming weight vector (a column of a penalized weight matrix ``W_l``) is
+   rescaled to norm ``max_norm`` when longer.
 
-Biases, gamma and beta are never decayed, thresholded or clipped.
+Only the network's penalized weights (one flat slice, ``network.weights``) are decayed, thresholded
+or clipped; biases, gamma and beta never are.
 """
 
 import math
@@ -121,7 +122,7 @@ class Penalties:
             np.maximum(shrunk, 0, out=shrunk)
             np.copysign(shrunk, w, out=w)
         if self.max_norm is not None:
-            for W in network.W:
+            for W in network.weight_matrices:
                 norms = np.sqrt(np.einsum("ij,ij->j", W, W))
                 too_long = norms > self.max_norm
                 if too_long.any():

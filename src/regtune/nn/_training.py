@@ -37,7 +37,8 @@ class Trainer:
     Notes
     -----
     The rows are permuted once per epoch into preallocated arrays, so every batch is a contiguous
-    slice. With batch norm, a last batch of a single row cannot be normalized and is merged into the
+    slice. Batches have at least ``network.min_batch_rows`` rows: 2 with batch norm, whose
+    statistics need two (``batch_size=1`` trains on pairs); a shorter last batch is merged into the
     batch before it.
     """
 
@@ -66,8 +67,9 @@ class Trainer:
             self.optimizer = SGD(n_params, network.dtype, **optimizer_params)
         else:
             self.optimizer = Adam(n_params, network.dtype, **optimizer_params)
+        batch_size = max(batch_size, network.min_batch_rows)
         bounds = [*list(range(0, N, batch_size)), N]
-        if network.batch_norm and len(bounds) > 2 and bounds[-1] - bounds[-2] == 1:
+        if len(bounds) > 2 and bounds[-1] - bounds[-2] < network.min_batch_rows:
             del bounds[-2]
         self.batches = list(itertools.pairwise(bounds))
         if shuffle:

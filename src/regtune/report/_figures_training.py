@@ -90,14 +90,16 @@ def pruning_figure(records):
     return fig
 
 
+# The searched penalties; a study made before the per-row strengths sampled alpha and l1 themselves.
+PENALTY_NAMES = ("alpha_per_row", "l1_per_row", "alpha", "l1", "weight_decay", "dropout")
+
+
 def penalties_figure(records):
-    """Score against alpha, l1, weight decay (log axes) and dropout; zero values noted, not drawn."""
-    names = [
-        n for n in ("alpha", "l1", "weight_decay", "dropout") if any(n in t.params for t in records.complete)
-    ]
+    """Score against the L2 and L1 strengths, weight decay (log axes) and dropout; zeros noted, not drawn."""
+    names = [n for n in PENALTY_NAMES if any(n in t.params for t in records.complete)]
     if not records.complete or not names:
-        return "No complete trial sampled alpha, l1, weight_decay or dropout."
-    return scatter_grid(records, names, "Score vs the penalties: alpha, l1, weight decay (log), dropout")
+        return "No complete trial sampled alpha_per_row, l1_per_row, weight_decay or dropout."
+    return scatter_grid(records, names, "Score vs the penalties: L2, L1, weight decay (log), dropout")
 
 
 def _group_counts(records, name):
@@ -167,13 +169,14 @@ def smoothing_figure(records):
 
 
 def sparsity_figure(records):
-    """Fraction of weights exactly zero against l1, the best model starred."""
+    """Fraction of weights exactly zero against the L1 strength, the best model starred."""
     trials = [t for t in records.complete if t.user_attrs.get("sparsity") is not None]
     if not trials:
         return "No complete trial recorded its sparsity."
     best = records.best()
-    has_l1 = all("l1" in t.params for t in trials)
-    xs = [t.params["l1"] if has_l1 else t.number for t in trials]
+    l1_name = next((n for n in ("l1_per_row", "l1") if all(n in t.params for t in trials)), None)
+    has_l1 = l1_name is not None
+    xs = [t.params[l1_name] if has_l1 else t.number for t in trials]
     log = has_l1 and all(x > 0 for x in xs) and max(xs) / min(xs) >= 10
     fig = go.Figure()
     for label, color, size, symbol, keep in (
@@ -193,6 +196,6 @@ def sparsity_figure(records):
             )
         )
     base_layout(fig, "L1 sparsity: % of weights exactly zero")
-    fig.update_xaxes(title_text="l1" if has_l1 else "trial", **(log_axis(xs) if log else {"type": "linear"}))
+    fig.update_xaxes(title_text=l1_name or "trial", **(log_axis(xs) if log else {"type": "linear"}))
     fig.update_yaxes(title_text="% weights exactly zero", rangemode="tozero")
     return fig

@@ -5,7 +5,7 @@ Each step names its reason. In order (a later step never changes a parameter an 
 1. the epoch budget is too small -> ``max_epochs`` doubled;
 2. a regularizer helped or hurt -> its range narrowed to the better side of the split (a boolean or a
    category fixed to the better value);
-3. overfitting -> every searched penalty (alpha, l1, weight_decay, dropout) starts at the best
+3. overfitting -> every searched penalty (alpha_per_row, l1_per_row, weight_decay, dropout) starts at the best
    trial's value; one the best trial took from the top ``EDGE`` of its range gets a wider range;
 4. bias -> every searched penalty ends at the best trial's value, or is fixed to 0 when the best
    trial took it from the bottom ``EDGE`` of its range; a layer width or count from the top quarter
@@ -29,7 +29,7 @@ EDGE = 0.1
 LATE_SEARCH = 0.25
 MIN_SEARCH = 8  # trials below which "the best came late" is not judged
 MAX_CV = 10
-PENALTIES = ("alpha", "l1", "weight_decay", "dropout")
+PENALTIES = ("alpha_per_row", "l1_per_row", "alpha", "l1", "weight_decay", "dropout")
 DROPOUT_CAP = 0.9
 
 

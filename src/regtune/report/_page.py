@@ -164,6 +164,10 @@ def _summary(records, storage, verdict):
         pairs.append(("Best trial epochs", _e(_best_epoch_text(best, verdict))))
     if sparsity is not None:
         pairs.append(("Best model sparsity", _e(f"{100 * float(sparsity):.1f}% of weights exactly zero")))
+    explored = [float(t.user_attrs["sparsity"]) for t in records.complete if "sparsity" in t.user_attrs]
+    if len(explored) > 1:  # the search explored sparse solutions, or did not: say which
+        low, high = 100 * min(explored), 100 * max(explored)
+        pairs.append(("Sparsity searched", _e(f"{low:.1f}% to {high:.1f}% of weights exactly zero")))
     return (
         '<section id="summary"><h2>Summary</h2><table>' + _rows(pairs) + "</table>"
         "<h3>Best parameters</h3>" + _params_table(best.params if best else {}) + "</section>"

@@ -66,8 +66,6 @@ class _Tabular(BaseEstimator):
     def __init__(
         self,
         *,
-        alpha=0.0001,
-        l1=0.0,
         weight_decay=0.0,
         dropout=0.0,
         batch_norm=False,
@@ -80,14 +78,14 @@ class _Tabular(BaseEstimator):
         max_epochs=50,
         early_stopping=True,
         smooth="auto",
+        alpha_per_row=0.0,
+        l1_per_row=0.0,
         max_onehot=8,
         numeric_scaling="robust",
         clip=True,
         categorical=None,
         random_state=None,
     ):
-        self.alpha = alpha
-        self.l1 = l1
         self.weight_decay = weight_decay
         self.dropout = dropout
         self.batch_norm = batch_norm
@@ -100,6 +98,8 @@ class _Tabular(BaseEstimator):
         self.max_epochs = max_epochs
         self.early_stopping = early_stopping
         self.smooth = smooth
+        self.alpha_per_row = alpha_per_row
+        self.l1_per_row = l1_per_row
         self.max_onehot = max_onehot
         self.numeric_scaling = numeric_scaling
         self.clip = clip
@@ -132,7 +132,12 @@ class _Tabular(BaseEstimator):
         params = {name: getattr(self, name) for name in PIPELINE_PARAMETERS}
         params["early_stopping"] = self.early_stopping and _holdout_possible(y, task)
         pipeline = build_pipeline(
-            params, task=task, categorical=categorical, numeric=numeric, seed=self.random_state
+            params,
+            task=task,
+            categorical=categorical,
+            numeric=numeric,
+            seed=self.random_state,
+            n_rows=len(y),  # the per-row penalties' n: the rows the pipeline is fitted on
         )
         with warnings.catch_warnings():  # the recipe trains its epoch budget on purpose
             warnings.simplefilter("ignore", ConvergenceWarning)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from regtune.exceptions import RegtuneError
 
+from ._periodic_log import PeriodicLog
 from ._progress import Progress
 
 __all__ = ["run_local_workers", "worker_environment", "write_data"]
@@ -48,9 +49,11 @@ def run_local_workers(study, config, storage_url, n_workers, progress):
     command = [sys.executable, "-m", "regtune.tuning._process", "--study", study.study_name]
     processes = [subprocess.Popen([*command, "--index", str(i)], env=env) for i in range(n_workers)]
     display = Progress(progress, config.n_trials, config.metric.direction, config.metric.name)
+    log = PeriodicLog(study, config, progress=progress)
     try:
         while any(p.poll() is None for p in processes):
             display.update(study)
+            log.tick()
             time.sleep(0.5)
         display.update(study)
     finally:

@@ -51,7 +51,12 @@ class _Fold:
 
     def __init__(self, params, config, X, y, train, valid, seed):
         pipe = build_pipeline(
-            params, task=config.task, categorical=config.categorical, numeric=config.numeric, seed=seed
+            params,
+            task=config.task,
+            categorical=config.categorical,
+            numeric=config.numeric,
+            seed=seed,
+            n_rows=len(train),
         )
         preprocess, self.model = pipe.named_steps["preprocess"], pipe.named_steps["mlp"]
         X_train, self.y_train = X.iloc[train], y.iloc[train].to_numpy()
@@ -77,7 +82,7 @@ class _Fold:
         self.epochs.close()
 
 
-def run_cv_trial(trial, config, X, y, folds):
+def run_cv_trial(trial, config, X, y, folds, on_epoch=None):
     """Run one trial of a study; return its value (the best mean validation metric over epochs).
 
     Records on the trial (``user_attrs``): seed, worker, train_curve, valid_curve, fold_scores,
@@ -85,7 +90,7 @@ def run_cv_trial(trial, config, X, y, folds):
     validation score; the refit trains that many), and pruned_at when pruned. Raises
     ``optuna.TrialPruned`` when the pruner stops it, :class:`TrialTimeoutError` past the study's
     ``trial_timeout``, and whatever training raises (``DivergenceError``...); the caller records
-    failures.
+    failures. ``on_epoch()`` is called after each reported epoch (the periodic log line).
     """
     start = time.perf_counter()
     seed = trial_seed(config.seed, trial.number)
@@ -102,6 +107,8 @@ def run_cv_trial(trial, config, X, y, folds):
                 raise FloatingPointError(f"mean validation {config.metric.name} is {mean}")
             mean_curve.append(mean)
             trial.report(mean, epoch)
+            if on_epoch is not None:
+                on_epoch()
             if config.trial_timeout is not None and time.perf_counter() - start > config.trial_timeout:
                 raise TrialTimeoutError(
                     f"trial exceeded trial_timeout={config.trial_timeout} s at epoch {epoch}"

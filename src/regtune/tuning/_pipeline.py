@@ -38,7 +38,7 @@ def default_configuration():
     return pipeline_configuration()
 
 
-def build_pipeline(params, *, task, categorical, numeric, seed=0):
+def build_pipeline(params, *, task, categorical, numeric, seed=0, n_rows=None):
     """The unfitted pipeline a configuration describes.
 
     ``ColumnTransformer`` (regtune's ``CategoricalEncoder`` on the categorical columns: one-hot
@@ -53,12 +53,15 @@ def build_pipeline(params, *, task, categorical, numeric, seed=0):
         network. Missing names take the pipeline defaults (:func:`default_configuration`), other
         network parameters the estimator's defaults. ``n_layers`` and ``width`` make
         ``hidden_layer_sizes``, ``max_epochs`` is ``max_iter``, ``numeric_scaling`` is the
-        scaler's ``scaling``. An unknown name, or two names for one argument, raise ``ValueError``.
+        scaler's ``scaling``, ``alpha_per_row`` and ``l1_per_row`` times ``n_rows`` are ``alpha``
+        and ``l1``. An unknown name, or two names for one argument, raise ``ValueError``.
     task : {"binary", "multiclass", "regression"}
     categorical, numeric : list of str or list of int
         Column names (DataFrame input) or positions (NumPy input).
     seed : int, RandomState instance or None
         ``random_state`` of the encoder and the network.
+    n_rows : int, optional
+        The number of rows the pipeline will be fitted on; needed by the per-row strengths.
 
     Returns
     -------
@@ -82,7 +85,7 @@ def build_pipeline(params, *, task, categorical, numeric, seed=0):
 
     if task not in TASKS:
         raise ValueError(f"task must be one of {list(TASKS)}, got {task!r}")
-    arguments = route(pipeline_configuration(params), PIPELINE_STEPS)
+    arguments = route(pipeline_configuration(params), PIPELINE_STEPS, n_rows=n_rows)
     if "random_state" in arguments.get(MLP, {}):
         raise ValueError("params must not hold random_state: build_pipeline seeds every step with seed=")
 

@@ -163,7 +163,12 @@ def _fit(params, settings, X, y, by_position, *, quiet):
         numeric = [position[c] for c in numeric]
         data = X.to_numpy()
     pipeline = build_pipeline(
-        params, task=settings["task"], categorical=categorical, numeric=numeric, seed=settings["seed"]
+        params,
+        task=settings["task"],
+        categorical=categorical,
+        numeric=numeric,
+        seed=settings["seed"],
+        n_rows=len(data),
     )
     target = np.asarray(y)
     if not quiet:

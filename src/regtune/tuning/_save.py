@@ -17,11 +17,11 @@ def params_toml(params, *, seed=None, comment=None):
 
     Examples
     --------
-    >>> print(params_toml({"alpha": 0.01, "batch_norm": True, "smooth": "auto", "width": 64}, seed=3))
+    >>> print(params_toml({"alpha_per_row": 0.01, "batch_norm": True, "smooth": "auto", "width": 64}, seed=3))
     seed = 3
     <BLANKLINE>
     [params]
-    alpha = 0.01
+    alpha_per_row = 0.01
     batch_norm = true
     smooth = "auto"
     width = 64

@@ -6,7 +6,7 @@ the table (``regtune._hyperparameters``); ``docs/tuning.md`` shows them with whe
 
 from dataclasses import dataclass, replace
 
-from .._hyperparameters import CATEGORICAL, HYPERPARAMETERS, NUMERIC, searched
+from .._hyperparameters import CATEGORICAL, HYPERPARAMETERS, NUMERIC, PerRow, searched
 
 __all__ = ["Param", "SearchSpace"]
 
@@ -94,6 +94,14 @@ def _override(name, param, spec):
     return replace(param, low=low, high=high, log=log, choices=None, value=None)
 
 
+def _per_row_hint(name):
+    """`` (the search samples 'alpha_per_row' = alpha / rows)`` for a penalty searched per row."""
+    for entry in searched():
+        if isinstance(entry.argument, PerRow) and entry.argument.argument == name:
+            return f" (the search samples {entry.name!r} = {name} / rows)"
+    return ""
+
+
 def _check_number(name, value):
     """A range end: a number within the limits ("auto" and the like are single values, not ends)."""
     checked = _check_value(name, value)
@@ -113,8 +121,8 @@ class SearchSpace:
     --------
     >>> from regtune.tuning import SearchSpace
     >>> space = SearchSpace.from_dict({"dropout": 0.0, "width": {"low": 8, "high": 32},
-    ...                                "drop": ["l1"]})
-    >>> space["dropout"].value, space["width"].high, "l1" in space
+    ...                                "drop": ["l1_per_row"]})
+    >>> space["dropout"].value, space["width"].high, "l1_per_row" in space
     (0.0, 32, False)
     """
 
@@ -145,7 +153,7 @@ class SearchSpace:
             dropout = 0.0                          # fix
             learning_rate_init = {low = 1e-3, high = 1e-2}   # narrow (log scale kept)
             n_layers = {choices = [1, 2]}          # choices
-            drop = ["l1", "weight_decay"]          # drop (estimator defaults)
+            drop = ["l1_per_row", "weight_decay"]  # drop (estimator defaults)
         """
         try:
             import tomllib
@@ -172,7 +180,10 @@ class SearchSpace:
             drop = [drop]
         for name in [*overrides, *drop]:
             if name not in _DEFAULTS:
-                raise ValueError(f"space has no hyperparameter {name!r}; known names: {sorted(_DEFAULTS)}")
+                hint = _per_row_hint(name)
+                raise ValueError(
+                    f"space has no hyperparameter {name!r}{hint}; known names: {sorted(_DEFAULTS)}"
+                )
         for name, spec in overrides.items():
             params[name] = _override(name, params.get(name, _DEFAULTS[name]), spec)
         for name in drop:

@@ -8,13 +8,15 @@ import time
 import numpy as np
 import optuna
 
-from .._data import as_frame, detect_columns, infer_task
+from .._data import as_frame, detect_columns, drop_ignored, infer_task
 from .._data_checks import API_FLAGS, check_training_data, numeric_target
 from ._config import StudyConfig
+from ._fingerprint import FINGERPRINT, check_same_data, data_fingerprint
 from ._local_workers import run_local_workers, write_data
 from ._metrics import resolve_metric
 from ._refit import refit_frame
 from ._result import require_complete_trial, tune_result
+from ._resume import announce_resume
 from ._sampling import PRUNERS, make_pruner, make_sampler, startup_trials
 from ._slots import top_up_slots
 from ._space import SearchSpace
@@ -62,6 +64,7 @@ def _check_resume(study, attrs):
     old = study.user_attrs
     if not old:
         return
+    check_same_data(study.study_name, old.get(FINGERPRINT), attrs[FINGERPRINT])
     changed = [key for key in _SAME_ON_RESUME if key in old and old[key] != attrs[key]]
     if changed:
         details = ", ".join(f"{k}: stored {old[k]!r}, now {attrs[k]!r}" for k in changed)
@@ -77,6 +80,7 @@ def tune(
     *,
     task=None,
     categorical=None,
+    ignore=None,
     metric=None,
     space=None,
     n_trials=50,
@@ -109,6 +113,9 @@ def tune(
         Inferred from ``y`` when None.
     categorical : list of str, optional
         Columns to target-encode; default: the object, string, category and bool columns.
+    ignore : list of str, optional
+        Columns of ``X`` left out of the features (ids, another target); the model does not
+        need them to predict.
     metric : str, optional
         ``"log_loss"`` (default for classification), ``"rmse"`` (default for regression) or any
         scikit-learn scorer name (``"roc_auc"``, ``"accuracy"``, ``"r2"`` ...).
@@ -125,7 +132,9 @@ def tune(
     study_name : str, optional
         Default ``"regtune"``.
     seed : int, default=0
-        Seeds the sampler, the folds and (with the trial number) every trial.
+        Seeds the sampler, the folds and (with the trial number) every trial: with
+        ``n_workers=1`` the same data and seed give the same trials, digit for digit. With
+        ``n_workers > 1`` the order in which workers finish varies, so the trials do too.
     pruner : {"hyperband", "median", "successive_halving", "none"}, default="hyperband"
     cv : int, default=5
         Number of cross-validation folds (stratified for classification).
@@ -162,6 +171,7 @@ def tune(
     _check_arguments(n_trials, timeout, n_workers, cv, pruner, trial_timeout, heartbeat_interval, progress)
     numpy_input = not hasattr(X, "columns")
     X_frame, y_series = as_frame(X, y)
+    X_frame = drop_ignored(X_frame, ignore, named=not numpy_input)
     task = infer_task(y_series, task)
     if task == "regression":
         y_series = numeric_target(y_series)
@@ -209,8 +219,9 @@ def tune(
             sampler=make_sampler(seed, startup_trials(pruner, space.max_epochs())),
             pruner=make_pruner(pruner, space.max_epochs()),
         )
-        attrs = config.to_attrs()
+        attrs = {**config.to_attrs(), FINGERPRINT: data_fingerprint(X_frame, y_series)}
         _check_resume(study, attrs)
+        announce_resume(study, config.n_trials, progress)
         for key, value in attrs.items():
             study.set_user_attr(key, value)
         top_up_slots(study, config.n_trials)

@@ -12,6 +12,7 @@ import optuna
 from ._config import StudyConfig
 from ._objective import cv_splits, run_cv_trial
 from ._optuna_internals import storage_of
+from ._periodic_log import PeriodicLog
 from ._progress import Progress
 from ._run import run_trials
 from ._sampling import make_pruner, make_sampler, startup_trials
@@ -70,11 +71,12 @@ def run_study(study, config, X, y, *, n_trials=None, deadline=None, progress=Fal
     X = X.reset_index(drop=True)
     y = y.reset_index(drop=True)
     display = Progress(progress, config.n_trials, config.metric.direction, config.metric.name)
+    log = PeriodicLog(study, config, progress=progress, deadline=deadline)
     try:
         with quiet_storage_retries():
             return run_trials(
                 study,
-                lambda trial: run_cv_trial(trial, config, X, y, folds),
+                lambda trial: run_cv_trial(trial, config, X, y, folds, on_epoch=log.tick),
                 max_trials=n_trials,
                 deadline=deadline,
                 heartbeat_interval=storage_of(study).get_heartbeat_interval(),

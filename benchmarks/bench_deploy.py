@@ -1,0 +1,146 @@
+"""Deployment speed: one-row latency and 100,000-row throughput of the whole fitted pipeline.
+
+Run::
+
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_deploy.py
+
+Needs the ``onnx`` extra (onnx, skl2onnx, onnxruntime). The bundled wage data (cps1988, 28,155 rows:
+4 categorical and 2 numeric columns) and the tuned pipeline's shape: regtune's TargetEncoder on the
+categorical columns, median imputation with missing indicators and standard scaling on the numeric
+ones, a 3 x 256 relu network. The peer is the same pipeline built from scikit-learn's parts
+(``sklearn.preprocessing.TargetEncoder``, ``sklearn.neural_network.MLPRegressor``). Weights come from
+``--epochs`` epochs of training: latency does not depend on how good they are.
+
+One row: the median over ``--rows`` different rows, the predictors taking turns in blocks of 25
+rows, each call on a one-row data frame (ONNX Runtime: on the ready input arrays, and from the frame with
+``predict_onnx``). Batch: 100,000 rows drawn from the data, median of ``--repeats`` passes, one
+thread everywhere (BLAS and ONNX Runtime). Ratios > 1 mean the first named is faster.
+"""
+
+import argparse
+import statistics
+import time
+import warnings
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+import regtune
+from regtune.datasets import load_dataset
+from regtune.export import OnnxPredictor, compile_predictor, to_onnx
+from regtune.tuning import build_pipeline
+
+CATEGORICAL = ["ethnicity", "smsa", "region", "parttime"]
+NUMERIC = ["education", "experience"]
+BATCH = 100_000
+
+
+def fitted_pipelines(epochs):
+    X, y = load_dataset("cps1988", return_X_y=True)
+    X = X[CATEGORICAL + NUMERIC]
+    params = {"width": 256, "n_layers": 3, "max_epochs": epochs, "batch_size": 256}
+    ours = build_pipeline(params, task="regression", categorical=CATEGORICAL, numeric=NUMERIC)
+    peer = sklearn_pipeline(epochs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a few epochs do not converge
+        ours.fit(X, y.to_numpy())
+        peer.fit(X, y.to_numpy())
+    return X, ours, peer
+
+
+def sklearn_pipeline(epochs):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.neural_network import MLPRegressor
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler, TargetEncoder
+
+    numeric = Pipeline(
+        [("impute", SimpleImputer(strategy="median", add_indicator=True)), ("scale", StandardScaler())]
+    )
+    preprocess = ColumnTransformer(
+        [("categorical", TargetEncoder(), CATEGORICAL), ("numeric", numeric, NUMERIC)]
+    )
+    mlp = MLPRegressor(hidden_layer_sizes=(256, 256, 256), max_iter=epochs, batch_size=256, random_state=0)
+    return Pipeline([("preprocess", preprocess), ("mlp", mlp)])
+
+
+def interleaved_medians(calls, inputs, block=1):
+    """Median seconds per call of each callable on ``inputs``: the callables take turns, each
+    running ``block`` inputs in a row (warm caches), so all see the same machine load."""
+    times = {name: [] for name in calls}
+    for start in range(0, len(inputs), block):
+        for name, call in calls.items():
+            for item in inputs[start : start + block]:
+                begin = time.perf_counter()
+                call(item)
+                times[name].append(time.perf_counter() - begin)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--rows", type=int, default=300)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    with threadpool_limits(limits=1):
+        X, ours, peer = fitted_pipelines(args.epochs)
+        compiled = compile_predictor(ours)
+        onnx32 = OnnxPredictor(to_onnx(ours, dtype=np.float32).SerializeToString(), threads=1)
+        onnx64 = OnnxPredictor(to_onnx(ours, dtype=np.float64).SerializeToString(), threads=1)
+        rng = np.random.default_rng(0)
+        rows = [X.iloc[[i]] for i in rng.choice(len(X), args.rows, replace=False)]
+        feeds32 = {id(r): onnx32.feed(r) for r in rows}
+        feeds64 = {id(r): onnx64.feed(r) for r in rows}
+        one_row = {
+            "regtune pipeline.predict": ours.predict,
+            "regtune compile_predictor": compiled.predict,
+            "scikit-learn pipeline.predict": peer.predict,
+            "ONNX Runtime float32 (arrays)": lambda r: onnx32.session.run(None, feeds32[id(r)]),
+            "ONNX Runtime float64 (arrays)": lambda r: onnx64.session.run(None, feeds64[id(r)]),
+            "ONNX Runtime float32 (predict_onnx)": lambda r: regtune.export.predict_onnx(onnx32, r),
+        }
+        for r in rows[:20]:  # warm-up
+            for call in one_row.values():
+                call(r)
+        latency = interleaved_medians(one_row, rows, block=25)
+
+        batch = X.iloc[rng.integers(0, len(X), BATCH)].reset_index(drop=True)
+        feed32, feed64 = onnx32.feed(batch), onnx64.feed(batch)
+        throughput = interleaved_medians(
+            {
+                "regtune pipeline.predict (NumPy)": lambda _: ours.predict(batch),
+                "scikit-learn pipeline.predict": lambda _: peer.predict(batch),
+                "ONNX Runtime float32, 1 thread": lambda _: onnx32.session.run(None, feed32),
+                "ONNX Runtime float64, 1 thread": lambda _: onnx64.session.run(None, feed64),
+                "ONNX input arrays from the frame": lambda _: onnx32.feed(batch),
+            },
+            list(range(args.repeats)),
+        )
+
+    print(f"One row, median over {args.rows} rows (microseconds per prediction):")
+    for name, seconds in latency.items():
+        print(f"  {name:<38} {seconds * 1e6:9.1f} us")
+    base = latency["regtune pipeline.predict"]
+    peer_time = latency["scikit-learn pipeline.predict"]
+    for name in (
+        "regtune compile_predictor",
+        "ONNX Runtime float32 (arrays)",
+        "ONNX Runtime float64 (arrays)",
+    ):
+        print(
+            f"  {name}: {base / latency[name]:.1f}x regtune's pipeline.predict, "
+            f"{peer_time / latency[name]:.1f}x scikit-learn's"
+        )
+    print(f"\n{BATCH:,} rows, median of {args.repeats} passes (rows per second):")
+    for name, seconds in throughput.items():
+        print(f"  {name:<38} {BATCH / seconds:12,.0f} rows/s  ({seconds:.3f} s)")
+    numpy_time = throughput["regtune pipeline.predict (NumPy)"]
+    for name in ("ONNX Runtime float32, 1 thread", "ONNX Runtime float64, 1 thread"):
+        print(f"  {name}: {numpy_time / throughput[name]:.2f}x regtune's NumPy predict")
+
+
+if __name__ == "__main__":
+    main()

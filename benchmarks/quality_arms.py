@@ -1,0 +1,231 @@
+"""The arms of the quality benchmark, and one cell (data set x seed x arm) run in its own process.
+
+Every arm sees the same rows (``quality_data.split``) and is fit on the training rows only:
+
+* ``regtune-defaults``: regtune's untuned pipeline, :func:`regtune_defaults` (the one place to point
+  at a new public estimator), ``EPOCHS`` epochs;
+* ``regtune-tune``: ``regtune.tune(X_train, y_train, timeout=budget)`` (TPE + Hyperband, 5 folds,
+  its default space, one worker, an in-memory study), predicting with ``result.best_pipeline``;
+* ``hgb``: ``HistGradientBoostingRegressor()`` / ``HistGradientBoostingClassifier()`` defaults
+  after an ordinal encoding of the categorical columns; columns of at most 255 levels are declared
+  categorical (native categorical splits), larger ones enter as their ordinal codes (HGB refuses
+  categorical columns above ``max_bins`` = 255 levels);
+* ``lightgbm``: ``LGBMRegressor()`` / ``LGBMClassifier()`` defaults on the frame (pandas category
+  columns are LightGBM's native categorical features);
+* ``sklearn-mlp``: ``sklearn.neural_network.MLPRegressor()`` / ``MLPClassifier()`` defaults behind
+  the SAME preprocessing step as ``regtune-defaults`` (taken from that pipeline);
+* ``realmlp-td``: pytabkit's ``RealMLP_TD_Regressor`` / ``RealMLP_TD_Classifier`` defaults on the
+  CPU; numeric columns with missing values are median-imputed with an indicator column first
+  (pytabkit refuses missing numeric values); categories go in as pandas categories.
+
+Run as a script it executes one cell: ``python quality_arms.py CELL.json OUT.json`` reads the cell
+(data set, seed, arm, settings) and writes the metrics (or the error) to OUT.json.
+"""
+
+import json
+import sys
+import time
+import warnings
+from importlib.util import find_spec
+
+import numpy as np
+
+import quality_data
+
+__all__ = ["ABLATIONS", "ARMS", "EPOCHS", "missing_packages", "regtune_defaults"]
+
+EPOCHS = 50  # the tuner's fixed max_epochs
+ARMS = {  # arm -> packages it needs beyond regtune and scikit-learn
+    "regtune-defaults": (),
+    "regtune-tune": (),
+    "hgb": (),
+    "lightgbm": ("lightgbm",),
+    "sklearn-mlp": (),
+    "realmlp-td": ("pytabkit", "torch"),
+}
+# (name, overrides) of the --ablation mode: each switches one recipe element of the defaults arm off
+# (or to the alternative). Keys with "__" go to the pipeline's set_params ("mlp__output_bias"), the
+# others to build_pipeline's params. Add one entry per recipe element as it lands.
+ABLATIONS = [
+    ("output bias zero (not the prior)", {"mlp__output_bias": "zero"}),
+    ("alpha 0 (no L2)", {"alpha": 0.0}),
+    ("batch norm on", {"batch_norm": True}),
+    ("dropout 0.1 (not 0)", {"dropout": 0.1}),
+    ("cosine learning rate (not constant)", {"mlp__learning_rate": "cosine"}),
+]
+
+
+def missing_packages(arm):
+    """The packages ``arm`` needs that are not installed."""
+    return [name for name in ARMS[arm] if find_spec(name) is None]
+
+
+def regtune_defaults(table, seed, overrides=None):
+    """Regtune's untuned model: the one place that says what "regtune's defaults" are."""
+    from regtune.tuning import build_pipeline
+
+    overrides = dict(overrides or {})
+    set_params = {k: overrides.pop(k) for k in list(overrides) if "__" in k}
+    params = {"max_epochs": EPOCHS, **overrides}
+    pipeline = build_pipeline(
+        params, task=table.task, categorical=table.categorical, numeric=table.numeric, seed=seed
+    )
+    return pipeline.set_params(**set_params)
+
+
+def _fit_defaults(table, train, seed, settings):
+    model = regtune_defaults(table, seed, settings.get("overrides"))
+    return model.fit(table.X.iloc[train], table.y[train]), {}
+
+
+def _fit_tune(table, train, seed, settings):
+    import regtune
+
+    budget = settings["budget"]
+    result = regtune.tune(
+        table.X.iloc[train].reset_index(drop=True),
+        table.y[train],
+        task=table.task,
+        categorical=table.categorical,
+        timeout=budget,
+        n_trials=100_000,  # the deadline ends the search
+        trial_timeout=max(3 * budget, 300.0),  # a runaway trial cannot eat the whole cell
+        storage="sqlite:///:memory:",
+        seed=seed,
+        progress=False,
+    )
+    n_complete = int((result.trials["state"] == "COMPLETE").sum())
+    info = {"trials": len(result.trials), "complete_trials": n_complete, "best_params": result.best_params}
+    return result.best_pipeline, info
+
+
+def _fit_hgb(table, train, seed, settings):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OrdinalEncoder
+
+    encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan)
+    encode = ColumnTransformer([("categorical", encoder, table.categorical)], remainder="passthrough")
+    native = [table.X[c].cat.categories.size <= 255 for c in table.categorical]
+    native += [False] * len(table.numeric)  # passthrough columns come after the encoded ones
+    regression = table.task == "regression"
+    model_class = HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier
+    model = model_class(categorical_features=np.array(native, dtype=bool), random_state=seed)
+    return Pipeline([("encode", encode), ("hgb", model)]).fit(table.X.iloc[train], table.y[train]), {}
+
+
+def _fit_lightgbm(table, train, seed, settings):
+    import lightgbm
+
+    model_class = lightgbm.LGBMRegressor if table.task == "regression" else lightgbm.LGBMClassifier
+    model = model_class(random_state=seed, n_jobs=settings["threads"], verbose=-1)
+    return model.fit(table.X.iloc[train], table.y[train]), {}
+
+
+def _fit_sklearn_mlp(table, train, seed, settings):
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+    from sklearn.pipeline import Pipeline
+
+    preprocess = regtune_defaults(table, seed).named_steps["preprocess"]
+    model_class = MLPRegressor if table.task == "regression" else MLPClassifier
+    pipeline = Pipeline([("preprocess", preprocess), ("mlp", model_class(random_state=seed))])
+    return pipeline.fit(table.X.iloc[train], table.y[train]), {}
+
+
+class _ImputedRealMLP:
+    """RealMLP-TD after median imputation (+ indicator) of the numeric columns that have gaps."""
+
+    def __init__(self, table, seed, threads):
+        from pytabkit import RealMLP_TD_Classifier, RealMLP_TD_Regressor
+
+        model_class = RealMLP_TD_Regressor if table.task == "regression" else RealMLP_TD_Classifier
+        self.model = model_class(device="cpu", random_state=seed, n_threads=threads, verbosity=0)
+        self.numeric = table.numeric
+
+    def _impute(self, X):
+        X = X.copy()
+        for column, median in self.medians.items():
+            X[f"{column}__missing"] = X[column].isna().astype(float)
+            X[column] = X[column].fillna(median)
+        return X
+
+    def fit(self, X, y):
+        gaps = [c for c in self.numeric if X[c].isna().any()]
+        self.medians = {c: float(X[c].median()) for c in gaps}
+        self.model.fit(self._impute(X), y)
+        return self
+
+    def predict(self, X):
+        return self.model.predict(self._impute(X))
+
+    def predict_proba(self, X):
+        return self.model.predict_proba(self._impute(X))
+
+
+def _fit_realmlp(table, train, seed, settings):
+    import torch
+
+    torch.set_num_threads(settings["threads"])
+    return _ImputedRealMLP(table, seed, settings["threads"]).fit(table.X.iloc[train], table.y[train]), {}
+
+
+_FIT = {
+    "regtune-defaults": _fit_defaults,
+    "regtune-tune": _fit_tune,
+    "hgb": _fit_hgb,
+    "lightgbm": _fit_lightgbm,
+    "sklearn-mlp": _fit_sklearn_mlp,
+    "realmlp-td": _fit_realmlp,
+}
+
+
+def score(task, y_true, model, X_test, n_classes):
+    """The test metrics: RMSE for regression; log loss, accuracy (and AUC if binary) otherwise."""
+    from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
+
+    if task == "regression":
+        prediction = np.asarray(model.predict(X_test), dtype=float).ravel()
+        rmse = float(np.sqrt(np.mean((prediction - y_true) ** 2)))
+        return {"rmse": rmse, "target_std": float(np.std(y_true)), "error": rmse}
+    proba = np.asarray(model.predict_proba(X_test), dtype=float)
+    proba = np.clip(proba, 1e-15, 1.0)
+    proba /= proba.sum(axis=1, keepdims=True)
+    labels = np.arange(n_classes)
+    metrics = {
+        "log_loss": float(log_loss(y_true, proba, labels=labels)),
+        "accuracy": float(accuracy_score(y_true, proba.argmax(axis=1))),
+    }
+    if n_classes == 2:
+        metrics["auc"] = float(roc_auc_score(y_true, proba[:, 1]))
+    metrics["error"] = metrics["log_loss"]
+    return metrics
+
+
+def run_cell(cell):
+    """Fit ``cell["arm"]`` on the seed's training rows and score it on its test rows."""
+    from sklearn.exceptions import ConvergenceWarning
+    from threadpoolctl import threadpool_limits
+
+    table = quality_data.load(cell["dataset"], cell["max_rows"])
+    train, test = quality_data.split(table, cell["seed"])
+    with threadpool_limits(cell["threads"]), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start = time.perf_counter()
+        model, info = _FIT[cell["arm"]](table, train, cell["seed"], cell)
+        fit_seconds = time.perf_counter() - start
+        n_classes = 0 if table.task == "regression" else int(table.y.max()) + 1
+        metrics = score(table.task, table.y[test], model, table.X.iloc[test], n_classes)
+    return {**metrics, "fit_seconds": fit_seconds, "n_train": len(train), "n_test": len(test), **info}
+
+
+if __name__ == "__main__":
+    cell_path, out_path = sys.argv[1:3]
+    with open(cell_path) as file:
+        cell = json.load(file)
+    try:
+        outcome = {"status": "ok", **run_cell(cell)}
+    except Exception as error:  # the parent records the failure and goes on with the next cell
+        outcome = {"status": "error", "message": f"{type(error).__name__}: {error}"}
+    with open(out_path, "w") as file:
+        json.dump(outcome, file, default=str)

@@ -1,0 +1,52 @@
+"""The registry of ONNX converters: one entry per fitted step type that regtune converts itself.
+
+A step type listed here is parsed by its own ``parse`` function (called by skl2onnx for every
+instance in the model, with the graph's float type) and turned into ONNX nodes by its ``convert``
+function (registered with skl2onnx under ``alias``). A type not listed is left to skl2onnx's own
+converters (``StandardScaler``, ``Pipeline``, linear models...). Adding a step regtune should export
+(a new encoder, an ensemble) is one ``register`` call in the module that converts it.
+
+``raw_columns`` marks the steps that read raw categorical columns: given the fitted step it
+returns one :class:`~regtune.export._inputs.RawColumn` per input column (string or number, and
+the string that stands for a missing value), which decides the graph's input types.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["CONVERTERS", "Converter", "converter_for", "register"]
+
+
+@dataclass(frozen=True)
+class Converter:
+    """How one fitted step type becomes ONNX.
+
+    Attributes
+    ----------
+    alias : str
+        Operator type the parser declares and the converter is registered under.
+    parse : callable
+        ``parse(scope, step, inputs, custom_parsers, *, float_type)`` -> output variables.
+    convert : callable
+        ``convert(scope, operator, container)``: adds the step's nodes.
+    raw_columns : callable or None
+        ``raw_columns(step)`` -> list of ``RawColumn``, for steps that read raw categorical columns.
+    """
+
+    alias: str
+    parse: Callable
+    convert: Callable
+    raw_columns: Callable | None = None
+
+
+CONVERTERS: dict[type, Converter] = {}
+
+
+def register(step_type, converter):
+    """List ``converter`` for fitted steps of exactly ``step_type``."""
+    CONVERTERS[step_type] = converter
+
+
+def converter_for(step):
+    """The registered converter of ``step``'s type, or None."""
+    return CONVERTERS.get(type(step))

@@ -1,0 +1,181 @@
+"""What a newcomer met (issue 15): ignored columns, a study resumed in silence or on other data, a
+log silent for minutes, a seed that did not reproduce.
+
+Each test tunes its own small study (cps300, the tiny space of ``conftest.py``: one layer of 8 units,
+4 epochs), in-process, and checks the output against the study and the saved model themselves.
+"""
+
+import re
+
+import numpy as np
+import optuna
+import pandas as pd
+import pytest
+from cli_runner import assert_one_line_error, invoke
+
+import regtune
+from regtune.tuning import _periodic_log
+
+
+def _tune(files, tmp_path, *args, data="cps300.csv", study="s", trials=3, seed=0):
+    return invoke(
+        "tune",
+        files / data if isinstance(data, str) else data,
+        "--target",
+        "wage",
+        "--trials",
+        trials,
+        "--cv",
+        2,
+        "--space",
+        files / "space.toml",
+        "--storage",
+        f"sqlite:///{tmp_path / 'studies.db'}",
+        "--study",
+        study,
+        "--seed",
+        seed,
+        "--out",
+        tmp_path / f"out-{study}",
+        *args,
+    )
+
+
+def test_ignored_columns_are_no_features_and_predict_needs_none_of_them(files, tmp_path):
+    result = _tune(files, tmp_path, "--ignore", "parttime", "--ignore", "region,smsa", trials=2)
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "Features (3): ethnicity (categorical); education, experience (numeric)\n" in result.stdout
+    assert "Ignored:  parttime, region, smsa\n" in result.stdout
+    attrs = optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'studies.db'}").user_attrs
+    assert (attrs["categorical"], attrs["numeric"]) == (["ethnicity"], ["education", "experience"])
+
+    model_path = tmp_path / "out-s" / "model.regtune"
+    model = regtune.load(model_path)
+    assert list(model.feature_names_in_) == ["education", "experience", "ethnicity"]
+    new_rows = pd.read_csv(files / "cps300.csv").drop(columns=["parttime", "region", "smsa", "wage"])
+    new_rows.to_csv(tmp_path / "new.csv", index=False)
+    predicted = invoke("predict", model_path, tmp_path / "new.csv", "-o", tmp_path / "p.csv")
+    assert predicted.exit_code == 0, predicted.output
+    np.testing.assert_allclose(
+        pd.read_csv(tmp_path / "p.csv")["prediction"], model.predict(new_rows), rtol=1e-12
+    )
+
+
+def test_fit_ignores_columns_too(files, tmp_path):
+    (tmp_path / "p.toml").write_text("width = 8\nn_layers = 1\nmax_epochs = 2\n")
+    result = invoke(
+        "fit",
+        files / "cps300.csv",
+        "--target",
+        "wage",
+        "--params",
+        tmp_path / "p.toml",
+        "--ignore",
+        "parttime",
+        "-o",
+        tmp_path / "m.regtune",
+    )
+    assert result.exit_code == 0, result.output
+    assert "on 300 rows x 5 columns (target 'wage')" in result.stdout
+    assert "parttime" not in regtune.load(tmp_path / "m.regtune").feature_names_in_
+
+
+@pytest.mark.parametrize(
+    ("ignore", "message"),
+    [
+        ("nope", "--ignore column 'nope' not found; columns are: education, experience"),
+        ("wage", "--ignore names the target 'wage'; the target is never a feature"),
+    ],
+)
+def test_ignoring_what_is_not_there_or_the_target_is_one_line(files, tmp_path, ignore, message):
+    assert_one_line_error(_tune(files, tmp_path, "--ignore", ignore), message)
+
+
+def test_a_second_tune_says_it_resumes_and_how_to_extend_or_start_anew(files, tmp_path):
+    first = _tune(files, tmp_path)
+    assert first.exit_code == 0, first.output
+    assert "resuming" not in first.output
+    again = _tune(files, tmp_path)
+    assert again.exit_code == 0, again.output
+    assert (
+        "[regtune] resuming study 's' (3 of 3 trials done): the budget of 3 trials is spent, so no "
+        "trial will run; to run 3 more, raise it (--trials 6, n_trials=6); for a new study, give "
+        "another name (--study NAME, study_name=)\n"
+    ) in again.stderr
+    extended = _tune(files, tmp_path, trials=4)
+    assert extended.exit_code == 0, extended.output
+    assert "[regtune] resuming study 's' (3 of 3 trials done): running up to 1 more (budget 4);" in (
+        extended.stderr
+    )
+    study = optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'studies.db'}")
+    assert sum(t.state.is_finished() for t in study.trials) == 4
+    quiet = _tune(files, tmp_path, "-q", trials=4)
+    assert quiet.exit_code == 0 and "resuming" not in quiet.output
+
+
+def test_resuming_a_study_on_other_data_is_refused(files, tmp_path):
+    assert _tune(files, tmp_path).exit_code == 0
+    changed = pd.read_csv(files / "cps300.csv")
+    changed.loc[0, "education"] += 1  # one value, in the first row (always in the fingerprint's sample)
+    changed.to_csv(tmp_path / "changed.csv", index=False)
+    assert_one_line_error(
+        _tune(files, tmp_path, data=tmp_path / "changed.csv"),
+        "study 's' was tuned on other data (the values differ (same columns and number of rows)); "
+        "resume it with the same data and target, or start a new study under another name "
+        "(study_name=, --study NAME)",
+    )
+    assert_one_line_error(
+        _tune(files, tmp_path, "--ignore", "parttime"), "(the column names or types differ)"
+    )
+    changed.head(200).to_csv(tmp_path / "fewer.csv", index=False)
+    assert_one_line_error(
+        _tune(files, tmp_path, data=tmp_path / "fewer.csv"), "(rows: stored 300, now 200); resume"
+    )
+    assert _tune(files, tmp_path, data=tmp_path / "changed.csv", study="other").exit_code == 0
+
+
+def test_a_line_while_a_trial_runs_when_the_output_is_a_log(files, tmp_path, monkeypatch):
+    """With the interval at 0, every reported epoch prints the running trial's line."""
+    monkeypatch.setattr(_periodic_log, "LOG_INTERVAL", 0.0)
+    result = _tune(files, tmp_path, "--timeout", "1h")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if " running: " in line]
+    study = optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'studies.db'}")
+    expected = [
+        (t.number, epoch, value) for t in study.trials for epoch, value in t.intermediate_values.items()
+    ]
+    pattern = re.compile(
+        r"^\[regtune\] +[\d.]+s trial (\d+) running: epoch (\d+) of 4, validation rmse ([\d.]+) \| "
+        r"(\d) of 3 trials done, best rmse=([\d.]+|-) \| (\d+) s left$"
+    )
+    parsed = [pattern.match(line) for line in lines]
+    assert all(parsed), lines
+    assert [(int(m[1]), int(m[2])) for m in parsed] == [(n, e) for n, e, _ in expected]
+    for match, (_, _, value) in zip(parsed, expected):
+        assert float(match[3]) == pytest.approx(value, rel=1e-4)
+        assert 3500 <= int(match[6]) <= 3600
+    assert [int(m[4]) for m in parsed] == [n for n, _, _ in expected], "trial n runs when n are done"
+    quiet = _tune(files, tmp_path, "-q", study="quiet")
+    assert quiet.exit_code == 0 and " running: " not in quiet.output
+
+
+def test_one_worker_and_a_seed_reproduce_the_study_digit_for_digit(files, tmp_path):
+    runs = []
+    for name in ("first", "second"):
+        folder = tmp_path / name
+        folder.mkdir()
+        result = _tune(files, folder, "-q", trials=6, seed=5)
+        assert result.exit_code == 0, result.output
+        study = optuna.load_study(study_name="s", storage=f"sqlite:///{folder / 'studies.db'}")
+        runs.append(study.trials)
+    first, second = runs
+    assert [(t.params, t.value, t.state, t.intermediate_values) for t in first] == [
+        (t.params, t.value, t.state, t.intermediate_values) for t in second
+    ]
+    assert [t.user_attrs["valid_curve"] for t in first] == [t.user_attrs["valid_curve"] for t in second]
+    data = pd.read_csv(files / "cps300.csv")
+    models = [regtune.load(tmp_path / name / "out-s" / "model.regtune") for name in ("first", "second")]
+    np.testing.assert_array_equal(models[0].predict(data), models[1].predict(data))
+    assert (tmp_path / "first" / "out-s" / "best_params.toml").read_text() == (
+        tmp_path / "second" / "out-s" / "best_params.toml"
+    ).read_text()
