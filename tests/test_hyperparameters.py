@@ -357,6 +357,7 @@ PIPELINE_RECIPE = {
     "width": 256,
     "max_epochs": 50,
     "early_stopping": True,
+    "max_onehot": 64,
 }
 
 

@@ -31,14 +31,15 @@ def test_scikit_learn_estimator_checks(estimator, check):
 
 
 def _raw_frame(n_rows=200, seed=0):
-    """Text with missing values, a category, a bool, a 12-level column and numbers with NaN."""
+    """Text with missing values, a category, a bool, a column of about 70 levels (200 rows drawn from
+    80 values: more than the default max_onehot of 64) and numbers with NaN."""
     rng = np.random.default_rng(seed)
     X = pd.DataFrame(
         {
             "city": pd.Series(rng.choice(["north", "south", "east", None], n_rows), dtype="string"),
             "kind": pd.Categorical(rng.choice(["a", "b", "c"], n_rows)),
             "smoker": rng.choice([True, False], n_rows),
-            "shop": rng.choice([f"s{i}" for i in range(12)], n_rows),
+            "shop": rng.choice([f"s{i}" for i in range(80)], n_rows),
             "age": rng.normal(40, 10, n_rows),
             "income": rng.lognormal(10, 1, n_rows),
         }
@@ -82,10 +83,10 @@ def test_a_raw_frame_gives_the_hand_built_pipelines_predictions():
 def test_the_classifier_takes_string_labels_and_gives_probabilities():
     X, y = _raw_frame(seed=1)
     labels = np.where(y > np.median(y), "high", "low")
-    params = {**FAST, "max_onehot": 16}
+    params = {**FAST, "max_onehot": 100}
     model = TabularClassifier(**params, random_state=0).fit(X, labels)
     assert model.classes_.tolist() == ["high", "low"]
-    assert model.encoding_["shop"] == "onehot"  # 12 levels <= 16
+    assert model.encoding_["shop"] == "onehot"  # fewer than 100 levels
     proba = model.predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
     np.testing.assert_array_equal(model.predict(X), model.classes_[proba.argmax(axis=1)])

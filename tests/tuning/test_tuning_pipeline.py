@@ -249,11 +249,23 @@ def test_build_pipeline_encodes_by_cardinality(max_onehot, expected):
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 2 epochs on purpose
+def test_the_default_threshold_one_hot_encodes_64_levels_and_target_encodes_65():
+    levels = np.arange(130)
+    X = pd.DataFrame({"at": [f"a{i % 64}" for i in levels], "above": [f"b{i % 65}" for i in levels]})
+    y = levels % 7 + 0.5
+    pipe = build_pipeline(
+        {"max_epochs": 2, "width": 4}, task="regression", categorical=["at", "above"], numeric=[]
+    )
+    assert column_encodings(pipe.fit(X, y)) == {"at": "onehot", "above": "target"}
+    assert pipe.named_steps["mlp"].n_features_in_ == 64 + 1
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 2 epochs on purpose
 def test_column_encodings_of_positions_and_of_a_pipeline_without_categories():
     X, y = _levels_frame()
     array = X[["two", "nine", "x"]].to_numpy()
     pipe = build_pipeline(
-        {"max_epochs": 2, "width": 4}, task="regression", categorical=[0, 1], numeric=[2]
+        {"max_epochs": 2, "width": 4, "max_onehot": 8}, task="regression", categorical=[0, 1], numeric=[2]
     ).fit(array, y)
     assert column_encodings(pipe) == {"0": "binary", "1": "target"}
     numeric_only = build_pipeline({"max_epochs": 2}, task="regression", categorical=[], numeric=["x"])

@@ -46,7 +46,7 @@ def test_default_space_has_the_cited_ranges_and_every_parameter():
         "clip",
     }
     assert set(space) == expected
-    assert space["max_onehot"].choices == (0, 8, 16, 32)
+    assert space["max_onehot"].choices == (0, 8, 16, 32, 64)
     assert (space["numeric_scaling"].value, space["clip"].value) == ("robust", True)
     assert space["bn_momentum"].only_if == ("batch_norm", True)
     assert space["max_epochs"].value == 50
@@ -87,7 +87,7 @@ def test_the_encoder_and_scaler_parameters_only_with_their_columns():
     assert "numeric_scaling" in sampled and "clip" not in sampled  # a fixed value is not sampled
     ((params, sampled),) = _sample(space, 1, has_numeric=False)
     assert not {"numeric_scaling", "clip"} & (set(params) | set(sampled))
-    assert params["max_onehot"] in (0, 8, 16, 32) and "max_onehot" in sampled
+    assert params["max_onehot"] in (0, 8, 16, 32, 64) and "max_onehot" in sampled
     ((params, _),) = _sample(space, 1)  # both kinds: everything
     assert {"smooth", "max_onehot", "numeric_scaling", "clip"} <= set(params)
 

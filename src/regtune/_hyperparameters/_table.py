@@ -301,8 +301,9 @@ _ENTRIES = [
         "int",
         8,
         bounds=_NON_NEGATIVE,
-        search=Search(choices=(0, 8, 16, 32)),
+        search=Search(choices=(0, 8, 16, 32, 64)),
         step=CATEGORICAL,
+        pipeline_default=64,
         doc="""The most levels (a missing value counts as one) a categorical column may have to be
         one-hot encoded (a single -1/+1 column for two levels); columns with more are
         target-encoded, and 0 target-encodes every column. Searched only when there are

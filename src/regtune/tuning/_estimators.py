@@ -80,7 +80,7 @@ class _Tabular(BaseEstimator):
         smooth="auto",
         alpha_per_row=0.0,
         l1_per_row=0.0,
-        max_onehot=8,
+        max_onehot=64,
         numeric_scaling="robust",
         clip=True,
         categorical=None,
