@@ -352,7 +352,7 @@ def test_the_default_configuration_is_the_tables_pipeline_defaults():
 
 # regtune's recipe where it differs from the estimators' defaults (restated here as the oracle).
 PIPELINE_RECIPE = {
-    "learning_rate": "cosine",
+    "learning_rate": "constant",
     "n_layers": 3,
     "width": 256,
     "max_epochs": 50,
@@ -364,7 +364,7 @@ PIPELINE_RECIPE = {
 def test_build_pipeline_fills_the_names_a_configuration_does_not_give():
     pipe = build_pipeline({"width": 8}, task="regression", categorical=["c"], numeric=["x"])
     mlp = pipe.named_steps["mlp"]
-    assert (mlp.hidden_layer_sizes, mlp.learning_rate, mlp.max_iter) == ((8, 8, 8), "cosine", 50)
+    assert (mlp.hidden_layer_sizes, mlp.early_stopping, mlp.max_iter) == ((8, 8, 8), True, 50)
     # an argument given by its own name takes no default through another name
     pipe = build_pipeline(
         {"hidden_layer_sizes": (5,), "max_iter": 7}, task="regression", categorical=[], numeric=["x"]
@@ -372,7 +372,7 @@ def test_build_pipeline_fills_the_names_a_configuration_does_not_give():
     assert (pipe.named_steps["mlp"].hidden_layer_sizes, pipe.named_steps["mlp"].max_iter) == ((5,), 7)
     assert "n_layers" not in pipeline_configuration({"hidden_layer_sizes": (5,)})
     assert pipeline_configuration({"n_layers": 1})["width"] == 256
-    assert pipeline_configuration({"learning_rate": "constant"})["learning_rate"] == "constant"
+    assert pipeline_configuration({"early_stopping": False})["early_stopping"] is False
     # the per-row penalties default to 0, which needs no number of rows; alpha given: no alpha_per_row
     assert build_pipeline({}, task="binary", categorical=[], numeric=["x"]).named_steps["mlp"].alpha == 0.0
     assert "alpha_per_row" not in pipeline_configuration({"alpha": 0.5})

@@ -76,8 +76,8 @@ def pipeline_configuration(params=None):
     Examples
     --------
     >>> config = pipeline_configuration({"width": 8, "max_iter": 5})
-    >>> config["n_layers"], config["width"], "max_epochs" in config, config["learning_rate"]
-    (3, 8, False, 'cosine')
+    >>> config["n_layers"], config["width"], "max_epochs" in config, config["early_stopping"]
+    (3, 8, False, True)
     """
     params = dict(params or {})
     given = [HYPERPARAMETERS[name] for name in params if name in HYPERPARAMETERS]

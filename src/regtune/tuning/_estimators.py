@@ -70,7 +70,7 @@ class _Tabular(BaseEstimator):
         dropout=0.0,
         batch_norm=False,
         bn_momentum=0.9,
-        learning_rate="cosine",
+        learning_rate="constant",
         learning_rate_init=0.001,
         n_layers=3,
         width=256,
@@ -207,8 +207,8 @@ class TabularRegressor(RegressorMixin, _Tabular):
     ``fit(X, y)`` finds the column kinds (text, category and bool columns are categorical), encodes
     the categorical columns by cardinality (one-hot up to ``max_onehot`` levels, a single -1/+1
     column for two, target encoding above), imputes, robustly scales and smoothly clips the numeric
-    ones (missing-value indicators added), and trains a 3 x 256 ReLU network with Adam and a cosine
-    learning-rate schedule: the pipeline :func:`regtune.tune` tunes, with the defaults of
+    ones (missing-value indicators added), and trains a 3 x 256 ReLU network with Adam for up to
+    50 epochs: the pipeline :func:`regtune.tune` tunes, with the defaults of
     :func:`regtune.tuning.default_configuration`, which its first trial also uses. With
     ``early_stopping`` (default), 10% of the rows are held out and the weights of the epoch with
     the best validation loss are kept; where that holdout cannot be made (a class with a single

@@ -33,7 +33,7 @@ def default_configuration():
     >>> from regtune.tuning import default_configuration
     >>> config = default_configuration()
     >>> config["n_layers"], config["width"], config["learning_rate"], config["max_onehot"]
-    (3, 256, 'cosine', 64)
+    (3, 256, 'constant', 64)
     """
     return pipeline_configuration()
 
