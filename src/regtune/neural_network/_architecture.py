@@ -64,7 +64,11 @@ def _embedding(est, X, sample_weight, fitted):
     if est.numeric_embedding == "none":
         return None
     previous = _fitted_embedding(fitted)
-    if previous is not None and est.numeric_embedding == "ple" and previous.kind == PiecewiseLinearEncoding.kind:
+    if (
+        previous is not None
+        and est.numeric_embedding == "ple"
+        and previous.kind == PiecewiseLinearEncoding.kind
+    ):
         return previous  # warm start: the saved bins define the encoding the weights were trained on
     if previous is not None:
         columns = previous.split.columns

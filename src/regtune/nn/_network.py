@@ -88,7 +88,9 @@ class Network:
             layer.in_place = i > 0 and not self.layers[i - 1].needs_output
         self.min_batch_rows = max((layer.min_batch_rows for layer in self.layers), default=1)
         self._stochastic = [layer for layer in self.layers if layer.stochastic]
-        rows = list(itertools.accumulate((layer.row_factor for layer in self.layers), operator.mul, initial=1))
+        rows = list(
+            itertools.accumulate((layer.row_factor for layer in self.layers), operator.mul, initial=1)
+        )
         self._mask_rows = [rows[i] for i, layer in enumerate(self.layers) if layer.stochastic]
         self.n_members = rows[-1]
 
@@ -183,8 +185,9 @@ class Network:
         """Training-mode forward pass; return the logits (a buffer, overwritten by the next call).
 
         Dropout masks come from ``masks`` (one ``(rows, units)`` array per dropout layer, already
-        scaled; ``rows`` is ``m``, or ``k*m`` after a k-member adapter) or are drawn from ``rng``. Batch norm uses batch statistics and, when
-        ``update_stats``, updates the running statistics.
+        scaled; ``rows`` is ``m``, or ``k*m`` after a k-member adapter) or are drawn from
+        ``rng``. Batch norm uses batch statistics and, when ``update_stats``, updates the running
+        statistics.
         """
         if self._stochastic:
             if masks is None:
@@ -254,7 +257,11 @@ class Network:
         for start in range(0, max(X.shape[0], 1), chunk):  # one empty chunk for no rows
             a = X[start : start + chunk]
             for step in steps:
-                a = step.forward(a, rng, chunk) if isinstance(step, DenseChain) else step.forward_predict(a, rng)
+                a = (
+                    step.forward(a, rng, chunk)
+                    if isinstance(step, DenseChain)
+                    else step.forward_predict(a, rng)
+                )
             if out is None:
                 out = np.empty((X.shape[0], a.shape[1]), a.dtype)
             out[start : start + a.shape[0]] = a

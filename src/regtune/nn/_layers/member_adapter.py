@@ -1,4 +1,4 @@
-"""The input of a k-member network (TabM-mini): one copy of the batch per member, each scaled by its own vector."""
+"""The input of a k-member network (TabM-mini): a copy of the batch per member, scaled by its own vector."""
 
 import numpy as np
 

@@ -106,18 +106,23 @@ class PeriodicEmbedding(Layer):
         """``W`` as ``F`` matrices ``(k_in, d_lin)``, one per embedded column (a view)."""
         return W.reshape(self.k_in, self.n_features, self.d_lin).transpose(1, 0, 2)
 
-    def _embed(self, a, out):
-        """Fill ``out`` and return ``(x, theta, h, z)``: ``x`` ``(m, F)``, ``theta`` ``(m, F, k)``,
-        ``h`` ``(F, m, k_in)`` and the linear part ``z`` ``(F, m, d_lin)``."""
-        m, F, d = a.shape[0], self.n_features, self.embedding_dim
+    def _embed(self, a, out, buffer):
+        """Fill ``out`` and return ``(xT, theta, h, z)``, column-major: ``xT`` ``(F, m)``,
+        ``theta`` ``(F, m, k)``, ``h`` ``(F, m, k_in)`` and the linear part ``z`` ``(F, m, d_lin)``;
+        ``buffer(name, shape)`` gives their arrays."""
+        m, F, k, d = a.shape[0], self.n_features, self.n_frequencies, self.embedding_dim
         x = self.split.embedded(a)
-        theta = x[:, :, None] * (TWO_PI * self.frequencies)
+        xT = np.ascontiguousarray(x.T)
+        theta = buffer("theta", (F, m, k))
+        np.einsum("fm,fk->fmk", xT, TWO_PI * self.frequencies, out=theta)  # outer products
+        h = buffer("h", (F, m, self.k_in))
         if self.variant == "pbld":
-            theta += self.phases
-            h = np.cos(theta).transpose(1, 0, 2)
+            theta += self.phases[:, None, :]
+            np.cos(theta, out=h)
         else:
-            h = np.concatenate([np.cos(theta), np.sin(theta)], axis=2).transpose(1, 0, 2)
-        z = np.matmul(h, self._maps(self.W))
+            np.cos(theta, out=h[:, :, :k])
+            np.sin(theta, out=h[:, :, k:])
+        z = np.matmul(h, self._maps(self.W), out=buffer("z", (F, m, self.d_lin)))
         z += self.b[:, None, :]
         blocks = out[:, : F * d].reshape(m, F, d)  # a view: splits each row's first F*d values
         blocks[:, :, : self.d_lin] = z.transpose(1, 0, 2)
@@ -126,38 +131,44 @@ class PeriodicEmbedding(Layer):
         else:
             np.maximum(blocks, 0.0, out=blocks)
         self.split.pass_through(a, out)
-        return x, theta, h, z
+        return xT, theta, h, z
 
     def forward_train(self, a, update_stats=True):
         out = self.buffer("out", (a.shape[0], self.n_out))
-        self._x, self._theta, self._h, self._z = self._embed(a, out)
+        self._xT, self._theta, self._h, self._z = self._embed(a, out, self.buffer)
         return out
 
     def backward(self, dout, need_d_in=True):
         m, F, d, k = dout.shape[0], self.n_features, self.embedding_dim, self.n_frequencies
         blocks = dout[:, : F * d].reshape(m, F, d)
-        g = blocks[:, :, : self.d_lin].transpose(1, 0, 2)  # (F, m, d_lin)
+        g = self.buffer("g", (F, m, self.d_lin))
+        g[...] = blocks[:, :, : self.d_lin].transpose(1, 0, 2)
         if self.variant == "plr":
-            g = g * (self._z > 0)
-        g.sum(axis=1, out=self.db)
+            g *= self._z > 0
+        ones = self.buffer("ones", (1, m))
+        ones[...] = 1.0  # sums over the rows as products with a row of ones: 10x faster than sum(axis=1)
+        np.matmul(ones, g, out=self.db[:, None, :])
         self._maps(self.dW)[...] = np.matmul(self._h.transpose(0, 2, 1), g)
-        dh = np.matmul(g, self._maps(self.W).transpose(0, 2, 1)).transpose(1, 0, 2)  # (m, F, k_in)
-        theta = self._theta
-        dtheta = -np.sin(theta) * dh[:, :, :k]
-        if self.variant == "plr":
-            dtheta += np.cos(theta) * dh[:, :, k:]
-        else:
-            dtheta.sum(axis=0, out=self.dphases)
-        np.einsum("mfk,mf->fk", dtheta, self._x, out=self.dfrequencies)
+        dh = np.matmul(g, self._maps(self.W).transpose(0, 2, 1), out=self.buffer("dh", self._h.shape))
+        if self.variant == "pbld":  # dtheta = -sin(theta) * dh
+            dtheta = np.sin(self._theta, out=self._theta)
+            dtheta *= dh
+            np.negative(dtheta, out=dtheta)
+            np.matmul(ones, dtheta, out=self.dphases[:, None, :])
+        else:  # dtheta = cos(theta) * dh_sin - sin(theta) * dh_cos, with cos and sin kept in h
+            dtheta = np.multiply(self._h[:, :, :k], dh[:, :, k:], out=self._theta)
+            dtheta -= self._h[:, :, k:] * dh[:, :, :k]
+        np.matmul(self._xT[:, None, :], dtheta, out=self.dfrequencies[:, None, :])
         self.dfrequencies *= TWO_PI
         if not need_d_in:
             return None
-        dx = TWO_PI * np.einsum("mfk,fk->mf", dtheta, self.frequencies)
+        dx = np.matmul(dtheta, (TWO_PI * self.frequencies)[:, :, None])[:, :, 0].T
         if self.variant == "pbld":
-            dx += blocks[:, :, self.d_lin]
+            dx = dx + blocks[:, :, self.d_lin]
         return self.split.input_gradient(dx, dout, self.buffer("da", (m, self.n_in)))
 
     def forward_predict(self, a, rng=None):
-        out = np.empty((a.shape[0], self.n_out), np.result_type(a.dtype, self.dtype))
-        self._embed(a, out)
+        dtype = np.result_type(a.dtype, self.dtype)
+        out = np.empty((a.shape[0], self.n_out), dtype)
+        self._embed(a, out, lambda name, shape: np.empty(shape, dtype))
         return out
