@@ -33,9 +33,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     ----------
     classes_ : ndarray of shape (n_classes,)
         The class labels.
-    coefs_, intercepts_ : list of ndarray
+    coefs_, intercepts_ : list of ndarray or None
         Prediction weights per layer (batch norm folded in with the running statistics, classic
-        dropout's ``1 - p`` applied), so ``coefs_[i]`` maps layer ``i`` to layer ``i + 1``.
+        dropout's ``1 - p`` applied), so ``coefs_[i]`` maps layer ``i`` to layer ``i + 1``. None
+        with a numeric embedding or ``n_members > 1``, which do not fold into dense layers:
+        prediction then runs through the layers of ``network_state_``.
     loss_curve_ : list of float
         Training objective per epoch (data term plus penalties).
     history_ : list of dict

@@ -27,9 +27,10 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     Attributes
     ----------
-    coefs_, intercepts_ : list of ndarray
+    coefs_, intercepts_ : list of ndarray or None
         Prediction weights per layer (batch norm folded in with the running statistics, classic
-        dropout's ``1 - p`` applied).
+        dropout's ``1 - p`` applied). None with a numeric embedding or ``n_members > 1``, which do
+        not fold into dense layers: prediction then runs through the layers of ``network_state_``.
     loss_curve_ : list of float
         Training objective per epoch (data term plus penalties).
     history_ : list of dict
