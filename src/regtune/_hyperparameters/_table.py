@@ -130,6 +130,79 @@ _ENTRIES = [
         ``momentum=0.1`` is the same rule); the running variance is the unbiased batch variance.
         1 is refused: the running statistics would never leave their start (mean 0, variance 1).""",
     ),
+    # ---- architecture: feature scaling, numeric embeddings, k members (issue #12, items 3 and 5b)
+    Hyperparameter(
+        "feature_scaling",
+        "bool",
+        False,
+        doc="""A learned factor per input column of the first dense layer (RealMLP's front scale,
+        after the numeric embedding when there is one), starting at 1 and not penalized; folded
+        into the first dense layer at prediction.""",
+    ),
+    Hyperparameter(
+        "numeric_embedding",
+        "categorical",
+        "none",
+        options=("none", "pbld", "plr", "ple"),
+        doc="""How the ``embedding_columns`` enter the network. ``"pbld"``: per column ``k =
+        n_frequencies`` learned periodic features ``cos(2 pi w x + phi)``, a linear map of its own to
+        ``embedding_dim - 1`` values, and ``x`` itself (RealMLP's default); ``"plr"``: ``cos`` and
+        ``sin`` of ``2 pi w x``, a linear map to ``embedding_dim`` values, ReLU (Gorishniy et al.
+        2022); ``"ple"``: piecewise-linear encoding on up to ``n_bins`` quantile bins of the training
+        rows, fed to the first dense layer. The other columns pass through unchanged. The linear maps
+        are penalized like dense weights; frequencies and phases are not.""",
+    ),
+    Hyperparameter(
+        "embedding_columns",
+        "sizes",
+        "continuous",
+        bounds=Bounds(0, None, "left"),
+        also=("continuous",),
+        doc="""The columns (indices of ``X``) that ``numeric_embedding`` transforms. ``"continuous"``:
+        those with more than 2 distinct values in the training rows (one-hot, signed binary and
+        missing-indicator columns have at most 2 and pass through).""",
+    ),
+    Hyperparameter(
+        "embedding_dim",
+        "int",
+        4,
+        bounds=_COUNT,
+        doc="""Values per embedded column for ``"pbld"`` (at least 2: ``embedding_dim - 1`` learned
+        and ``x``) and ``"plr"``.""",
+    ),
+    Hyperparameter(
+        "n_frequencies",
+        "int",
+        16,
+        bounds=_COUNT,
+        doc="""Learned frequencies per embedded column for ``"pbld"`` and ``"plr"``.""",
+    ),
+    Hyperparameter(
+        "frequency_scale",
+        "float",
+        0.1,
+        bounds=_POSITIVE,
+        doc="""Standard deviation ``sigma`` of the frequencies' initialization ``w ~ N(0, sigma**2)``
+        (RealMLP: 0.1; larger values let the embedding vary faster with ``x``).""",
+    ),
+    Hyperparameter(
+        "n_bins",
+        "int",
+        16,
+        bounds=_COUNT,
+        doc="""Largest number of bins per column for ``"ple"``: the edges are the ``t/n_bins``
+        quantiles of the training rows (repeated values kept once), fixed at fit.""",
+    ),
+    Hyperparameter(
+        "n_members",
+        "int",
+        1,
+        bounds=_COUNT,
+        doc="""``k > 1`` trains one network as ``k`` members (TabM-mini): each member scales the input
+        of the shared hidden layers by a vector of its own and has its own output layer; the loss is
+        the mean of the members' losses and prediction the mean of their outputs (probabilities for
+        classifiers). Costs about ``k`` times the training and prediction time.""",
+    ),
     Hyperparameter(
         "output_bias",
         "categorical",

@@ -33,6 +33,7 @@ from ..nn import (
     output_transform,
     prior_logits,
 )
+from ._architecture import network_layers
 from ._params import PARAMETER_CONSTRAINTS, check_combinations, check_hidden_layer_sizes
 from ._state import (
     as_array_like,
@@ -231,7 +232,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
     def _prepare(self, X, y, sample_weight):
         """Validate everything and build the network; touch no fitted attribute."""
         validate_params(self)
-        sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
+        check_hidden_layer_sizes(self.hidden_layer_sizes)
         check_combinations(self)
         warm = self.warm_start and hasattr(self, "network_state_")
         y = self._check_target(y)
@@ -260,21 +261,14 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
                 f"got 1 sample (n_samples = {X.shape[0]})"
             )
         rng = generator(self.random_state)
-        layer_sizes = (X.shape[1], *sizes, Y.shape[1])
-        net = Network.mlp(
-            layer_sizes,
-            self.activation,
-            batch_norm=self.batch_norm,
-            dropout=self.dropout,
-            dropout_scaling=self.dropout_scaling,
-            bn_momentum=self.bn_momentum,
-            dtype=X.dtype,
-        )
+        loss = self._loss_for(Y.shape[1])
+        fitted = self.network_state_ if warm else None
+        net = Network(network_layers(self, X, Y.shape[1], loss, w, fitted), X.dtype)
         if warm:
             self._load_fitted_parameters(net)
         else:
             net.initialize(rng)
-        return _Run(X, Y, w, y_codes, targets, self._loss_for(Y.shape[1]), net, rng, warm)
+        return _Run(X, Y, w, y_codes, targets, loss, net, rng, warm)
 
     def _load_fitted_parameters(self, net):
         """``warm_start``: start ``net`` from the fitted parameters (same architecture only)."""
@@ -370,10 +364,11 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
 
     def _commit_state(self, state, net=None):
         net = net if net is not None else network_from_state(state)
-        folded = net.folded()
+        chain = net.fold()  # None: a layer does not fold (embeddings, k members)
+        folded = None if chain is None else chain.pairs()
         self.network_state_ = state
-        self.coefs_ = [W for W, _ in folded]
-        self.intercepts_ = [b for _, b in folded]
+        self.coefs_ = None if folded is None else [W for W, _ in folded]
+        self.intercepts_ = None if folded is None else [b for _, b in folded]
         self.sparsity_ = float(np.mean(net.weights == 0)) if net.n_weights else 0.0
         self.n_layers_ = len(net.layer_sizes)
         self.n_outputs_ = net.layer_sizes[-1]
@@ -385,10 +380,14 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         if is_checked_matrix(X, self):  # what validate_data would return unchanged: skip its ~0.3 ms
             return X.astype(self.coefs_[0].dtype, copy=False)
         X = validate_data(self, as_array_like(X), reset=False, dtype=_FLOATS)
-        return X.astype(self.coefs_[0].dtype, copy=False)
+        return X.astype(np.dtype(self.network_state_["dtype"]), copy=False)
 
     def _raw(self, X):
-        """Prediction-mode logits for validated ``X``."""
+        """Prediction-mode logits for validated ``X``: through the folded ``coefs_`` when the
+        network folds into dense steps, else through its layers (chunked, the runs that fold as
+        dense steps); with ``n_members > 1``, the logits of the members' mean output."""
+        if self.coefs_ is None:
+            return network_from_state(self.network_state_).forward_predict(X)
         activation = hidden_activation(self.network_state_)
         return forward_dense(X, list(zip(self.coefs_, self.intercepts_)), activation)
 
@@ -397,7 +396,5 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         if not (isinstance(mc_samples, (int, np.integer)) and mc_samples >= 1):
             raise ValueError(f"mc_samples must be None or an integer >= 1, got {mc_samples!r}")
         net = network_from_state(self.network_state_)
-        chain = net.fold(dropout_active=True)
-        forward = chain.forward if chain is not None else net.forward_layers
         rng, loss = generator(self.random_state), self._loss_for(self.n_outputs_)
-        return np.stack([output_transform(loss, forward(X, rng)) for _ in range(mc_samples)])
+        return np.stack([output_transform(loss, net.forward_predict(X, rng)) for _ in range(mc_samples)])

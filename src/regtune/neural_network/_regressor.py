@@ -27,9 +27,10 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     Attributes
     ----------
-    coefs_, intercepts_ : list of ndarray
+    coefs_, intercepts_ : list of ndarray or None
         Prediction weights per layer (batch norm folded in with the running statistics, classic
-        dropout's ``1 - p`` applied).
+        dropout's ``1 - p`` applied). None with a numeric embedding or ``n_members > 1``, which do
+        not fold into dense layers: prediction then runs through the layers of ``network_state_``.
     loss_curve_ : list of float
         Training objective per epoch (data term plus penalties).
     history_ : list of dict
@@ -85,6 +86,14 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         dropout_scaling="inverted",
         batch_norm=False,
         bn_momentum=0.9,
+        feature_scaling=False,
+        numeric_embedding="none",
+        embedding_columns="continuous",
+        embedding_dim=4,
+        n_frequencies=16,
+        frequency_scale=0.1,
+        n_bins=16,
+        n_members=1,
         output_bias="prior",
         batch_size="auto",
         learning_rate="constant",
@@ -118,6 +127,14 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.dropout_scaling = dropout_scaling
         self.batch_norm = batch_norm
         self.bn_momentum = bn_momentum
+        self.feature_scaling = feature_scaling
+        self.numeric_embedding = numeric_embedding
+        self.embedding_columns = embedding_columns
+        self.embedding_dim = embedding_dim
+        self.n_frequencies = n_frequencies
+        self.frequency_scale = frequency_scale
+        self.n_bins = n_bins
+        self.n_members = n_members
         self.output_bias = output_bias
         self.batch_size = batch_size
         self.learning_rate = learning_rate

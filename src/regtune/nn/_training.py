@@ -93,7 +93,8 @@ class Trainer:
             m = stop - start
             wb = None if w is None else w[start:stop]
             z = net.forward_train(X[start:stop], rng=self.rng)
-            batch_loss, dz = loss_and_dz(self.loss, z, Y[start:stop], wb, 1.0 / m)
+            Yb, wb = net.member_targets(Y[start:stop], wb)  # k-member networks: k rows per row
+            batch_loss, dz = loss_and_dz(self.loss, z, Yb, wb, 1.0 / m)
             total += batch_loss
             net.backward(dz)
             pen.add_l2_gradient(weights, dweights)
@@ -112,6 +113,7 @@ def full_batch_objective(network, loss, X, Y, sample_weight, penalties, masks=No
     """
     n = X.shape[0] if sample_weight is None else float(sample_weight.sum())
     z = network.forward_train(X, masks=masks, update_stats=False)
+    Y, sample_weight = network.member_targets(Y, sample_weight)  # k-member networks: k rows per row
     data, dz = loss_and_dz(loss, z, Y, sample_weight, 1.0 / n)
     network.backward(dz)
     penalties.add_l2_gradient(network.weights, network.grad[: network.n_weights])
