@@ -24,8 +24,8 @@ from skl2onnx.common.data_types import (
 )
 
 from ..neural_network import MLPClassifier, MLPRegressor
-from ._network import NotExportable
 from ._network import network_output as steps_output
+from ._network import unexportable
 from ._nodes import concat_inputs, constant, node, numpy_dtype, proto_type
 from ._registry import Converter, register
 
@@ -63,10 +63,7 @@ def network_output(scope, operator, container, dtype):
     a = concat_inputs(scope, container, operator)
     if np.dtype(numpy_dtype(operator.inputs[0])) != dtype:
         a = node(scope, container, "Cast", [a], "x", to=proto_type(dtype))
-    try:
-        return steps_output(scope, container, mlp.network_state_, a, dtype)
-    except NotExportable as error:
-        raise ValueError(str(error)) from None
+    return steps_output(scope, container, mlp.network_state_, a, dtype)
 
 
 def convert_regressor(scope, operator, container):
@@ -101,5 +98,10 @@ def convert_classifier(scope, operator, container):
     node(scope, container, "Gather", [table, best], "label", output=label.full_name, axis=0)
 
 
-register(MLPClassifier, Converter(CLASSIFIER, parse_classifier, convert_classifier))
-register(MLPRegressor, Converter(REGRESSOR, parse_regressor, convert_regressor))
+def network_problem(mlp):
+    """Why the fitted network has no ONNX form (one line), or None."""
+    return unexportable(mlp.network_state_)
+
+
+register(MLPClassifier, Converter(CLASSIFIER, parse_classifier, convert_classifier, problem=network_problem))
+register(MLPRegressor, Converter(REGRESSOR, parse_regressor, convert_regressor, problem=network_problem))

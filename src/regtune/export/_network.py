@@ -33,13 +33,24 @@ from ..nn._chain import DenseChain
 from ..nn._layers.periodic import TWO_PI
 from ._nodes import constant, node
 
-__all__ = ["ACTIVATIONS", "network_output"]
+__all__ = ["ACTIVATIONS", "network_output", "unexportable"]
 
 ACTIVATIONS = {"relu": "Relu", "tanh": "Tanh", "logistic": "Sigmoid", "identity": None, None: None}
 
 
-class NotExportable(ValueError):
-    """A prediction step with no ONNX form."""
+def unexportable(state):
+    """Why the network of ``state`` has no ONNX form (one line naming the step), or None."""
+    steps = network_from_state(state).prediction_steps()
+    for i, step in enumerate(steps):
+        if isinstance(step, DenseChain):
+            continue
+        if step.kind not in _LAYERS:
+            return f"layer {step.kind!r}: no ONNX form for this layer kind"
+        if step.kind == "activation" and step.name not in ACTIVATIONS:
+            return f"layer 'activation': unknown activation {step.name!r}"
+        if step.kind == "member_head" and i != len(steps) - 1:
+            return "layer 'member_head': it is not the network's last step"
+    return None
 
 
 def network_output(scope, container, state, a, dtype):
@@ -47,20 +58,14 @@ def network_output(scope, container, state, a, dtype):
 
     Returns ``(name, is_output)``: the last step's tensor, and True when it is already the
     network's output (a k-member head's mean output) rather than logits the loss's link turns
-    into the output.
+    into the output. ``unexportable(state)`` must be None.
     """
-    net = network_from_state(state)
-    steps = net.prediction_steps()
-    for i, step in enumerate(steps):
+    steps = network_from_state(state).prediction_steps()
+    for step in steps:
         if isinstance(step, DenseChain):
             a = _dense_chain(scope, container, step, a, dtype)
-            continue
-        convert = _LAYERS.get(step.kind)
-        if convert is None:
-            raise NotExportable(f"cannot export step {step.kind!r} to ONNX: no ONNX form for this layer kind")
-        if step.kind == "member_head" and i != len(steps) - 1:
-            raise NotExportable("cannot export step 'member_head' to ONNX: it is not the network's last step")
-        a = convert(scope, container, step, a, dtype)
+        else:
+            a = _LAYERS[step.kind](scope, container, step, a, dtype)
     return a, getattr(steps[-1], "kind", None) == "member_head"
 
 
@@ -73,15 +78,15 @@ def _ints(scope, container, hint, values):
 
 
 def _activate(scope, container, name, a):
-    op = ACTIVATIONS.get(name, "?")
-    if op == "?":
-        raise NotExportable(f"cannot export step 'activation' to ONNX: unknown activation {name!r}")
+    op = ACTIVATIONS[name]
     return a if op is None else node(scope, container, op, [a], "h")
 
 
 def _matmul_add(scope, container, a, W, b, dtype):
     z = node(scope, container, "MatMul", [a, _const(scope, container, "W", W, dtype)], "z")
-    return z if b is None else node(scope, container, "Add", [z, _const(scope, container, "b", b, dtype)], "z")
+    return (
+        z if b is None else node(scope, container, "Add", [z, _const(scope, container, "b", b, dtype)], "z")
+    )
 
 
 def _dense_chain(scope, container, chain, a, dtype):
@@ -96,7 +101,11 @@ def _dense(scope, container, layer, a, dtype):
 
 def _scale_shift(scope, container, a, s, t, dtype):
     a = node(scope, container, "Mul", [a, _const(scope, container, "s", s, dtype)], "scaled")
-    return a if t is None else node(scope, container, "Add", [a, _const(scope, container, "t", t, dtype)], "shifted")
+    return (
+        a
+        if t is None
+        else node(scope, container, "Add", [a, _const(scope, container, "t", t, dtype)], "shifted")
+    )
 
 
 def _batch_norm(scope, container, layer, a, dtype):
@@ -135,10 +144,15 @@ def _periodic(scope, container, layer, a, dtype):
     omega = _const(scope, container, "omega", TWO_PI * layer.frequencies, dtype)  # (F, k)
     theta = node(scope, container, "Mul", [x3, omega], "theta")  # (m, F, k)
     if layer.variant == "pbld":
-        theta = node(scope, container, "Add", [theta, _const(scope, container, "phi", layer.phases, dtype)], "theta")
+        theta = node(
+            scope, container, "Add", [theta, _const(scope, container, "phi", layer.phases, dtype)], "theta"
+        )
         h = node(scope, container, "Cos", [theta], "h")
     else:
-        cos, sin = node(scope, container, "Cos", [theta], "cos"), node(scope, container, "Sin", [theta], "sin")
+        cos, sin = (
+            node(scope, container, "Cos", [theta], "cos"),
+            node(scope, container, "Sin", [theta], "sin"),
+        )
         h = node(scope, container, "Concat", [cos, sin], "h", axis=2)  # (m, F, 2k)
     hT = node(scope, container, "Transpose", [h], "hT", perm=[1, 0, 2])  # (F, m, k_in)
     maps = _const(scope, container, "L", layer._maps(layer.W), dtype)  # (F, k_in, d_lin)
@@ -168,7 +182,9 @@ def _member_adapter(scope, container, layer, a, dtype):
     a3 = node(scope, container, "Unsqueeze", [a, _ints(scope, container, "axis0", [0])], "a3")  # (1, m, u)
     r = _const(scope, container, "r", layer.r[:, None, :], dtype)  # (k, 1, u)
     copies = node(scope, container, "Mul", [a3, r], "copies")  # (k, m, u)
-    return node(scope, container, "Reshape", [copies, _ints(scope, container, "rows", [-1, layer.units])], "rows")
+    return node(
+        scope, container, "Reshape", [copies, _ints(scope, container, "rows", [-1, layer.units])], "rows"
+    )
 
 
 def _member_head(scope, container, layer, a, dtype):
@@ -182,8 +198,12 @@ def _member_head(scope, container, layer, a, dtype):
         z = node(scope, container, "Sigmoid", [z], "p")
     elif layer.link == "softmax":
         z = node(scope, container, "Softmax", [z], "p", axis=2)
-    total = node(scope, container, "ReduceSum", [z, _ints(scope, container, "axis0", [0])], "total", keepdims=0)
-    return node(scope, container, "Div", [total, _const(scope, container, "k", np.asarray([k]), dtype)], "mean")
+    total = node(
+        scope, container, "ReduceSum", [z, _ints(scope, container, "axis0", [0])], "total", keepdims=0
+    )
+    return node(
+        scope, container, "Div", [total, _const(scope, container, "k", np.asarray([k]), dtype)], "mean"
+    )
 
 
 _LAYERS = {
