@@ -42,7 +42,7 @@ LOOKS_NUMERIC = (
 )
 KNOWN = (
     "alpha, l1, weight_decay, dropout, batch_norm, bn_momentum, learning_rate_init, n_layers, "
-    "width, batch_size, max_epochs, smooth"
+    "width, batch_size, max_epochs, smooth, beta_1, beta_2"
 )
 KNOWN_LIST = str(sorted(KNOWN.split(", ")))
 DURATION = "duration must look like 90s, 10m, 2h, 1h30m or a number of seconds"

@@ -9,6 +9,7 @@ from sklearn.metrics import r2_score
 from .._sklearn_internals import StrOptions
 from ._base import BaseMLP
 from ._docs import PARAMETERS_DOC
+from ._recipe import TargetScaling
 
 __all__ = ["MLPRegressor"]
 
@@ -105,6 +106,11 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        dropout_schedule="constant",
+        weight_decay_schedule="constant",
+        label_smoothing=0.0,
+        standardize_target=False,
+        init="glorot",
         loss="squared_error",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -138,6 +144,11 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.dropout_schedule = dropout_schedule
+        self.weight_decay_schedule = weight_decay_schedule
+        self.label_smoothing = label_smoothing
+        self.standardize_target = standardize_target
+        self.init = init
         self.loss = loss
 
     def __sklearn_tags__(self):
@@ -172,6 +183,12 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     def _commit_targets(self, targets):
         self.y_is_1d_ = targets["y_is_1d"]
+
+    def _training_targets(self, Y, w, loss):
+        if not self.standardize_target:
+            return Y, None
+        scaling = TargetScaling.of(Y, w)
+        return scaling.standardize(Y), scaling
 
     def _score_targets(self, Y, raw):
         return float(r2_score(Y, raw))

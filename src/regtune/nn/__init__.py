@@ -8,6 +8,7 @@ follows is in ``_layers/base.py``); ``mlp_layers`` builds the estimators' multi-
 
 from ._activations import ACTIVATIONS, activation_backward_, activation_forward_
 from ._chain import DenseChain, forward_dense
+from ._initialization import initialize_from_data
 from ._layers import (
     BN_EPS,
     LAYER_KINDS,
@@ -20,10 +21,19 @@ from ._layers import (
     draw_keep_mask,
     layer_from_state,
 )
-from ._losses import LOSSES, OUTPUT_ACTIVATIONS, loss_and_dz, loss_value, output_transform, prior_logits
+from ._losses import (
+    LOSSES,
+    OUTPUT_ACTIVATIONS,
+    loss_and_dz,
+    loss_value,
+    output_transform,
+    prior_logits,
+    smooth_labels,
+)
 from ._network import Network, mlp_layers
 from ._optimizers import SGD, Adam, Penalties, cosine_schedule
-from ._training import Trainer, full_batch_objective, minimize_lbfgs
+from ._schedules import SCHEDULES, StepSchedule, coslog, flat_cos, schedule_factor
+from ._training import Trainer, batch_slices, full_batch_objective, minimize_lbfgs
 
 __all__ = [
     "ACTIVATIONS",
@@ -31,6 +41,7 @@ __all__ = [
     "LAYER_KINDS",
     "LOSSES",
     "OUTPUT_ACTIVATIONS",
+    "SCHEDULES",
     "SGD",
     "Activation",
     "Adam",
@@ -42,13 +53,18 @@ __all__ = [
     "Network",
     "Param",
     "Penalties",
+    "StepSchedule",
     "Trainer",
     "activation_backward_",
     "activation_forward_",
+    "batch_slices",
     "cosine_schedule",
+    "coslog",
     "draw_keep_mask",
+    "flat_cos",
     "forward_dense",
     "full_batch_objective",
+    "initialize_from_data",
     "layer_from_state",
     "loss_and_dz",
     "loss_value",
@@ -56,4 +72,6 @@ __all__ = [
     "mlp_layers",
     "output_transform",
     "prior_logits",
+    "schedule_factor",
+    "smooth_labels",
 ]
