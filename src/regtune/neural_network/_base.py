@@ -280,7 +280,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         X, Y, w, net, loss = run.X, run.Y, run.w, run.net, run.loss
         if not run.warm:  # initialization from the training rows only
             if self.init == "data":
-                initialize_from_data(net, X, run.rng)
+                initialize_from_data(net, X, run.rng, sample_weight=w)
             if self.output_bias == "prior":
                 net.layers[-1].b[...] = prior_logits(loss, Y, w)
         elif run.scaling is not None:  # the fitted network predicts in the target's units
