@@ -37,9 +37,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         Prediction weights per layer (batch norm folded in with the running statistics, classic
         dropout's ``1 - p`` applied), so ``coefs_[i]`` maps layer ``i`` to layer ``i + 1``.
     loss_curve_ : list of float
-        Training objective per epoch (data term plus penalties).
+        Training objective per epoch (data term plus penalties), on the targets the loss trains
+        on (the smoothed labels with ``label_smoothing``).
     history_ : list of dict
-        Per epoch ``{{"epoch", "train_loss", "val_loss"}}`` (data terms, for the tuner).
+        Per epoch ``{{"epoch", "train_loss", "val_loss"}}`` (data terms, for the tuner);
+        ``train_loss`` on the training targets as ``loss_curve_``, ``val_loss`` on the plain ones.
     validation_scores_ : list of float or None
         Accuracy on the held-out rows per epoch, with ``early_stopping``.
     best_validation_score_, best_loss_ : float or None
