@@ -42,7 +42,7 @@ LOOKS_NUMERIC = (
 )
 KNOWN = (
     "weight_decay, dropout, batch_norm, bn_momentum, learning_rate_init, n_layers, width, "
-    "batch_size, max_epochs, smooth, alpha_per_row, l1_per_row"
+    "batch_size, max_epochs, smooth, alpha_per_row, l1_per_row, beta_1, beta_2"
 )
 KNOWN_LIST = str(sorted(KNOWN.split(", ")))
 DURATION = "duration must look like 90s, 10m, 2h, 1h30m or a number of seconds"

@@ -10,6 +10,7 @@ is a list of layers (``Dense``, ``BatchNorm``, ``Activation``, ``Dropout``, the 
 
 from ._activations import ACTIVATIONS, activation_backward_, activation_forward_
 from ._chain import DenseChain, forward_dense
+from ._initialization import initialize_from_data
 from ._layers import (
     ADAPTER_INITS,
     BN_EPS,
@@ -31,10 +32,19 @@ from ._layers import (
     mean_output_logits,
     quantile_edges,
 )
-from ._losses import LOSSES, OUTPUT_ACTIVATIONS, loss_and_dz, loss_value, output_transform, prior_logits
+from ._losses import (
+    LOSSES,
+    OUTPUT_ACTIVATIONS,
+    loss_and_dz,
+    loss_value,
+    output_transform,
+    prior_logits,
+    smooth_labels,
+)
 from ._network import Network, mlp_layers
 from ._optimizers import SGD, Adam, Penalties, cosine_schedule
-from ._training import Trainer, full_batch_objective, minimize_lbfgs
+from ._schedules import SCHEDULES, StepSchedule, coslog, flat_cos, schedule_factor
+from ._training import Trainer, batch_slices, full_batch_objective, minimize_lbfgs
 
 __all__ = [
     "ACTIVATIONS",
@@ -44,6 +54,7 @@ __all__ = [
     "LOSSES",
     "OUTPUT_ACTIVATIONS",
     "PERIODIC_VARIANTS",
+    "SCHEDULES",
     "SGD",
     "Activation",
     "Adam",
@@ -60,13 +71,18 @@ __all__ = [
     "Penalties",
     "PeriodicEmbedding",
     "PiecewiseLinearEncoding",
+    "StepSchedule",
     "Trainer",
     "activation_backward_",
     "activation_forward_",
+    "batch_slices",
     "cosine_schedule",
+    "coslog",
     "draw_keep_mask",
+    "flat_cos",
     "forward_dense",
     "full_batch_objective",
+    "initialize_from_data",
     "layer_from_state",
     "loss_and_dz",
     "loss_value",
@@ -76,4 +92,6 @@ __all__ = [
     "output_transform",
     "prior_logits",
     "quantile_edges",
+    "schedule_factor",
+    "smooth_labels",
 ]
