@@ -280,3 +280,20 @@ def test_each_option_is_validated(blobs, params, message):
     for Est in (MLPClassifier, MLPRegressor):
         with pytest.raises(ValueError, match=message):
             Est(max_iter=1, **params).fit(X, np.arange(150) % 2)
+
+
+@pytest.mark.parametrize("n_members", [1, 3])
+@pytest.mark.parametrize("n_outputs", [1, 2])
+def test_standardized_targets_predict_as_a_fit_on_the_standardized_target(regression, n_members, n_outputs):
+    """The oracle: the same network fitted by hand on ``(y - mean)/std``, its predictions mapped back
+    (with k members the scaling is folded into every member's head)."""
+    X, y = regression
+    Y = y if n_outputs == 1 else np.c_[y, 3.0 - y / 7.0]
+    mean, std = Y.mean(axis=0), Y.std(axis=0)
+    kwargs = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0, n_members=n_members)
+    kwargs.update(solver="adam", n_iter_no_change=np.inf)
+    inside = MLPRegressor(standardize_target=True, **kwargs).fit(X, Y)
+    by_hand = MLPRegressor(**kwargs).fit(X, (Y - mean) / std)
+    np.testing.assert_allclose(
+        inside.predict(X), mean + std * by_hand.predict(X), rtol=1e-4, atol=1e-4 * std.max()
+    )

@@ -284,7 +284,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             if self.output_bias == "prior":
                 net.layers[-1].b[...] = prior_logits(loss, Y, w)
         elif run.scaling is not None:  # the fitted network predicts in the target's units
-            run.scaling.to_standard_units(net.layers_of("dense")[-1])
+            run.scaling.to_standard_units(net)
         n = float(X.shape[0] if w is None else w.sum())
         penalties = Penalties(self.alpha, self.l1, self.weight_decay, self.max_norm, n)
         self._reset_history(run.warm)

@@ -65,15 +65,25 @@ class TargetScaling:
         """``(Y - mean) / scale``, in ``Y``'s dtype."""
         return ((Y - self.mean) / self.scale).astype(Y.dtype)
 
-    def to_target_units(self, dense):
-        """Make the output layer predict ``mean + scale * out``: ``W <- W scale``, ``b <- b scale + mean``."""
-        dense.W *= self.scale
-        dense.b[...] = dense.b * self.scale + self.mean
+    def to_target_units(self, net):
+        """Make the output layer predict ``mean + scale * out``: ``W <- W scale``, ``b <- b scale + mean``
+        (with k member heads, every head's)."""
+        W, b = _output_parameters(net, self.scale.shape[-1])
+        W *= self.scale
+        b[...] = b * self.scale + self.mean
 
-    def to_standard_units(self, dense):
+    def to_standard_units(self, net):
         """The inverse of ``to_target_units`` (a warm start from a network in target units)."""
-        dense.b[...] = (dense.b - self.mean) / self.scale
-        dense.W /= self.scale
+        W, b = _output_parameters(net, self.scale.shape[-1])
+        b[...] = (b - self.mean) / self.scale
+        W /= self.scale
+
+
+def _output_parameters(net, n_outputs):
+    """The output layer's weights as ``(n_in, heads, n_outputs)`` and biases as ``(heads, n_outputs)``
+    (views): the last dense layer, or the per-member heads of a k-member network."""
+    layer = [layer for layer in net.layers if layer.kind in ("dense", "member_head")][-1]
+    return layer.W.reshape(layer.W.shape[0], -1, n_outputs), layer.b.reshape(-1, n_outputs)
 
 
 def prediction_state(net, scaling):
@@ -82,5 +92,5 @@ def prediction_state(net, scaling):
     if scaling is None:
         return network_state(net), net
     predicting = network_from_state(network_state(net))
-    scaling.to_target_units(predicting.layers_of("dense")[-1])
+    scaling.to_target_units(predicting)
     return network_state(predicting), predicting
