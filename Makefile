@@ -3,8 +3,13 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# The suite runs on one BLAS thread per process (its worker processes share the cores).
+TEST_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+# The unit tests, as the floors run takes them: all but the fault/load/security suites and the tests
+# that need PostgreSQL or Chromium (those test the services, not the floors, and run in the main run).
+UNIT_TESTS := tests --ignore=tests/reliability -m "not postgres and not browser"
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-main optuna-latest test-floors lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +26,36 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/regtune demo
 
-test: $(VENV)/.installed-test
+# `make test` is what CI runs: the whole suite on the newest Optuna 5.x, then the unit tests on the
+# oldest declared releases of the core dependencies.
+test: test-main
+	$(MAKE) --no-print-directory test-floors
+
+test-main: optuna-latest
 	$(BIN)/ruff check src tests benchmarks
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -q
+	$(TEST_ENV) $(BIN)/python -m pytest -q
+
+# The tuner reaches into Optuna's storage internals, so the suite runs on the newest Optuna 5.x,
+# resolved afresh on every run (a .venv made last month keeps the Optuna of last month otherwise).
+optuna-latest: $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet --upgrade 'optuna>=5,<6'
+	@echo "== the newest Optuna 5.x: $$($(BIN)/python -c 'import optuna; print(optuna.__version__)')"
+
+# The floors in pyproject.toml stay true: .venv-floors holds exactly those releases of the core
+# dependencies (.ci/floors.py pins them, then checks pip installed them; the rest resolve as usual).
+FLOORS := .venv-floors
+$(FLOORS)/.installed: pyproject.toml .ci/floors.py
+	rm -rf $(FLOORS)
+	$(PYTHON) -m venv $(FLOORS)
+	$(FLOORS)/bin/python -m pip install --quiet --upgrade pip 'tomli>=2.0; python_version < "3.11"'
+	$(FLOORS)/bin/python .ci/floors.py constraints > $(FLOORS)/constraints.txt
+	$(FLOORS)/bin/python -m pip install --quiet --constraint $(FLOORS)/constraints.txt -e '.[test]'
+	touch $@
+
+test-floors: $(FLOORS)/.installed
+	@echo "== the oldest declared releases of the core dependencies"
+	$(FLOORS)/bin/python .ci/floors.py check
+	$(TEST_ENV) $(FLOORS)/bin/python -m pytest -q $(UNIT_TESTS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks
@@ -34,4 +66,4 @@ bench: $(VENV)/.installed-test
 	@echo "see docs/benchmarks.md for each benchmark's command"
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache
+	rm -rf $(VENV) $(FLOORS) build dist src/*.egg-info .pytest_cache

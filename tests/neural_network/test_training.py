@@ -6,7 +6,7 @@ import sklearn.neural_network as sknn
 from sklearn.metrics import log_loss
 
 import regtune
-from regtune.neural_network import MLPClassifier, MLPRegressor, _base
+from regtune.neural_network import MLPClassifier, MLPRegressor, _stopping
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -92,7 +92,7 @@ def test_early_stopping_restores_the_best_weights(blobs, monkeypatch):
         split["val"] = idx[::5]
         return np.setdiff1d(idx, idx[::5]), idx[::5]
 
-    monkeypatch.setattr(_base, "train_test_split", fixed_split)
+    monkeypatch.setattr(_stopping, "train_test_split", fixed_split)
     clf = MLPClassifier(
         (32,), early_stopping=True, learning_rate_init=0.05, max_iter=200, n_iter_no_change=5, random_state=0
     ).fit(X, y)

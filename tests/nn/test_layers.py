@@ -149,7 +149,17 @@ def test_state_is_plain_data_and_rebuilds_the_same_network():
 
 
 def test_unknown_kind_and_registry():
-    assert set(LAYER_KINDS) == {"dense", "batch_norm", "activation", "dropout"}
+    assert set(LAYER_KINDS) == {
+        "dense",
+        "batch_norm",
+        "activation",
+        "dropout",
+        "feature_scale",
+        "periodic_embedding",
+        "piecewise_linear_encoding",
+        "member_adapter",
+        "member_head",
+    }
     assert isinstance(layer_from_state({"kind": "dense", "n_in": 2, "n_out": 3}), Dense)
     with pytest.raises(ValueError, match=r"layer kind must be one of .*got 'toy_scale'"):
         layer_from_state(ToyScale(2).to_state())

@@ -125,8 +125,13 @@ def test_sigkill_of_the_only_worker_then_a_new_worker_resumes_to_the_budget(pg, 
 
 @pytest.fixture(scope="module")
 def restarted(tmp_path_factory, tools):
-    """A 2-worker study whose PostgreSQL server is stopped (fast) and restarted mid-trial, then
-    resumed by ``regtune worker``: what each step printed and the trials seen at each step."""
+    """A 2-worker study whose PostgreSQL server is stopped (fast) mid-trial and started again once
+    ``tune`` has ended (every worker met the outage), then resumed by ``regtune worker``: what each
+    step printed and the trials seen at each step.
+
+    The server stays down until ``tune`` has ended rather than for a fixed time: each worker's next
+    storage call (an epoch's report, a claim) fails, whatever the machine's load, so each worker
+    meets the outage and says so, instead of some of them, by timing, never noticing it."""
     folder = tmp_path_factory.mktemp("restart")
     tools.frame(600).to_csv(folder / "data.csv", index=False)
     tools.write_space(folder / "space.toml", tools.SLOW_SPACE)
@@ -152,9 +157,8 @@ def restarted(tmp_path_factory, tools):
         )
         seen["before"] = _finished(tools.trials(storage, "restart"))
         server.stop("fast")
-        time.sleep(2)
-        server.start()
         seen["tune"] = tools.finish(tune, SLOW)
+        server.start()
         seen["after_tune"] = tools.trials(storage, "restart")
         seen["worker"] = tools.run(
             "worker", "--storage", storage, "--study", "restart", "-q", cwd=folder, timeout=SLOW
@@ -186,9 +190,17 @@ def test_postgres_restart_loses_no_finished_trial_and_a_worker_resumes(restarted
 
 @pytest.mark.postgres
 def test_postgres_restart_workers_exit_with_one_clear_line(restarted):
-    _, _, err = restarted["tune"]
+    code, _, err = restarted["tune"]
     assert "Traceback" not in err, err
     assert all(line.startswith("Error: ") for line in err.strip().splitlines()), err
+    # The server stayed down until tune ended: each worker met the outage and said so in one line.
+    *workers, summary = err.strip().splitlines()
+    assert code == 1, err
+    assert summary == "Error: worker processes exited with codes [1, 1] (see their messages above)", err
+    assert sorted(line.split(" lost the storage ")[0] for line in workers) == [
+        "Error: worker 0",
+        "Error: worker 1",
+    ], err
 
 
 def test_ctrl_c_during_tune_keeps_finished_trials_and_leaves_no_partial_file(slow_files, tools):

@@ -117,6 +117,8 @@ def test_a_holdout_that_cannot_be_made_trains_the_epoch_budget():
     assert two.pipeline_.named_steps["mlp"].early_stopping
     regressor = TabularRegressor(**FAST, random_state=0).fit(X.head(2), y[:2])  # 1 row held out, 1 left
     assert not regressor.pipeline_.named_steps["mlp"].early_stopping
+    best_epoch = TabularRegressor(**FAST, early_stopping="best_epoch", random_state=0).fit(X, y)
+    assert best_epoch.pipeline_.named_steps["mlp"].early_stopping == "best_epoch"
 
 
 def test_save_and_load_without_pickle_give_the_same_predictions(tmp_path):

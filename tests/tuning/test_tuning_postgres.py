@@ -33,17 +33,43 @@ def _write_csv(small_binary, tmp_path):
     return path
 
 
-def _tune_in_subprocess(tmp_path, csv_path, url, name, n_trials, space):
-    """Start ``tune`` in another Python process (so that it can be killed)."""
+def _tune_in_subprocess(
+    tmp_path, csv_path, url, name, n_trials, space, heartbeat_interval=1, hold_for_another_worker=False
+):
+    """Start ``tune`` in another Python process (so that it can be killed).
+
+    ``hold_for_another_worker``: the process's first trial waits after its first epoch until the
+    study holds a trial of another process: it waits on that event, read from the study, whatever
+    the machine's load (after 300 s it goes on, and the test's assertions tell).
+    """
+    hold = ""
+    if hold_for_another_worker:
+        hold = textwrap.dedent("""
+        import os, time
+        import optuna
+        report, held = optuna.trial.Trial.report, []
+        def another_worker_seen(study):
+            workers = [t.user_attrs.get("worker", "") for t in study.get_trials(deepcopy=False)]
+            return any(w and not w.endswith(f":{os.getpid()}") for w in workers)
+        def report_then_hold(self, value, step):
+            report(self, value, step)
+            end = time.monotonic() + 300
+            while not held and not another_worker_seen(self.study) and time.monotonic() < end:
+                time.sleep(0.1)
+            held.append(True)
+        optuna.trial.Trial.report = report_then_hold
+        """)
     script = tmp_path / f"run_{name}.py"
     script.write_text(
-        textwrap.dedent(f"""
+        hold
+        + textwrap.dedent(f"""
         import pandas as pd
         from regtune.tuning import tune
         frame = pd.read_csv({str(csv_path)!r})
         tune(frame.drop(columns=["label"]), frame["label"], n_trials={n_trials}, cv=2,
              storage={url!r}, study_name={name!r}, space={space!r}, pruner="none",
-             data_path={str(csv_path)!r}, heartbeat_interval=1, progress=False, refit=False)
+             data_path={str(csv_path)!r}, heartbeat_interval={heartbeat_interval}, progress=False,
+             refit=False)
     """)
     )
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
@@ -149,9 +175,18 @@ def test_killed_run_is_requeued_and_resumed_to_its_budget(postgres_url, small_bi
 
 def test_remote_worker_joins_and_shares_the_budget(postgres_url, small_binary, tmp_path, tiny_space):
     csv_path = _write_csv(small_binary, tmp_path)
-    # Trials long enough (80 epochs) that the joining worker finds work left even on a busy machine.
-    space = {**tiny_space, "max_epochs": 80}
-    process = _tune_in_subprocess(tmp_path, csv_path, postgres_url, "joined", 8, space)
+    # tune holds its first trial until this worker has taken one, so work is left for it on any load;
+    # heartbeats every 10 s: no trial counts as stale because a busy machine delayed a beat.
+    process = _tune_in_subprocess(
+        tmp_path,
+        csv_path,
+        postgres_url,
+        "joined",
+        8,
+        tiny_space,
+        heartbeat_interval=10,
+        hold_for_another_worker=True,
+    )
 
     def started():
         assert process.poll() is None, "tune finished before the worker could join"

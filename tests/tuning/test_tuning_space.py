@@ -41,6 +41,8 @@ def test_default_space_has_the_cited_ranges_and_every_parameter():
         "batch_size",
         "max_epochs",
         "smooth",
+        "beta_1",
+        "beta_2",
         "max_onehot",
         "numeric_scaling",
         "clip",

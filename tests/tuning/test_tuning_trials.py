@@ -28,6 +28,8 @@ FIXED = {
     "weight_decay": 0.0,
     "batch_norm": False,
     "smooth": 10.0,
+    "beta_1": 0.9,
+    "beta_2": 0.999,
 }
 
 

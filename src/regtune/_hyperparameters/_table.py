@@ -136,6 +136,79 @@ _ENTRIES = [
         ``momentum=0.1`` is the same rule); the running variance is the unbiased batch variance.
         1 is refused: the running statistics would never leave their start (mean 0, variance 1).""",
     ),
+    # ---- architecture: feature scaling, numeric embeddings, k members (issue #12, items 3 and 5b)
+    Hyperparameter(
+        "feature_scaling",
+        "bool",
+        False,
+        doc="""A learned factor per input column of the first dense layer (RealMLP's front scale,
+        after the numeric embedding when there is one), starting at 1 and not penalized; folded
+        into the first dense layer at prediction.""",
+    ),
+    Hyperparameter(
+        "numeric_embedding",
+        "categorical",
+        "none",
+        options=("none", "pbld", "plr", "ple"),
+        doc="""How the ``embedding_columns`` enter the network. ``"pbld"``: per column ``k =
+        n_frequencies`` learned periodic features ``cos(2 pi w x + phi)``, a linear map of its own to
+        ``embedding_dim - 1`` values, and ``x`` itself (RealMLP's default); ``"plr"``: ``cos`` and
+        ``sin`` of ``2 pi w x``, a linear map to ``embedding_dim`` values, ReLU (Gorishniy et al.
+        2022); ``"ple"``: piecewise-linear encoding on up to ``n_bins`` quantile bins of the training
+        rows, fed to the first dense layer. The other columns pass through unchanged. The linear maps
+        are penalized like dense weights; frequencies and phases are not.""",
+    ),
+    Hyperparameter(
+        "embedding_columns",
+        "sizes",
+        "continuous",
+        bounds=Bounds(0, None, "left"),
+        also=("continuous",),
+        doc="""The columns (indices of ``X``) that ``numeric_embedding`` transforms. ``"continuous"``:
+        those with more than 2 distinct values in the training rows (one-hot, signed binary and
+        missing-indicator columns have at most 2 and pass through).""",
+    ),
+    Hyperparameter(
+        "embedding_dim",
+        "int",
+        4,
+        bounds=_COUNT,
+        doc="""Values per embedded column for ``"pbld"`` (at least 2: ``embedding_dim - 1`` learned
+        and ``x``) and ``"plr"``.""",
+    ),
+    Hyperparameter(
+        "n_frequencies",
+        "int",
+        16,
+        bounds=_COUNT,
+        doc="""Learned frequencies per embedded column for ``"pbld"`` and ``"plr"``.""",
+    ),
+    Hyperparameter(
+        "frequency_scale",
+        "float",
+        0.1,
+        bounds=_POSITIVE,
+        doc="""Standard deviation ``sigma`` of the frequencies' initialization ``w ~ N(0, sigma**2)``
+        (RealMLP: 0.1; larger values let the embedding vary faster with ``x``).""",
+    ),
+    Hyperparameter(
+        "n_bins",
+        "int",
+        16,
+        bounds=_COUNT,
+        doc="""Largest number of bins per column for ``"ple"``: the edges are the ``t/n_bins``
+        quantiles of the training rows (repeated values kept once), fixed at fit.""",
+    ),
+    Hyperparameter(
+        "n_members",
+        "int",
+        1,
+        bounds=_COUNT,
+        doc="""``k > 1`` trains one network as ``k`` members (TabM-mini): each member scales the input
+        of the shared hidden layers by a vector of its own and has its own output layer; the loss is
+        the mean of the members' losses and prediction the mean of their outputs (probabilities for
+        classifiers). Costs about ``k`` times the training and prediction time.""",
+    ),
     Hyperparameter(
         "output_bias",
         "categorical",
@@ -151,14 +224,19 @@ _ENTRIES = [
         "learning_rate",
         "categorical",
         "constant",
-        options=("constant", "cosine", "invscaling"),
+        options=("constant", "cosine", "invscaling", "flat_cos", "coslog4"),
         # Declared, though equal to the estimator's, to make it a hyperparameter of the pipeline (and
         # of the tabular estimators). Measured within noise of "cosine" with early stopping, and with
         # it a trial's epoch e is the same training as a fit of e epochs, which the refit relies on.
         pipeline_default="constant",
-        doc="""Schedule of ``eta_t`` per epoch for sgd and adam: constant, cosine decay to 0 at
+        doc="""Schedule of ``eta_t`` for sgd and adam. Per epoch: constant, cosine decay to 0 at
         ``max_iter``, or ``learning_rate_init / epoch**power_t`` (per epoch, not per sample as in
-        scikit-learn; its "adaptive" is not offered).""",
+        scikit-learn; its "adaptive" is not offered). Per mini-batch step ``s`` of the ``S`` of the
+        fit (``t = s/S``): ``"flat_cos"``, ``learning_rate_init`` for the first half, then
+        ``(1 + cos(pi (2t - 1)))/2`` times it down to 0; ``"coslog4"``,
+        ``(1 - cos(2 pi log2(1 + 15 t)))/2`` times it: four warm-up-and-decay cycles, each twice
+        as long as the one before (RealMLP's schedules). Set ``n_iter_no_change=inf`` or
+        ``early_stopping="best_epoch"`` to train the whole schedule.""",
     ),
     Hyperparameter(
         "learning_rate_init",
@@ -238,21 +316,23 @@ _ENTRIES = [
         "early_stopping",
         "bool",
         False,
+        also=("best_epoch",),
         pipeline_default=True,
-        doc="""Hold out ``validation_fraction`` (stratified for classifiers), monitor the validation
-        loss, stop after ``n_iter_no_change`` epochs without improvement by ``tol``, and restore
-        the best weights. A tuning trial trains its folds epoch by epoch (``iter_fit``) and
-        judges them by cross-validation instead, so it does not hold rows out.""",
+        doc="""True: hold out ``validation_fraction`` (stratified for classifiers), monitor the
+        validation loss, stop after ``n_iter_no_change`` epochs without improvement by ``tol``,
+        and restore the best weights. ``"best_epoch"``: hold out the same rows, train all
+        ``max_iter`` epochs, and restore the weights of the epoch with the lowest validation
+        loss (``tol`` and ``n_iter_no_change`` unused). A tuning trial trains its folds epoch by
+        epoch (``iter_fit``) and judges them by cross-validation instead, so it holds no rows
+        out.""",
     ),
     Hyperparameter(
         "validation_fraction",
         "float",
         0.1,
         bounds=Bounds(0, 1, "neither"),
-        doc="The share of rows held out for early stopping.",
+        doc='The share of rows held out for ``early_stopping`` (True or ``"best_epoch"``).',
     ),
-    Hyperparameter("beta_1", "float", 0.9, bounds=_FRACTION, doc="Adam's first-moment decay."),
-    Hyperparameter("beta_2", "float", 0.999, bounds=_FRACTION, doc="Adam's second-moment decay."),
     Hyperparameter("epsilon", "float", 1e-8, bounds=_POSITIVE, doc="Adam's denominator guard."),
     Hyperparameter(
         "n_iter_no_change",
@@ -277,6 +357,9 @@ _ENTRIES = [
         doc="""The target encoder's m-estimate weight (``"auto"``: empirical Bayes) for the columns
         with more than ``max_onehot`` levels; searched only when there are categorical columns.""",
     ),
+    # The penalties the search samples per training row (docs/conventions.md, "Search units"):
+    # the network receives value * n, n the rows it is fitted on. The ranges span no effect to
+    # all weights zero on 500 and on 20,000 rows (benchmarks/bench_penalty_ranges.py).
     Hyperparameter(
         "alpha_per_row",
         "float",
@@ -298,6 +381,81 @@ _ENTRIES = [
         regularization=True,
         doc="""The tuned pipeline's L1 strength per training row: the network's ``l1`` is
         ``l1_per_row * n``; each step soft-thresholds the weights at ``eta_t * l1_per_row/2``.""",
+    ),
+    # The training recipe (RealMLP, Holzmueller et al. 2024): opt-in, the defaults train as before.
+    Hyperparameter(
+        "beta_1",
+        "float",
+        0.9,
+        bounds=_FRACTION,
+        search=Search(0.8, 0.95),
+        doc="Adam's first-moment decay.",
+    ),
+    Hyperparameter(
+        "beta_2",
+        "float",
+        0.999,
+        bounds=_FRACTION,
+        search=Search(0.9, 0.999),
+        doc="""Adam's second-moment decay. RealMLP trains with 0.95 (in its ablation 0.999 raised the
+        error by 22.8%); 0.999 is scikit-learn's and Adam's default.""",
+    ),
+    Hyperparameter(
+        "dropout_schedule",
+        "categorical",
+        "constant",
+        options=("constant", "flat_cos"),
+        doc="""How each dropout layer's ``p`` changes per mini-batch step: ``"constant"`` keeps
+        ``dropout``; ``"flat_cos"`` keeps it for the first half of the ``max_iter`` epochs, then
+        lowers it along ``(1 + cos(pi (2t - 1)))/2`` to 0. The fitted network keeps the value
+        reached when training ended (0 after a full ``"flat_cos"`` run, so ``mc_samples`` passes
+        then do not vary); classic dropout folds ``1 - p`` of that value.""",
+    ),
+    Hyperparameter(
+        "weight_decay_schedule",
+        "categorical",
+        "constant",
+        options=("constant", "flat_cos"),
+        doc="""How ``weight_decay`` changes per mini-batch step: ``"constant"``, or ``"flat_cos"``
+        (full for the first half of the ``max_iter`` epochs, then a cosine to 0). The decay step
+        is ``W <- W - eta_t * d_t * weight_decay * W`` with the scheduled ``eta_t`` and factor
+        ``d_t``.""",
+    ),
+    Hyperparameter(
+        "label_smoothing",
+        "float",
+        0.0,
+        bounds=_FRACTION,
+        doc="""``MLPClassifier`` only (the regressor accepts and ignores it): train on
+        ``(1 - eps) * onehot + eps/K`` (``K`` classes; one logistic output: ``(1 - eps) y + eps/2``)
+        instead of the labels. ``loss_curve_`` and ``train_loss`` are the smoothed loss the
+        optimizer minimizes; ``val_loss``, ``validation_scores_`` and ``score`` use the plain
+        labels.""",
+    ),
+    Hyperparameter(
+        "standardize_target",
+        "bool",
+        False,
+        doc="""``MLPRegressor`` only (the classifier accepts and ignores it): train on
+        ``(y - mean)/std`` per output (weighted by ``sample_weight``), then fold
+        ``yhat = mean + std * out`` into the output layer, so ``coefs_``, ``predict`` and
+        ``val_loss`` are in the target's units; ``loss_curve_`` and ``train_loss`` stay on the
+        standardized scale. The data term is the plain one divided by ``std**2`` and the
+        penalties are not: with no hidden layer the solution for a given ``alpha`` is unchanged
+        (the output weights are ``1/std`` as large), on hidden layers ``alpha`` and ``l1`` act
+        ``std**2`` times as strongly, and ``l1`` on the output layer ``std`` times.
+        ``output_bias="prior"`` starts the output at the standardized mean, 0.""",
+    ),
+    Hyperparameter(
+        "init",
+        "categorical",
+        "glorot",
+        options=("glorot", "data"),
+        doc="""``"glorot"``: Glorot-uniform weights, zero hidden biases (as scikit-learn).
+        ``"data"``: then, layer by layer on up to 2048 training rows, each hidden unit's weights
+        are scaled to a pre-activation of standard deviation 1 and its bias is set so that the
+        pre-activation is 0 at a random mixture of 5 training rows (a ReLU kink inside the data;
+        RealMLP's "std" and "he+5"). Not applied on ``warm_start``.""",
     ),
     Hyperparameter(
         "max_onehot",
@@ -331,9 +489,6 @@ _ENTRIES = [
         step=NUMERIC,
         doc="Smoothly clip the scaled numeric values into (-3, 3): ``z / sqrt(1 + (z/3)**2)``.",
     ),
-    # The penalties the search samples per training row (docs/conventions.md, "Search units"):
-    # the network receives value * n, n the rows it is fitted on. The ranges span no effect to
-    # all weights zero on 500 and on 20,000 rows (benchmarks/bench_penalty_ranges.py).
 ]
 
 

@@ -125,13 +125,16 @@ def _shapes_from_parser(operator):
 
 
 def _check_convertible(model):
-    """Raise a one-line ValueError naming the first step that no converter knows."""
+    """Raise a one-line ValueError naming the first step that no converter knows or that its
+    converter cannot express (``Converter.problem``)."""
     for path, step in _leaf_steps(model, type(model).__name__):
-        if converter_for(step) is None and not converts(type(step)):
-            raise ValueError(
-                f"cannot export step {path} ({type(step).__module__}.{type(step).__qualname__}) to "
-                "ONNX: no converter for it"
-            )
+        converter = converter_for(step)
+        name = f"{type(step).__module__}.{type(step).__qualname__}"
+        if converter is None and not converts(type(step)):
+            raise ValueError(f"cannot export step {path} ({name}) to ONNX: no converter for it")
+        problem = None if converter is None or converter.problem is None else converter.problem(step)
+        if problem is not None:
+            raise ValueError(f"cannot export step {path} ({name}) to ONNX: {problem}")
 
 
 def _leaf_steps(step, path):

@@ -1,9 +1,12 @@
-"""regtune's ``MLPClassifier`` and ``MLPRegressor`` as ONNX: the folded dense chain and the output.
+"""regtune's ``MLPClassifier`` and ``MLPRegressor`` as ONNX: the network's prediction steps and the output.
 
-The prediction weights ``coefs_``/``intercepts_`` already hold batch normalization (folded with the
-running statistics) and classic dropout's ``1 - p``; inverted dropout needs nothing at prediction.
-So every layer is ``z = a @ W + b`` and, between layers, the activation (Relu, Tanh, Sigmoid or
-none for identity). Outputs, as ``predict``/``predict_proba`` compute them:
+The network (``network_state_``) becomes ONNX step by step (``_network``): the runs of layers that
+fold as dense steps ``z = a @ W + b`` (batch norm folded with the running statistics, classic
+dropout's ``1 - p`` and feature scales applied to the weights, inverted dropout nothing) with the
+activation between them (Relu, Tanh, Sigmoid or none), and the numeric embeddings and k-member
+layers with their own nodes. ``z`` below is the network's logits; a k-member network ends with
+the members' mean output instead (mean prediction, or mean probability for classifiers), used as
+the output itself. Outputs, as ``predict``/``predict_proba`` compute them:
 
 * regressor: ``variable`` = ``z``, shape ``(N, n_outputs)``;
 * binary classifier: ``p = sigmoid(z)``, ``probabilities`` = ``[1 - p, p]``;
@@ -21,11 +24,12 @@ from skl2onnx.common.data_types import (
 )
 
 from ..neural_network import MLPClassifier, MLPRegressor
+from ._network import network_output as steps_output
+from ._network import unexportable
 from ._nodes import concat_inputs, constant, node, numpy_dtype, proto_type
 from ._registry import Converter, register
 
 CLASSIFIER, REGRESSOR = "RegtuneMLPClassifier", "RegtuneMLPRegressor"
-_ACTIVATIONS = {"relu": "Relu", "tanh": "Tanh", "logistic": "Sigmoid", "identity": None}
 
 
 def label_type(classes):
@@ -52,25 +56,19 @@ def parse_regressor(scope, mlp, inputs, custom_parsers=None, *, float_type):
     return operator.outputs
 
 
-def logits(scope, operator, container, dtype):
-    """The output layer's pre-activation ``z`` of the dense chain, in ``dtype``."""
+def network_output(scope, operator, container, dtype):
+    """The network's output in ``dtype``: ``(name, is_output)``, logits (``is_output`` False) or, for
+    a k-member network, the members' mean output (see ``_network``)."""
     mlp = operator.raw_operator
     a = concat_inputs(scope, container, operator)
     if np.dtype(numpy_dtype(operator.inputs[0])) != dtype:
         a = node(scope, container, "Cast", [a], "x", to=proto_type(dtype))
-    activation = _ACTIVATIONS[mlp.activation]  # the estimator parameter the fit used
-    last = len(mlp.coefs_) - 1
-    for l, (W, b) in enumerate(zip(mlp.coefs_, mlp.intercepts_)):
-        z = node(scope, container, "MatMul", [a, constant(scope, container, f"W{l}", W.astype(dtype))], "z")
-        a = node(scope, container, "Add", [z, constant(scope, container, f"b{l}", b.astype(dtype))], "z")
-        if l < last and activation is not None:
-            a = node(scope, container, activation, [a], "h")
-    return a
+    return steps_output(scope, container, mlp.network_state_, a, dtype)
 
 
 def convert_regressor(scope, operator, container):
     dtype = numpy_dtype(operator.outputs[0])
-    z = logits(scope, operator, container, dtype)
+    z, _ = network_output(scope, operator, container, dtype)
     node(scope, container, "Identity", [z], "variable", output=operator.outputs[0].full_name)
 
 
@@ -78,14 +76,16 @@ def convert_classifier(scope, operator, container):
     mlp = operator.raw_operator
     label, proba = operator.outputs
     dtype = numpy_dtype(proba)
-    z = logits(scope, operator, container, dtype)
+    z, is_output = network_output(scope, operator, container, dtype)
     if len(mlp.classes_) == 2:
-        p = node(scope, container, "Sigmoid", [z], "p")
+        p = z if is_output else node(scope, container, "Sigmoid", [z], "p")
         one = constant(scope, container, "one", np.ones(1, dtype=dtype))
         q = node(scope, container, "Sub", [one, p], "q")
         node(scope, container, "Concat", [q, p], "proba", output=proba.full_name, axis=1)
     else:
-        node(scope, container, "Softmax", [z], "proba", output=proba.full_name, axis=1)
+        op = "Identity" if is_output else "Softmax"
+        attrs = {} if is_output else {"axis": 1}
+        node(scope, container, op, [z], "proba", output=proba.full_name, **attrs)
     best = node(scope, container, "ArgMax", [proba.full_name], "best", axis=1, keepdims=0)
     classes = np.asarray(mlp.classes_)
     if classes.dtype.kind in "iu":
@@ -98,5 +98,10 @@ def convert_classifier(scope, operator, container):
     node(scope, container, "Gather", [table, best], "label", output=label.full_name, axis=0)
 
 
-register(MLPClassifier, Converter(CLASSIFIER, parse_classifier, convert_classifier))
-register(MLPRegressor, Converter(REGRESSOR, parse_regressor, convert_regressor))
+def network_problem(mlp):
+    """Why the fitted network has no ONNX form (one line), or None."""
+    return unexportable(mlp.network_state_)
+
+
+register(MLPClassifier, Converter(CLASSIFIER, parse_classifier, convert_classifier, problem=network_problem))
+register(MLPRegressor, Converter(REGRESSOR, parse_regressor, convert_regressor, problem=network_problem))

@@ -31,12 +31,16 @@ class Converter:
         ``convert(scope, operator, container)``: adds the step's nodes.
     raw_columns : callable or None
         ``raw_columns(step)`` -> list of ``RawColumn``, for steps that read raw categorical columns.
+    problem : callable or None
+        ``problem(step)`` -> why this fitted step has no ONNX form (one line), or None; checked
+        before conversion.
     """
 
     alias: str
     parse: Callable
     convert: Callable
     raw_columns: Callable | None = None
+    problem: Callable | None = None
 
 
 CONVERTERS: dict[type, Converter] = {}

@@ -2,7 +2,9 @@
 
 ``iter_fit`` validates, (re)initializes and then trains one epoch per iteration, committing the
 fitted attributes after every epoch; ``fit`` consumes the same generator and adds the stopping rules
-(early stopping on validation loss with best-weight restore, or scikit-learn's training-loss rule).
+(``_stopping.py``: scikit-learn's training-loss rule, early stopping on validation loss, or the
+whole budget with the best validation epoch kept). Schedules and standardized regression targets
+are in ``_recipe.py``.
 All fitted state is plain data (numpy arrays, numbers, strings, lists, dicts), so a fitted estimator
 is saved without pickle; the engine ``Network`` is rebuilt from ``network_state_`` when needed.
 """
@@ -15,7 +17,6 @@ from typing import ClassVar
 import numpy as np
 from sklearn.base import BaseEstimator, is_regressor
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
 
@@ -26,22 +27,25 @@ from ..nn import (
     Network,
     Penalties,
     Trainer,
-    cosine_schedule,
+    batch_slices,
     forward_dense,
+    initialize_from_data,
     loss_value,
     minimize_lbfgs,
     output_transform,
     prior_logits,
 )
+from ._architecture import network_layers
 from ._params import PARAMETER_CONSTRAINTS, check_combinations, check_hidden_layer_sizes
+from ._recipe import epoch_learning_rate, prediction_state, step_schedule
 from ._state import (
     as_array_like,
     generator,
     hidden_activation,
     is_checked_matrix,
     network_from_state,
-    network_state,
 )
+from ._stopping import StoppingRule, held_out_split
 
 __all__ = ["BaseMLP"]
 
@@ -66,6 +70,8 @@ class _Run:
     Y_val: np.ndarray | None = None
     raw_val: np.ndarray | None = None  # prediction-mode logits of X_val after the last epoch
     split_off: bool = False  # fit held out X_val itself (early stopping)
+    scaling: object = None  # TargetScaling of standardized regression targets, or None
+    state: dict | None = None  # the prediction state committed after the last epoch
 
 
 class BaseMLP(BaseEstimator, metaclass=ABCMeta):
@@ -105,6 +111,11 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
 
     def _apply_class_weight(self, w, y):
         return w
+
+    def _training_targets(self, Y, w, loss):
+        """``(targets the loss trains on, TargetScaling or None)``: label smoothing (classifier),
+        standardization (regressor); ``Y`` itself by default."""
+        return Y, None
 
     @abstractmethod
     def _score_targets(self, Y, raw):
@@ -164,10 +175,9 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
     # ---------------------------------------------------------------- training
     def _fit(self, X, y, sample_weight):
         run = self._prepare(X, y, sample_weight)
-        if self.early_stopping and self.solver != "lbfgs":
+        if self.early_stopping and self.solver != "lbfgs":  # True or "best_epoch"
             self._split_validation(run)
-        best, best_state, stall = np.inf, None, 0
-        converged = self.solver == "lbfgs"
+        rule = StoppingRule(self.early_stopping if run.split_off else False, self.tol, self.n_iter_no_change)
         curve = self.validation_scores_ if run.split_off else None
         gen = self._epochs(run)
         for record in gen:
@@ -175,31 +185,22 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
                 print(f"Epoch {record['epoch']}, loss = {record['train_loss']:.8f}")
             if self.solver == "lbfgs":
                 break
-            current = record["val_loss"] if run.split_off else self.loss_curve_[-1]
             if run.split_off:
                 curve.append(self._score_targets(run.Y_val, run.raw_val))
-            if current < best - self.tol:
-                stall = 0
-            else:
-                stall += 1
-            if current < best:
-                best = current
-                if run.split_off:
-                    best_state = network_state(run.net)
-            if stall > self.n_iter_no_change:
-                converged = True
+            current = record["val_loss"] if run.split_off else self.loss_curve_[-1]
+            if rule.update(record["epoch"], current, run.state):
                 break
         gen.close()
         if run.split_off:
             self.best_validation_score_ = max(curve)
             self.best_loss_ = None
-            if best_state is not None:
-                self._commit_state(best_state)
+            if rule.best_state is not None:
+                self._commit_state(rule.best_state)
         else:
-            self.best_loss_ = float(best) if np.isfinite(best) else self.loss_curve_[-1]
+            self.best_loss_ = float(rule.best) if np.isfinite(rule.best) else self.loss_curve_[-1]
             self.validation_scores_ = None
             self.best_validation_score_ = None
-        if not converged:
+        if not (rule.converged or self.solver == "lbfgs"):
             warnings.warn(
                 f"Stopped at max_iter={self.max_iter} epochs without converging.",
                 ConvergenceWarning,
@@ -208,19 +209,8 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         return self
 
     def _split_validation(self, run):
-        idx = np.arange(run.X.shape[0])
-        train, val = train_test_split(
-            idx,
-            test_size=self.validation_fraction,
-            random_state=run.rng.integers(2**31 - 1),
-            stratify=run.y_codes,
-        )
-        if self.batch_norm and train.size < 2:
-            raise ValueError(
-                "batch_norm=True needs at least 2 training rows to compute batch statistics; "
-                f"early_stopping with validation_fraction={self.validation_fraction} left "
-                f"{train.size} of the {idx.size} rows for training"
-            )
+        """Hold out ``validation_fraction`` of the rows (stratified for classifiers) as ``run.X_val``."""
+        train, val = held_out_split(run, self.validation_fraction, self.batch_norm)
         run.X_val, run.Y_val = run.X[val], run.Y[val]
         run.X, run.Y = run.X[train], run.Y[train]
         if run.w is not None:
@@ -231,7 +221,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
     def _prepare(self, X, y, sample_weight):
         """Validate everything and build the network; touch no fitted attribute."""
         validate_params(self)
-        sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
+        check_hidden_layer_sizes(self.hidden_layer_sizes)
         check_combinations(self)
         warm = self.warm_start and hasattr(self, "network_state_")
         y = self._check_target(y)
@@ -260,21 +250,14 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
                 f"got 1 sample (n_samples = {X.shape[0]})"
             )
         rng = generator(self.random_state)
-        layer_sizes = (X.shape[1], *sizes, Y.shape[1])
-        net = Network.mlp(
-            layer_sizes,
-            self.activation,
-            batch_norm=self.batch_norm,
-            dropout=self.dropout,
-            dropout_scaling=self.dropout_scaling,
-            bn_momentum=self.bn_momentum,
-            dtype=X.dtype,
-        )
+        loss = self._loss_for(Y.shape[1])
+        fitted = self.network_state_ if warm else None
+        net = Network(network_layers(self, X, Y.shape[1], loss, w, fitted), X.dtype)
         if warm:
             self._load_fitted_parameters(net)
         else:
             net.initialize(rng)
-        return _Run(X, Y, w, y_codes, targets, self._loss_for(Y.shape[1]), net, rng, warm)
+        return _Run(X, Y, w, y_codes, targets, loss, net, rng, warm)
 
     def _load_fitted_parameters(self, net):
         """``warm_start``: start ``net`` from the fitted parameters (same architecture only)."""
@@ -293,9 +276,15 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
 
     def _epochs(self, run):
         """The one training loop: yield a record per epoch and commit the fitted state."""
+        run.Y, run.scaling = self._training_targets(run.Y, run.w, run.loss)  # the loss's targets
         X, Y, w, net, loss = run.X, run.Y, run.w, run.net, run.loss
-        if not run.warm and self.output_bias == "prior":  # from the training rows only
-            net.layers[-1].b[...] = prior_logits(loss, Y, w)
+        if not run.warm:  # initialization from the training rows only
+            if self.init == "data":
+                initialize_from_data(net, X, run.rng, sample_weight=w)
+            if self.output_bias == "prior":
+                net.layers[-1].b[...] = prior_logits(loss, Y, w)
+        elif run.scaling is not None:  # the fitted network predicts in the target's units
+            run.scaling.to_standard_units(net)
         n = float(X.shape[0] if w is None else w.sum())
         penalties = Penalties(self.alpha, self.l1, self.weight_decay, self.max_norm, n)
         self._reset_history(run.warm)
@@ -319,22 +308,17 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             if self.solver == "sgd"
             else {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
         )
-        trainer = Trainer(net, loss, X, Y, w, penalties, self.solver, batch_size, self.shuffle, run.rng, opt)
+        schedule = step_schedule(self, len(batch_slices(X.shape[0], batch_size, net.min_batch_rows)))
+        trainer = Trainer(
+            net, loss, X, Y, w, penalties, self.solver, batch_size, self.shuffle, run.rng, opt, schedule
+        )
         # small matrices run fastest on one BLAS thread (no fork/join per product)
         threads = 1 if batch_size * max(net.layer_sizes) <= SMALL_PRODUCT else None
         for epoch in range(1, self.max_iter + 1):
-            eta = self._learning_rate(epoch)
+            eta = epoch_learning_rate(self, epoch)
             with controller.limit(limits=threads, user_api="blas"):
                 train_loss = trainer.epoch(eta)
             yield self._end_epoch(run, start + epoch, penalties, train_loss, samples=X.shape[0])
-
-    def _learning_rate(self, epoch):
-        eta0 = self.learning_rate_init
-        if self.learning_rate == "cosine":
-            return cosine_schedule(eta0, epoch - 1, self.max_iter)
-        if self.learning_rate == "invscaling":
-            return eta0 / epoch**self.power_t
-        return eta0
 
     def _end_epoch(self, run, epoch, penalties, train_loss, samples=0):
         net, w = run.net, run.w
@@ -348,8 +332,8 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
                 f"{train_loss}); lower learning_rate_init or the penalties"
             )
         val_loss = None
-        state = network_state(net)
-        self._commit_state(state, net)
+        run.state, predicting = prediction_state(run.net, run.scaling)
+        self._commit_state(run.state, predicting)
         self._commit_targets(run.targets)
         if run.X_val is not None:
             run.raw_val = self._raw(run.X_val)
@@ -370,10 +354,11 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
 
     def _commit_state(self, state, net=None):
         net = net if net is not None else network_from_state(state)
-        folded = net.folded()
+        chain = net.fold()  # None: a layer does not fold (embeddings, k members)
+        folded = None if chain is None else chain.pairs()
         self.network_state_ = state
-        self.coefs_ = [W for W, _ in folded]
-        self.intercepts_ = [b for _, b in folded]
+        self.coefs_ = None if folded is None else [W for W, _ in folded]
+        self.intercepts_ = None if folded is None else [b for _, b in folded]
         self.sparsity_ = float(np.mean(net.weights == 0)) if net.n_weights else 0.0
         self.n_layers_ = len(net.layer_sizes)
         self.n_outputs_ = net.layer_sizes[-1]
@@ -382,13 +367,16 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
     # ---------------------------------------------------------------- prediction
     def _validate_X(self, X):
         check_is_fitted(self)
-        if is_checked_matrix(X, self):  # what validate_data would return unchanged: skip its ~0.3 ms
-            return X.astype(self.coefs_[0].dtype, copy=False)
-        X = validate_data(self, as_array_like(X), reset=False, dtype=_FLOATS)
-        return X.astype(self.coefs_[0].dtype, copy=False)
+        if not is_checked_matrix(X, self):  # else validate_data would return it unchanged: skip ~0.3 ms
+            X = validate_data(self, as_array_like(X), reset=False, dtype=_FLOATS)
+        return X.astype(np.dtype(self.network_state_["dtype"]), copy=False)
 
     def _raw(self, X):
-        """Prediction-mode logits for validated ``X``."""
+        """Prediction-mode logits for validated ``X``: through the folded ``coefs_`` when the
+        network folds into dense steps, else through its layers (chunked, the runs that fold as
+        dense steps); with ``n_members > 1``, the logits of the members' mean output."""
+        if self.coefs_ is None:
+            return network_from_state(self.network_state_).forward_predict(X)
         activation = hidden_activation(self.network_state_)
         return forward_dense(X, list(zip(self.coefs_, self.intercepts_)), activation)
 
@@ -397,7 +385,5 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         if not (isinstance(mc_samples, (int, np.integer)) and mc_samples >= 1):
             raise ValueError(f"mc_samples must be None or an integer >= 1, got {mc_samples!r}")
         net = network_from_state(self.network_state_)
-        chain = net.fold(dropout_active=True)
-        forward = chain.forward if chain is not None else net.forward_layers
         rng, loss = generator(self.random_state), self._loss_for(self.n_outputs_)
-        return np.stack([output_transform(loss, forward(X, rng)) for _ in range(mc_samples)])
+        return np.stack([output_transform(loss, net.forward_predict(X, rng)) for _ in range(mc_samples)])

@@ -10,7 +10,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from .._sklearn_internals import StrOptions
-from ..nn import output_transform
+from ..nn import output_transform, smooth_labels
 from ._base import BaseMLP
 from ._docs import PARAMETERS_DOC
 
@@ -33,13 +33,17 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     ----------
     classes_ : ndarray of shape (n_classes,)
         The class labels.
-    coefs_, intercepts_ : list of ndarray
+    coefs_, intercepts_ : list of ndarray or None
         Prediction weights per layer (batch norm folded in with the running statistics, classic
-        dropout's ``1 - p`` applied), so ``coefs_[i]`` maps layer ``i`` to layer ``i + 1``.
+        dropout's ``1 - p`` applied), so ``coefs_[i]`` maps layer ``i`` to layer ``i + 1``. None
+        with a numeric embedding or ``n_members > 1``, which do not fold into dense layers:
+        prediction then runs through the layers of ``network_state_``.
     loss_curve_ : list of float
-        Training objective per epoch (data term plus penalties).
+        Training objective per epoch (data term plus penalties), on the targets the loss trains
+        on (the smoothed labels with ``label_smoothing``).
     history_ : list of dict
-        Per epoch ``{{"epoch", "train_loss", "val_loss"}}`` (data terms, for the tuner).
+        Per epoch ``{{"epoch", "train_loss", "val_loss"}}`` (data terms, for the tuner);
+        ``train_loss`` on the training targets as ``loss_curve_``, ``val_loss`` on the plain ones.
     validation_scores_ : list of float or None
         Accuracy on the held-out rows per epoch, with ``early_stopping``.
     best_validation_score_, best_loss_ : float or None
@@ -91,6 +95,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         dropout_scaling="inverted",
         batch_norm=False,
         bn_momentum=0.9,
+        feature_scaling=False,
+        numeric_embedding="none",
+        embedding_columns="continuous",
+        embedding_dim=4,
+        n_frequencies=16,
+        frequency_scale=0.1,
+        n_bins=16,
+        n_members=1,
         output_bias="prior",
         batch_size="auto",
         learning_rate="constant",
@@ -111,6 +123,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        dropout_schedule="constant",
+        weight_decay_schedule="constant",
+        label_smoothing=0.0,
+        standardize_target=False,
+        init="glorot",
         class_weight=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -124,6 +141,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.dropout_scaling = dropout_scaling
         self.batch_norm = batch_norm
         self.bn_momentum = bn_momentum
+        self.feature_scaling = feature_scaling
+        self.numeric_embedding = numeric_embedding
+        self.embedding_columns = embedding_columns
+        self.embedding_dim = embedding_dim
+        self.n_frequencies = n_frequencies
+        self.frequency_scale = frequency_scale
+        self.n_bins = n_bins
+        self.n_members = n_members
         self.output_bias = output_bias
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -144,6 +169,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.dropout_schedule = dropout_schedule
+        self.weight_decay_schedule = weight_decay_schedule
+        self.label_smoothing = label_smoothing
+        self.standardize_target = standardize_target
+        self.init = init
         self.class_weight = class_weight
 
     def _check_target(self, y):
@@ -194,6 +224,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         if self.class_weight is None:
             return w
         return w * compute_sample_weight(self.class_weight, y).astype(w.dtype)
+
+    def _training_targets(self, Y, w, loss):
+        if not self.label_smoothing:
+            return Y, None
+        return smooth_labels(loss, Y, self.label_smoothing).astype(Y.dtype), None
 
     def _score_targets(self, Y, raw):
         if Y.shape[1] == 1:

@@ -9,6 +9,7 @@ from sklearn.metrics import r2_score
 from .._sklearn_internals import StrOptions
 from ._base import BaseMLP
 from ._docs import PARAMETERS_DOC
+from ._recipe import TargetScaling
 
 __all__ = ["MLPRegressor"]
 
@@ -27,13 +28,16 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     Attributes
     ----------
-    coefs_, intercepts_ : list of ndarray
+    coefs_, intercepts_ : list of ndarray or None
         Prediction weights per layer (batch norm folded in with the running statistics, classic
-        dropout's ``1 - p`` applied).
+        dropout's ``1 - p`` applied). None with a numeric embedding or ``n_members > 1``, which do
+        not fold into dense layers: prediction then runs through the layers of ``network_state_``.
     loss_curve_ : list of float
-        Training objective per epoch (data term plus penalties).
+        Training objective per epoch (data term plus penalties), on the targets the loss trains
+        on (the standardized targets with ``standardize_target``).
     history_ : list of dict
-        Per epoch ``{{"epoch", "train_loss", "val_loss"}}`` (data terms, for the tuner).
+        Per epoch ``{{"epoch", "train_loss", "val_loss"}}`` (data terms, for the tuner);
+        ``train_loss`` on the training targets as ``loss_curve_``, ``val_loss`` on the plain ones.
     validation_scores_ : list of float or None
         R^2 on the held-out rows per epoch, with ``early_stopping``.
     best_validation_score_, best_loss_ : float or None
@@ -85,6 +89,14 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         dropout_scaling="inverted",
         batch_norm=False,
         bn_momentum=0.9,
+        feature_scaling=False,
+        numeric_embedding="none",
+        embedding_columns="continuous",
+        embedding_dim=4,
+        n_frequencies=16,
+        frequency_scale=0.1,
+        n_bins=16,
+        n_members=1,
         output_bias="prior",
         batch_size="auto",
         learning_rate="constant",
@@ -105,6 +117,11 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        dropout_schedule="constant",
+        weight_decay_schedule="constant",
+        label_smoothing=0.0,
+        standardize_target=False,
+        init="glorot",
         loss="squared_error",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -118,6 +135,14 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.dropout_scaling = dropout_scaling
         self.batch_norm = batch_norm
         self.bn_momentum = bn_momentum
+        self.feature_scaling = feature_scaling
+        self.numeric_embedding = numeric_embedding
+        self.embedding_columns = embedding_columns
+        self.embedding_dim = embedding_dim
+        self.n_frequencies = n_frequencies
+        self.frequency_scale = frequency_scale
+        self.n_bins = n_bins
+        self.n_members = n_members
         self.output_bias = output_bias
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -138,6 +163,11 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.dropout_schedule = dropout_schedule
+        self.weight_decay_schedule = weight_decay_schedule
+        self.label_smoothing = label_smoothing
+        self.standardize_target = standardize_target
+        self.init = init
         self.loss = loss
 
     def __sklearn_tags__(self):
@@ -172,6 +202,12 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     def _commit_targets(self, targets):
         self.y_is_1d_ = targets["y_is_1d"]
+
+    def _training_targets(self, Y, w, loss):
+        if not self.standardize_target:
+            return Y, None
+        scaling = TargetScaling.of(Y, w)
+        return scaling.standardize(Y), scaling
 
     def _score_targets(self, Y, raw):
         return float(r2_score(Y, raw))

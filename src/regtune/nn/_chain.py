@@ -4,7 +4,8 @@ Each step is ``h <- drop(f(h @ W + b))``: ``f`` is the step's activation (none a
 ``drop`` a Monte-Carlo dropout mask, applied only when a generator is given. Layers fold themselves
 in (``Layer.fold``): a dense layer adds a step, batch norm rescales the last one with its running
 statistics, an activation sets the last step's ``f``, classic dropout scales the next step's weights
-by ``1 - p``, and with ``dropout_active`` dropout sets the last step's mask instead.
+by ``1 - p``, a feature scale multiplies the next step's rows by its ``s``, and with
+``dropout_active`` dropout sets the last step's mask instead.
 """
 
 import numpy as np
@@ -35,14 +36,17 @@ class DenseChain:
         self.steps = []  # [W, b]; b is None while no layer has set a bias or shift
         self.activations = []  # per step: an activation name, or None (identity)
         self.masks = []  # per step: (p, scale) of a Monte-Carlo dropout mask after f, or None
-        self._input_scale = 1.0  # classic dropout: the next step's W is multiplied by it
+        self._input_scale = 1.0  # the next step's W is multiplied by it: a number or a column (n_in, 1)
 
     def _last_step_open(self):
         return bool(self.steps) and self.activations[-1] is None and self.masks[-1] is None
 
+    def _input_scaled(self):
+        return not np.all(np.equal(self._input_scale, 1.0))
+
     def add_step(self, W, b):
         """Add ``z = h @ W + b`` (copies; ``b`` None for no bias)."""
-        W = W * self._input_scale if self._input_scale != 1.0 else np.array(W)
+        W = W * self._input_scale if self._input_scaled() else np.array(W)
         self._input_scale = 1.0
         self.steps.append([W, None if b is None else b.copy()])
         self.activations.append(None)
@@ -51,7 +55,7 @@ class DenseChain:
 
     def scale_last_step(self, s, t):
         """Follow the last step by ``s*z + t`` per unit: ``W <- W*s``, ``b <- s*b + t``."""
-        if not self._last_step_open() or self._input_scale != 1.0:
+        if not self._last_step_open() or self._input_scaled():
             return False
         W, b = self.steps[-1]
         self.steps[-1] = [W * s, t if b is None else s * b + t]
@@ -72,13 +76,14 @@ class DenseChain:
         return True
 
     def scale_next_input(self, factor):
-        """Multiply the next step's input (so its ``W``) by ``factor`` (classic dropout)."""
-        self._input_scale *= factor
+        """Multiply the next step's input (so its ``W``) by ``factor``: a number (classic dropout)
+        or a column ``(n_in, 1)``, one factor per input unit (a feature scale)."""
+        self._input_scale = self._input_scale * factor
         return True
 
     def complete(self):
         """True when the chain ends with a step and has no pending input scale."""
-        return bool(self.steps) and self._input_scale == 1.0
+        return bool(self.steps) and not self._input_scaled()
 
     def pairs(self):
         """The steps as ``[(W, b), ...]`` (a zero bias where none was set)."""

@@ -8,13 +8,25 @@ For all three, the gradient with respect to ``z`` is ``yhat - y`` (times the sam
 * ``cross_entropy`` (multiclass, softmax over k outputs, ``y`` one-hot):
   ``L_i = logsumexp(z_i) - sum_k y_ik z_ik``.
 
+The two classification losses take soft targets as they are (``y`` in ``[0, 1]``, rows summing to 1
+for ``cross_entropy``); the gradient stays ``yhat - y``. Label smoothing (``smooth_labels``) trains
+on such targets.
+
 Shape: ``z`` and ``y`` are ``(m, k)``; ``w`` is ``(m,)``.
 """
 
 import numpy as np
 from scipy.special import expit, softmax
 
-__all__ = ["LOSSES", "OUTPUT_ACTIVATIONS", "loss_and_dz", "loss_value", "output_transform", "prior_logits"]
+__all__ = [
+    "LOSSES",
+    "OUTPUT_ACTIVATIONS",
+    "loss_and_dz",
+    "loss_value",
+    "output_transform",
+    "prior_logits",
+    "smooth_labels",
+]
 
 LOSSES = ("squared_error", "log_loss", "cross_entropy")
 OUTPUT_ACTIVATIONS = {"squared_error": "identity", "log_loss": "logistic", "cross_entropy": "softmax"}
@@ -44,6 +56,21 @@ def prior_logits(loss, Y, w=None):
     if loss == "log_loss":
         return np.log(p) - np.log1p(-p)
     return np.log(p) - np.log(p).mean()
+
+
+def smooth_labels(loss, Y, eps):
+    """Label-smoothed targets (a new array): mix the labels with the uniform distribution.
+
+    ``cross_entropy`` (one-hot over ``K`` classes): ``(1 - eps) * Y + eps / K``; ``log_loss`` (one
+    output, ``y`` in ``{0, 1}``): ``(1 - eps) * y + eps / 2``, the same rule for ``K = 2``. So the
+    true class gets ``1 - eps + eps/K`` and every other class ``eps/K``. Shape: ``Y`` ``(m, k)``.
+    """
+    if loss == "squared_error":
+        raise ValueError("label smoothing needs a classification loss, got loss='squared_error'")
+    if not 0.0 <= eps < 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1), got {eps!r}")
+    n_classes = 2 if loss == "log_loss" else Y.shape[1]
+    return (1.0 - eps) * Y + eps / n_classes
 
 
 def loss_value(loss, z, y):

@@ -10,17 +10,25 @@ The multi-layer perceptron of the estimators (``mlp_layers``) is, per hidden lay
 ``Dense -> [BatchNorm] -> Activation -> [Dropout]``, then an output ``Dense`` that returns logits
 (the loss applies the link, see ``_losses``). At prediction it folds into plain dense steps
 (``DenseChain``): batch norm into the dense layer before it, classic dropout into the weights after.
+Layers that do not fold (numeric embeddings, the k-member adapter and heads) predict layer by
+layer, and the runs of layers between them that fold still run as dense steps
+(``prediction_steps``), chunk by chunk.
 
-Shape: input ``(m, layer_sizes[0])``, logits ``(m, layer_sizes[-1])``.
+A k-member network (``MemberAdapter`` ... ``MemberHead``) trains on ``k*m`` rows per batch of
+``m``: its logits are every member's, and ``member_targets`` repeats the targets to match.
+
+Shape: input ``(m, n_features)``, logits ``(m, layer_sizes[-1])`` (``(k*m, ...)`` in training
+with ``k`` members).
 """
 
 import itertools
 import math
+import operator
 
 import numpy as np
 
-from ._chain import DenseChain
-from ._layers import Activation, BatchNorm, Dense, Dropout, layer_from_state
+from ._chain import PREDICT_CHUNK, DenseChain
+from ._layers import Activation, BatchNorm, Dense, Dropout, MemberHead, layer_from_state
 
 __all__ = ["Network", "mlp_layers"]
 
@@ -80,6 +88,11 @@ class Network:
             layer.in_place = i > 0 and not self.layers[i - 1].needs_output
         self.min_batch_rows = max((layer.min_batch_rows for layer in self.layers), default=1)
         self._stochastic = [layer for layer in self.layers if layer.stochastic]
+        rows = list(
+            itertools.accumulate((layer.row_factor for layer in self.layers), operator.mul, initial=1)
+        )
+        self._mask_rows = [rows[i] for i, layer in enumerate(self.layers) if layer.stochastic]
+        self.n_members = rows[-1]
 
     def _bind_parameters(self):
         """Allocate ``theta`` and ``grad``, penalized weights first, and give each layer its views."""
@@ -110,8 +123,9 @@ class Network:
 
     @property
     def layer_sizes(self):
-        """Units of the dense layers' inputs and outputs: ``(n_features, ..., n_outputs)``."""
-        dense = self.layers_of("dense")
+        """Units of the dense layers' (and member heads') inputs and outputs: ``(n_in, ...,
+        n_outputs)``; ``n_in`` is ``n_features`` unless an embedding comes first."""
+        dense = [layer for layer in self.layers if layer.kind in (Dense.kind, MemberHead.kind)]
         return (dense[0].n_in, *(layer.n_out for layer in dense)) if dense else ()
 
     def layers_of(self, kind):
@@ -147,15 +161,33 @@ class Network:
 
     # ------------------------------------------------------------------ training mode
     def draw_masks(self, m, rng):
-        """One random mask per stochastic (dropout) layer for a batch of ``m`` rows."""
-        return [layer.draw_mask(m, rng) for layer in self._stochastic]
+        """One random mask per stochastic (dropout) layer for a batch of ``m`` rows (``k*m`` rows
+        for a layer after a k-member adapter)."""
+        return [layer.draw_mask(m * rows, rng) for layer, rows in zip(self._stochastic, self._mask_rows)]
+
+    def member_targets(self, Y, w):
+        """The targets and weights of a training batch's logits, which hold ``k`` members' rows.
+
+        With ``k = n_members > 1``: ``Y`` repeated ``k`` times (member-major, as
+        ``MemberAdapter`` stacks the rows) and weights ``w/k`` (``1/k`` without ``w``), so that
+        ``sum_rows w L = sum_j w_j * mean_i L_ij``: the data term is the mean of the members'
+        losses. With one member, ``(Y, w)`` unchanged.
+
+        Shape: ``Y`` ``(m, n_out)``, ``w`` ``(m,)`` or None -> ``(k*m, n_out)``, ``(k*m,)``.
+        """
+        k = self.n_members
+        if k == 1:
+            return Y, w
+        w = np.full(Y.shape[0], 1.0 / k, Y.dtype) if w is None else w / k
+        return np.tile(Y, (k, 1)), np.tile(w, k)
 
     def forward_train(self, X, rng=None, masks=None, update_stats=True):
         """Training-mode forward pass; return the logits (a buffer, overwritten by the next call).
 
-        Dropout masks come from ``masks`` (one ``(m, units)`` array per dropout layer, already
-        scaled) or are drawn from ``rng``. Batch norm uses batch statistics and, when
-        ``update_stats``, updates the running statistics.
+        Dropout masks come from ``masks`` (one ``(rows, units)`` array per dropout layer, already
+        scaled; ``rows`` is ``m``, or ``k*m`` after a k-member adapter) or are drawn from
+        ``rng``. Batch norm uses batch statistics and, when ``update_stats``, updates the running
+        statistics.
         """
         if self._stochastic:
             if masks is None:
@@ -195,10 +227,45 @@ class Network:
             raise ValueError(f"layers {[layer.kind for layer in self.layers]} do not fold into dense steps")
         return chain.pairs()
 
-    def forward_predict(self, X, rng=None):
-        """Prediction-mode logits for ``X``; with ``rng``, training-mode dropout (Monte Carlo)."""
-        chain = self.fold(dropout_active=rng is not None)
-        return chain.forward(X, rng) if chain is not None else self.forward_layers(X, rng)
+    def prediction_steps(self, dropout_active=False):
+        """Prediction mode as steps: a ``DenseChain`` for each run of layers that folds, and each
+        layer that does not (a run that leaves its chain incomplete goes layer by layer)."""
+        steps, run, chain = [], [], DenseChain(dropout_active)
+        for layer in self.layers:
+            if layer.fold(chain):
+                run.append(layer)
+                continue
+            steps += [chain] if run and chain.complete() else run
+            run, chain = [], DenseChain(dropout_active)
+            if layer.fold(chain):
+                run.append(layer)
+            else:
+                steps.append(layer)
+        return steps + ([chain] if run and chain.complete() else run)
+
+    def forward_predict(self, X, rng=None, chunk=PREDICT_CHUNK):
+        """Prediction-mode logits for ``X``; with ``rng``, training-mode dropout (Monte Carlo).
+
+        A network that folds entirely runs as ``DenseChain.forward``; otherwise the rows go
+        through ``prediction_steps`` in chunks of ``chunk``, so the activations of every step
+        stay in cache.
+        """
+        steps = self.prediction_steps(dropout_active=rng is not None)
+        if len(steps) == 1 and isinstance(steps[0], DenseChain):
+            return steps[0].forward(X, rng, chunk)
+        out = None
+        for start in range(0, max(X.shape[0], 1), chunk):  # one empty chunk for no rows
+            a = X[start : start + chunk]
+            for step in steps:
+                a = (
+                    step.forward(a, rng, chunk)
+                    if isinstance(step, DenseChain)
+                    else step.forward_predict(a, rng)
+                )
+            if out is None:
+                out = np.empty((X.shape[0], a.shape[1]), a.dtype)
+            out[start : start + a.shape[0]] = a
+        return out
 
     def forward_layers(self, X, rng=None):
         """Prediction-mode logits layer by layer (no folding): the path of layers that do not fold."""

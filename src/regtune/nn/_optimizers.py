@@ -3,7 +3,8 @@
 Every update is in place. One step with learning rate ``eta_t`` (the schedule's value) is:
 
 1. decoupled weight decay on the weights, outside the adaptive step (AdamW style, scaled by the
-   scheduled learning rate): ``W <- W - eta_t * weight_decay * W``;
+   scheduled learning rate and by the weight-decay schedule's factor ``d_t``, 1 unless scheduled):
+   ``W <- W - eta_t * d_t * weight_decay * W``;
 2. the optimizer step on all parameters with gradient ``g`` (the L2 term ``(alpha/n) W`` is already in
    ``g``, see ``MATH.md`` section 2);
 3. the proximal L1 step on the weights, soft-thresholding at ``eta_t * l1/(2n)`` so weights reach
@@ -108,10 +109,11 @@ class Penalties:
         if self.alpha:
             dweights += (self.alpha / self.n) * weights
 
-    def decay(self, weights, eta):
-        """Decoupled weight decay ``W <- W - eta*weight_decay*W`` in place."""
+    def decay(self, weights, eta, factor=1.0):
+        """Decoupled weight decay ``W <- W - eta*factor*weight_decay*W`` in place (``factor``: the
+        weight-decay schedule's value at this step, see ``StepSchedule``)."""
         if self.weight_decay:
-            weights *= 1.0 - eta * self.weight_decay
+            weights *= 1.0 - eta * factor * self.weight_decay
 
     def project(self, network, eta):
         """Proximal L1 soft-threshold at ``eta*l1/(2n)``, then max-norm, in place."""

@@ -80,6 +80,8 @@ class _Tabular(BaseEstimator):
         smooth="auto",
         alpha_per_row=0.0,
         l1_per_row=0.0,
+        beta_1=0.9,
+        beta_2=0.999,
         max_onehot=64,
         numeric_scaling="robust",
         clip=True,
@@ -100,6 +102,8 @@ class _Tabular(BaseEstimator):
         self.smooth = smooth
         self.alpha_per_row = alpha_per_row
         self.l1_per_row = l1_per_row
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
         self.max_onehot = max_onehot
         self.numeric_scaling = numeric_scaling
         self.clip = clip
@@ -130,7 +134,8 @@ class _Tabular(BaseEstimator):
         check_consistent_length(frame, y)
         categorical, numeric = detect_columns(frame, self._categorical_names(frame))
         params = {name: getattr(self, name) for name in PIPELINE_PARAMETERS}
-        params["early_stopping"] = self.early_stopping and _holdout_possible(y, task)
+        if not _holdout_possible(y, task):  # early stopping (True or "best_epoch") needs a holdout
+            params["early_stopping"] = False
         pipeline = build_pipeline(
             params,
             task=task,

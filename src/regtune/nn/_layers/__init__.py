@@ -9,21 +9,48 @@ from .base import Layer, Param
 from .batch_norm import BN_EPS, BatchNorm
 from .dense import Dense
 from .dropout import Dropout, draw_keep_mask
+from .feature_scale import FeatureScale
+from .member_adapter import ADAPTER_INITS, MemberAdapter
+from .member_head import MemberHead, mean_output_logits
+from .periodic import PERIODIC_VARIANTS, PeriodicEmbedding
+from .piecewise_linear import PiecewiseLinearEncoding, quantile_edges
 
 __all__ = [
+    "ADAPTER_INITS",
     "BN_EPS",
     "LAYER_KINDS",
+    "PERIODIC_VARIANTS",
     "Activation",
     "BatchNorm",
     "Dense",
     "Dropout",
+    "FeatureScale",
     "Layer",
+    "MemberAdapter",
+    "MemberHead",
     "Param",
+    "PeriodicEmbedding",
+    "PiecewiseLinearEncoding",
     "draw_keep_mask",
     "layer_from_state",
+    "mean_output_logits",
+    "quantile_edges",
 ]
 
-LAYER_KINDS = {layer.kind: layer for layer in (Dense, BatchNorm, Activation, Dropout)}
+LAYER_KINDS = {
+    layer.kind: layer
+    for layer in (
+        Dense,
+        BatchNorm,
+        Activation,
+        Dropout,
+        FeatureScale,
+        PeriodicEmbedding,
+        PiecewiseLinearEncoding,
+        MemberAdapter,
+        MemberHead,
+    )
+}
 
 
 def layer_from_state(state):

@@ -30,7 +30,10 @@ What a layer kind implements (``Dense`` is the smallest complete example):
   ``forward_predict`` layer by layer.
 * Optional class attributes: ``stochastic`` (``draw_mask(m, rng)`` returns a random mask for an
   ``m``-row batch; the ``Network`` sets ``layer.mask`` before each ``forward_train``, drawn or
-  given), ``needs_output``, ``min_batch_rows`` (batch statistics need 2 rows).
+  given), ``needs_output``, ``min_batch_rows`` (batch statistics need 2 rows), ``row_factor``
+  (a layer whose output has ``row_factor`` times as many rows as its input: ``MemberAdapter``
+  stacks one copy of the batch per ensemble member; the layers after it see ``row_factor * m``
+  rows, their masks too).
 
 A new kind is one module under ``_layers`` plus its entry in ``LAYER_KINDS`` (``_layers/__init__.py``).
 """
@@ -60,6 +63,7 @@ class Layer:
     stochastic = False
     needs_output = False
     min_batch_rows = 1
+    row_factor = 1
 
     def __init__(self):
         self.dtype = np.dtype(np.float64)

@@ -40,6 +40,11 @@ class Dropout(Layer):
     Backward multiplies by the same mask as forward. Monte-Carlo prediction (``rng`` given) draws a
     fresh training-mode mask per pass. No parameters.
 
+    A dropout schedule changes ``p`` between training steps (``set_p``). Prediction, folding and the
+    saved layer use the current ``p``: after training, the schedule's final value (0 for
+    ``"flat_cos"``), so classic dropout folds ``1 - p_final`` (1: nothing) and Monte-Carlo passes
+    drop with ``p_final``. Inverted dropout needs no correction at prediction for any ``p``.
+
     Shape: ``h`` ``(m, units)`` -> ``out`` ``(m, units)``; ``mask`` ``(m, units)``.
     """
 
@@ -48,13 +53,18 @@ class Dropout(Layer):
 
     def __init__(self, units, p, scaling="inverted"):
         super().__init__()
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {p!r}")
         if scaling not in DROPOUT_SCALINGS:
             raise ValueError(f"dropout_scaling must be one of {DROPOUT_SCALINGS}, got {scaling!r}")
-        self.units, self.p, self.scaling = int(units), float(p), scaling
-        self.train_scale = 1.0 / (1.0 - self.p) if scaling == "inverted" else 1.0
+        self.units, self.scaling = int(units), scaling
+        self.set_p(p)
         self.mask = None
+
+    def set_p(self, p):
+        """Set the drop probability (and the training scale ``1/(1 - p)`` of inverted dropout)."""
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {p!r}")
+        self.p = float(p)
+        self.train_scale = 1.0 / (1.0 - self.p) if self.scaling == "inverted" else 1.0
 
     def config(self):
         return {"units": self.units, "p": self.p, "scaling": self.scaling}
