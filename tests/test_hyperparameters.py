@@ -1,8 +1,8 @@
 """The hyperparameter table, and everything derived from it, agree with what they describe.
 
 Oracles: the estimators' own ``__init__`` signatures and scikit-learn's parameter validation (the
-constraints the estimators really enforce), the target encoder's, the engine's batch-norm update,
-the report's grouping and docs/tuning.md's table.
+constraints the estimators really enforce), the column encoder's and scaler's, the engine's
+batch-norm update, the report's grouping and docs/tuning.md's table.
 """
 
 import inspect
@@ -15,28 +15,34 @@ import pytest
 from sklearn.utils._param_validation import InvalidParameterError, validate_parameter_constraints
 
 from regtune._hyperparameters import (
+    CATEGORICAL,
     HYPERPARAMETERS,
     MLP,
-    TARGET_ENCODER,
+    NUMERIC,
     Bounds,
     Hyperparameter,
     Search,
     parameters_doc,
+    pipeline_configuration,
     regularization_names,
     route,
     searched,
 )
-from regtune.encoding import TargetEncoder
 from regtune.neural_network import MLPClassifier, MLPRegressor
 from regtune.nn import Network
+from regtune.preprocessing import CategoricalEncoder, NumericScaler
 from regtune.report._style import REGULARIZATION_PARAMS
-from regtune.tuning import SearchSpace, build_pipeline
+from regtune.tuning import SearchSpace, build_pipeline, default_configuration
 from regtune.tuning._pipeline import PIPELINE_STEPS
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 # The parameters only one estimator has; they stay declared in that estimator's class.
 OWN = {MLPClassifier: {"class_weight"}, MLPRegressor: {"loss"}}
-RECEIVERS = {MLP: (MLPClassifier, MLPRegressor), TARGET_ENCODER: (TargetEncoder,)}
+RECEIVERS = {
+    MLP: (MLPClassifier, MLPRegressor),
+    CATEGORICAL: (CategoricalEncoder,),
+    NUMERIC: (NumericScaler,),
+}
 
 
 @pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
@@ -52,7 +58,15 @@ def test_derived_entries_default_to_the_estimators_defaults():
     routed = route({"n_layers": HYPERPARAMETERS["n_layers"].default}, PIPELINE_STEPS)
     assert routed[MLP]["hidden_layer_sizes"] == HYPERPARAMETERS["hidden_layer_sizes"].default == (100,)
     assert HYPERPARAMETERS["max_epochs"].default == HYPERPARAMETERS["max_iter"].default
-    assert inspect.signature(TargetEncoder).parameters["smooth"].default == HYPERPARAMETERS["smooth"].default
+
+
+@pytest.mark.parametrize("step", [CATEGORICAL, NUMERIC])
+def test_column_step_entries_default_to_the_steps_defaults(step):
+    (receiver,) = RECEIVERS[step]
+    signature = inspect.signature(receiver).parameters
+    for entry in HYPERPARAMETERS.values():
+        if entry.step == step:
+            assert signature[entry.target[1]].default == entry.default, entry.name
 
 
 def _probes(entry):
@@ -82,32 +96,43 @@ def _accepted(check, *args):
     return True
 
 
-def _estimator_accepts(step, name, value):
-    """Whether the estimators of ``step`` accept ``name=value``: their own validation decides."""
+def _estimator_accepts(step, argument, value):
+    """Whether the estimators of ``step`` accept ``argument=value``: their own validation decides."""
     if step == MLP:  # scikit-learn's validation of the declared constraints
         return [
             _accepted(
-                validate_parameter_constraints, {name: est._parameter_constraints[name]}, {name: value}, "x"
+                validate_parameter_constraints,
+                {argument: est._parameter_constraints[argument]},
+                {argument: value},
+                "x",
             )
             for est in (MLPClassifier, MLPRegressor)
         ]
-    X, y = np.array([["a"], ["b"], ["a"], ["b"]], dtype=object), np.array([0.0, 1.0, 1.0, 0.0])
-    return [_accepted(TargetEncoder(cv=2, **{name: value}).fit, X, y)]  # TargetEncoder checks in fit
+    if step == CATEGORICAL:  # the encoder checks in fit, a target-encoded column included
+        X, y = np.array([["a"], ["b"], ["c"], ["a"]] * 2, dtype=object), np.array([0.0, 1.0, 1.0, 0.0] * 2)
+        arguments = {"max_onehot": 2, argument: value}
+        return [_accepted(CategoricalEncoder(cv=2, **arguments).fit, X, y)]
+    return [_accepted(NumericScaler(**{argument: value}).fit, np.array([[1.0], [2.0], [4.0]]))]
 
 
 @pytest.mark.parametrize(
     "entry",
-    [e for e in HYPERPARAMETERS.values() if e.direct and e.kind in ("float", "int", "bool", "categorical")],
+    [
+        e
+        for e in HYPERPARAMETERS.values()
+        # a renamed entry whose argument is an entry itself (max_epochs -> max_iter) is checked as that one
+        if isinstance(e.argument, (str, type(None)))
+        and e.target[1] not in HYPERPARAMETERS.keys() - {e.name}
+        and e.kind in ("float", "int", "bool", "categorical")
+    ],
     ids=lambda e: e.name,
 )
 def test_the_table_accepts_what_the_receiving_estimator_accepts(entry):
     """One set of limits: the space's check and the estimator's own validation agree."""
     for value in _probes(entry):
         by_table = _accepted(entry.check, value, entry.name)
-        assert _estimator_accepts(entry.step, entry.name, value) == [by_table] * len(RECEIVERS[entry.step]), (
-            entry.name,
-            value,
-        )
+        accepted = _estimator_accepts(entry.step, entry.target[1], value)
+        assert accepted == [by_table] * len(RECEIVERS[entry.step]), (entry.name, value)
 
 
 def test_a_boolean_is_not_a_number():
@@ -177,13 +202,17 @@ def test_route_sends_each_name_to_its_step_and_refuses_the_unknown():
     routed = route({"width": 8, "alpha": 0.1, "smooth": 2.0, "max_epochs": 4}, PIPELINE_STEPS)
     assert routed == {
         MLP: {"hidden_layer_sizes": (8,), "alpha": 0.1, "max_iter": 4},
-        TARGET_ENCODER: {"smooth": 2.0},
+        CATEGORICAL: {"smooth": 2.0},
+    }
+    assert route({"numeric_scaling": "standard", "clip": False, "max_onehot": 0}, PIPELINE_STEPS) == {
+        NUMERIC: {"scaling": "standard", "clip": False},
+        CATEGORICAL: {"max_onehot": 0},
     }
     assert route({"n_layers": 3}, PIPELINE_STEPS) == {MLP: {"hidden_layer_sizes": (100, 100, 100)}}
     assert route({"n_layers": 0, "width": 8}, PIPELINE_STEPS) == {MLP: {"hidden_layer_sizes": ()}}
     with pytest.raises(ValueError, match=r"^params has no hyperparameter 'dropuot'; known names: \["):
         route({"dropuot": 0.1}, PIPELINE_STEPS)
-    with pytest.raises(ValueError, match="'smooth' goes to the step 'target_encoder', which this pipeline"):
+    with pytest.raises(ValueError, match="'smooth' goes to the step 'categorical', which this pipeline"):
         route({"smooth": 1.0}, [MLP])
     with pytest.raises(ValueError, match=r"argument 'max_iter' twice, from 'max_epochs' and from 'max_iter'"):
         route({"max_epochs": 3, "max_iter": 5}, PIPELINE_STEPS)
@@ -225,8 +254,9 @@ def test_every_entry_goes_to_a_step_the_pipeline_builds():
         if entry.step == MLP and entry.direct and entry.name != "random_state":
             assert built[entry.name] == entry.default, entry.name
     assert built["random_state"] == 4
-    encoder = pipe.named_steps["preprocess"].transformers[0][1]
-    assert encoder.smooth == "auto"
+    (_, encoder, _), (_, scaler, _) = pipe.named_steps["preprocess"].transformers
+    assert (encoder.smooth, encoder.max_onehot) == ("auto", 8)
+    assert (scaler.scaling, scaler.clip) == ("robust", True)
     with pytest.raises(ValueError, match="must not hold random_state: build_pipeline seeds every step"):
         build_pipeline({"random_state": 1}, task="binary", categorical=[], numeric=["x"])
 
@@ -277,6 +307,18 @@ def test_docs_tuning_table_lists_the_searched_ranges():
             r"search value must be in \[0.0, 1.0\), got 1.0",
         ),
         (lambda: Bounds(0, 1, "open"), "closed must be one of"),
+        (
+            lambda: Hyperparameter("x", "int", 1, bounds=Bounds(1, 9), search=Search(value=5)),
+            "the search space fixes 5, so its pipeline default must be that value, got 1",
+        ),
+        (
+            lambda: Hyperparameter("x", "int", 1, bounds=Bounds(1, 9), search=Search(choices=(2, 3))),
+            r"the pipeline default 1 must be one of the search choices \[2, 3\]",
+        ),
+        (
+            lambda: Hyperparameter("x", "bool", True, pipeline_default="yes"),
+            "pipeline_default must be true or false, got 'yes'",
+        ),
     ],
 )
 def test_a_wrong_declaration_fails_at_once(declare, message):
@@ -290,3 +332,51 @@ def test_a_fixed_auto_smooth_is_a_value_of_the_space():
     assert SearchSpace.from_dict(space.to_dict()) == space
     with pytest.raises(ValueError, match=r"space\['smooth'\] range ends must be numbers, got 'auto'"):
         SearchSpace.from_dict({"smooth": {"low": "auto", "high": 10}})
+
+
+def test_the_default_configuration_is_the_tables_pipeline_defaults():
+    """Searched entries and entries with a pipeline default, each with its pipeline value, in order."""
+    config = default_configuration()
+    expected = {
+        e.name: PIPELINE_RECIPE.get(e.name, e.default)
+        for e in HYPERPARAMETERS.values()
+        if e.search is not None or e.name in PIPELINE_RECIPE
+    }
+    assert list(config.items()) == list(expected.items())
+    for entry in searched():  # a value the space fixes is the pipeline's default
+        if entry.search.value is not None:
+            assert config[entry.name] == entry.search.value, entry.name
+    config["width"] = 1
+    assert default_configuration()["width"] != 1, "a new dict on each call"
+
+
+# regtune's recipe where it differs from the estimators' defaults (restated here as the oracle).
+PIPELINE_RECIPE = {
+    "learning_rate": "constant",
+    "n_layers": 3,
+    "width": 256,
+    "max_epochs": 50,
+    "early_stopping": True,
+    "max_onehot": 64,
+}
+
+
+def test_build_pipeline_fills_the_names_a_configuration_does_not_give():
+    pipe = build_pipeline({"width": 8}, task="regression", categorical=["c"], numeric=["x"])
+    mlp = pipe.named_steps["mlp"]
+    assert (mlp.hidden_layer_sizes, mlp.early_stopping, mlp.max_iter) == ((8, 8, 8), True, 50)
+    # an argument given by its own name takes no default through another name
+    pipe = build_pipeline(
+        {"hidden_layer_sizes": (5,), "max_iter": 7}, task="regression", categorical=[], numeric=["x"]
+    )
+    assert (pipe.named_steps["mlp"].hidden_layer_sizes, pipe.named_steps["mlp"].max_iter) == ((5,), 7)
+    assert "n_layers" not in pipeline_configuration({"hidden_layer_sizes": (5,)})
+    assert pipeline_configuration({"n_layers": 1})["width"] == 256
+    assert pipeline_configuration({"early_stopping": False})["early_stopping"] is False
+    # the per-row penalties default to 0, which needs no number of rows; alpha given: no alpha_per_row
+    assert build_pipeline({}, task="binary", categorical=[], numeric=["x"]).named_steps["mlp"].alpha == 0.0
+    assert "alpha_per_row" not in pipeline_configuration({"alpha": 0.5})
+    pipe = build_pipeline({"alpha": 0.5}, task="binary", categorical=[], numeric=["x"])
+    assert (pipe.named_steps["mlp"].alpha, pipe.named_steps["mlp"].l1) == (0.5, 0.0)
+    with pytest.raises(ValueError, match="pass n_rows="):
+        build_pipeline({"alpha_per_row": 0.1}, task="binary", categorical=[], numeric=["x"])

@@ -17,6 +17,8 @@ _LAZY = {
     "tune": "regtune.tuning",
     "TuneResult": "regtune.tuning",
     "SearchSpace": "regtune.tuning",
+    "TabularClassifier": "regtune.tuning",
+    "TabularRegressor": "regtune.tuning",
     "load_dataset": "regtune.datasets",
     "export_onnx": "regtune.export",
     "compile_predictor": "regtune.export",

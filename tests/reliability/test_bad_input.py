@@ -30,9 +30,11 @@ from regtune.exceptions import ModelFileError
 from regtune.neural_network import MLPClassifier, MLPRegressor
 from regtune.tuning import SearchSpace, build_pipeline, worker
 
-TINY_SPACE = "width = 4\nn_layers = 1\nmax_epochs = 2\nbatch_size = 16\n"
-TINY_PARAMS = "seed = 0\n\n[params]\nwidth = 4\nn_layers = 1\nmax_epochs = 2\nbatch_size = 16\n"
-API_SPACE = {"width": 4, "n_layers": 1, "max_epochs": 2, "batch_size": 16}
+TINY_SPACE = "width = 4\nn_layers = 1\nmax_epochs = 2\nbatch_size = 16\nmax_onehot = 0\n"
+TINY_PARAMS = (
+    "seed = 0\n\n[params]\nwidth = 4\nn_layers = 1\nmax_epochs = 2\nbatch_size = 16\nmax_onehot = 0\n"
+)
+API_SPACE = {"width": 4, "n_layers": 1, "max_epochs": 2, "batch_size": 16, "max_onehot": 0}
 CLOSED_PORT_URL = "postgresql://user:secret@127.0.0.1:9/db"  # port 9 (discard): nothing listens
 COLUMNS = "x1, x2, city, y"
 NOT_FINITE = "numbers must be finite (leave a cell empty for a missing value)"
@@ -42,7 +44,8 @@ LOOKS_NUMERIC = (
 )
 KNOWN = (
     "weight_decay, dropout, batch_norm, bn_momentum, learning_rate_init, n_layers, width, "
-    "batch_size, max_epochs, smooth, alpha_per_row, l1_per_row, beta_1, beta_2"
+    "batch_size, max_epochs, smooth, alpha_per_row, l1_per_row, beta_1, beta_2, max_onehot, "
+    "numeric_scaling, clip"
 )
 KNOWN_LIST = str(sorted(KNOWN.split(", ")))
 DURATION = "duration must look like 90s, 10m, 2h, 1h30m or a number of seconds"
@@ -151,10 +154,10 @@ def check_constant_scaled_to_zero(d, out, shared):
 
 def check_na_is_missing(d, out, shared):
     model = regtune.load(out / "m.regtune")
-    imputer = model.named_steps["preprocess"].named_transformers_["numeric"]["impute"]
+    scaler = model.named_steps["preprocess"].named_transformers_["numeric"]
     x1 = table()["x1"].to_numpy().copy()
     x1[3] = np.nan
-    assert imputer.statistics_[0] == np.nanmedian(x1), "n/a is imputed like an empty cell"
+    assert scaler.median_[0] == np.nanmedian(x1), "n/a is imputed like an empty cell"
     assert "numeric__missingindicator_x1" in model[:-1].get_feature_names_out()
 
 
@@ -173,7 +176,9 @@ def check_mixed_read_as_text(d, out, shared):
 def check_all_missing_column(d, out, shared):
     model = regtune.load(out / "m.regtune")
     names = list(model[:-1].get_feature_names_out())
-    assert "numeric__x1" not in names and "numeric__missingindicator_x1" in names
+    assert "numeric__x1" in names and "numeric__missingindicator_x1" in names
+    frame = pd.read_csv(d / "data.csv").drop(columns="y")
+    np.testing.assert_array_equal(model[:-1].transform(frame)[:, names.index("numeric__x1")], np.zeros(40))
 
 
 def _predictions(out):
@@ -184,7 +189,7 @@ def check_prior_for_row_1(d, out, shared):
     model = regtune.load(shared.model)
     frame = pd.read_csv(d / "data.csv")
     pre = model.named_steps["preprocess"]
-    encoder = pre.named_transformers_["categorical"]
+    encoder = pre.named_transformers_["categorical"].target_encoder_  # max_onehot = 0: target-encoded
     encoded = pre.transform(frame.drop(columns="y"))[:, 0]
     assert encoded[0] == encoder.target_mean_, "an unseen (or missing) category gets the prior"
     seen = frame["city"].iloc[1]
@@ -200,8 +205,8 @@ def check_same_as_well_formed(d, out, shared):
 def check_median_imputed(d, out, shared):
     model = regtune.load(shared.model)
     median = np.median(table()["x1"])  # the training median of x1 (the model saw no NaN there)
-    imputer = model.named_steps["preprocess"].named_transformers_["numeric"]["impute"]
-    assert imputer.statistics_[0] == median
+    scaler = model.named_steps["preprocess"].named_transformers_["numeric"]
+    assert scaler.median_[0] == median
     filled = table().drop(columns="y").assign(x1=median)
     assert _predictions(out).tolist() == model.predict(filled).tolist()
 
@@ -433,8 +438,8 @@ CASES = [
         edited(lambda f: f.assign(x1=np.nan)),
         ("fit", D, "--target", "y", *FIT),
         None,
-        "accepted with one Warning line: the imputer drops x1 (no value to take a median of) "
-        "and keeps its missing-value indicator",
+        "accepted: x1 has no value to take a median of, so it is 0 in every row, and its "
+        "missing-value indicator is kept",
         check_all_missing_column,
     ),
     # text (categorical) columns

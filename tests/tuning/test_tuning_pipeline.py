@@ -4,14 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn import metrics as skm
-from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.preprocessing import StandardScaler
 
 from regtune._data import as_frame, detect_columns
-from regtune.encoding import TargetEncoder
 from regtune.neural_network import MLPClassifier, MLPRegressor
-from regtune.tuning import build_pipeline, infer_task, mask_password
+from regtune.preprocessing import CategoricalEncoder, NumericScaler
+from regtune.tuning import build_pipeline, column_encodings, infer_task, mask_password
 from regtune.tuning._metrics import log_loss, resolve_metric
 
 
@@ -90,16 +88,20 @@ def test_build_pipeline_is_made_of_scikit_learn_parts():
         "batch_size": 16,
         "max_epochs": 7,
         "smooth": 20.0,
+        "max_onehot": 0,
+        "numeric_scaling": "standard",
+        "clip": False,
     }
     pipe = build_pipeline(params, task="multiclass", categorical=["c"], numeric=["a", "b"], seed=3)
     preprocess, mlp = pipe.named_steps["preprocess"], pipe.named_steps["mlp"]
-    (_, encoder, enc_cols), (_, numeric, num_cols) = preprocess.transformers
-    assert isinstance(encoder, TargetEncoder) and enc_cols == ["c"]
-    assert encoder.smooth == 20.0 and encoder.target_type == "multiclass"
+    (cat_name, encoder, enc_cols), (num_name, scaler, num_cols) = preprocess.transformers
+    assert (cat_name, num_name) == ("categorical", "numeric")
+    assert isinstance(encoder, CategoricalEncoder) and enc_cols == ["c"]
+    assert (encoder.smooth, encoder.max_onehot, encoder.target_type) == (20.0, 0, "multiclass")
+    assert encoder.random_state == 3
     assert num_cols == ["a", "b"]
-    impute, scale = numeric.named_steps["impute"], numeric.named_steps["scale"]
-    assert isinstance(impute, SimpleImputer) and impute.strategy == "median" and impute.add_indicator
-    assert isinstance(scale, StandardScaler)
+    assert isinstance(scaler, NumericScaler) and (scaler.scaling, scaler.clip) == ("standard", False)
+    assert scaler.add_indicator  # missing-value indicators are kept
     assert isinstance(mlp, MLPClassifier)
     assert mlp.hidden_layer_sizes == (8, 8) and mlp.max_iter == 7 and mlp.random_state == 3
     for name in (
@@ -116,6 +118,9 @@ def test_build_pipeline_is_made_of_scikit_learn_parts():
     reg = build_pipeline({}, task="regression", categorical=[], numeric=[0, 1])
     assert isinstance(reg.named_steps["mlp"], MLPRegressor)
     assert [name for name, *_ in reg.named_steps["preprocess"].transformers] == ["numeric"]
+    encoder = build_pipeline({}, task="regression", categorical=["c"], numeric=[]).named_steps["preprocess"]
+    assert [name for name, *_ in encoder.transformers] == ["categorical"]
+    assert encoder.transformers[0][1].target_type == "continuous"
     with pytest.raises(ValueError, match="task must be one of"):
         build_pipeline({}, task="bin", categorical=[], numeric=["a"])
 
@@ -195,3 +200,87 @@ def test_build_pipeline_refuses_an_unknown_name_and_takes_any_network_parameter(
     assert (
         build_pipeline({}, task="binary", categorical=[], numeric=["a"]).named_steps["mlp"].solver == "adam"
     )
+
+
+def _levels_frame(n_rows=240):
+    """Columns with 2, 7, 8 and 9 levels and one with 7 values plus missing ones (8 levels)."""
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {
+            "two": rng.choice(["no", "yes"], n_rows),
+            "seven": rng.choice(list("abcdefg"), n_rows),
+            "eight": rng.choice(list("abcdefgh"), n_rows),
+            "nine": rng.choice(list("abcdefghi"), n_rows),
+            "seven_and_missing": rng.choice([*"abcdefg", None], n_rows),
+            "x": rng.normal(size=n_rows),
+        }
+    )
+    y = frame["x"] + (frame["eight"] == "a") + rng.normal(scale=0.1, size=n_rows)
+    return frame, y.to_numpy()
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 2 epochs on purpose
+@pytest.mark.parametrize(
+    ("max_onehot", "expected"),
+    [
+        # levels:  two  seven     eight     nine      seven_and_missing (7 values + missing)
+        (8, ["binary", "onehot", "onehot", "target", "onehot"]),  # at the threshold: one-hot
+        (7, ["binary", "onehot", "target", "target", "target"]),  # one above it: target
+        (2, ["binary", "target", "target", "target", "target"]),
+        (1, ["target", "target", "target", "target", "target"]),
+        (0, ["target", "target", "target", "target", "target"]),  # the pipeline before issue #12
+    ],
+)
+def test_build_pipeline_encodes_by_cardinality(max_onehot, expected):
+    X, y = _levels_frame()
+    categorical = ["two", "seven", "eight", "nine", "seven_and_missing"]
+    pipe = build_pipeline(
+        {"max_onehot": max_onehot, "max_epochs": 2, "width": 4, "n_layers": 1},
+        task="regression",
+        categorical=categorical,
+        numeric=["x"],
+    ).fit(X, y)
+    assert column_encodings(pipe) == dict(zip(categorical, expected))
+    assert column_encodings(pipe.named_steps["preprocess"]) == column_encodings(pipe)
+    # the network sees each column's width: levels when one-hot, 1 when binary or target-encoded
+    widths = {"two": 2, "seven": 7, "eight": 8, "nine": 9, "seven_and_missing": 8}
+    n_inputs = sum(widths[c] if kind == "onehot" else 1 for c, kind in zip(categorical, expected)) + 1
+    assert pipe.named_steps["mlp"].n_features_in_ == n_inputs
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 2 epochs on purpose
+def test_the_default_threshold_one_hot_encodes_64_levels_and_target_encodes_65():
+    levels = np.arange(130)
+    X = pd.DataFrame({"at": [f"a{i % 64}" for i in levels], "above": [f"b{i % 65}" for i in levels]})
+    y = levels % 7 + 0.5
+    pipe = build_pipeline(
+        {"max_epochs": 2, "width": 4}, task="regression", categorical=["at", "above"], numeric=[]
+    )
+    assert column_encodings(pipe.fit(X, y)) == {"at": "onehot", "above": "target"}
+    assert pipe.named_steps["mlp"].n_features_in_ == 64 + 1
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 2 epochs on purpose
+def test_column_encodings_of_positions_and_of_a_pipeline_without_categories():
+    X, y = _levels_frame()
+    array = X[["two", "nine", "x"]].to_numpy()
+    pipe = build_pipeline(
+        {"max_epochs": 2, "width": 4, "max_onehot": 8}, task="regression", categorical=[0, 1], numeric=[2]
+    ).fit(array, y)
+    assert column_encodings(pipe) == {"0": "binary", "1": "target"}
+    numeric_only = build_pipeline({"max_epochs": 2}, task="regression", categorical=[], numeric=["x"])
+    assert column_encodings(numeric_only.fit(X, y)) == {}
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 2 epochs on purpose
+def test_the_pipelines_columns_equal_the_transformers_fitted_alone():
+    """Oracle: CategoricalEncoder.fit_transform and NumericScaler.fit_transform side by side."""
+    X, y = _levels_frame()
+    X.loc[::7, "x"] = np.nan
+    categorical = ["two", "seven", "nine"]
+    params = {"max_onehot": 8, "smooth": 5.0, "numeric_scaling": "robust", "clip": True, "max_epochs": 2}
+    pipe = build_pipeline(params, task="regression", categorical=categorical, numeric=["x"], seed=1)
+    out = pipe.named_steps["preprocess"].fit_transform(X, y)
+    encoder = CategoricalEncoder(max_onehot=8, smooth=5.0, target_type="continuous", random_state=1)
+    expected = np.hstack([encoder.fit_transform(X[categorical], y), NumericScaler().fit_transform(X[["x"]])])
+    np.testing.assert_array_equal(out, expected)

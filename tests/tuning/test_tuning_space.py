@@ -43,18 +43,23 @@ def test_default_space_has_the_cited_ranges_and_every_parameter():
         "smooth",
         "beta_1",
         "beta_2",
+        "max_onehot",
+        "numeric_scaling",
+        "clip",
     }
     assert set(space) == expected
+    assert space["max_onehot"].choices == (0, 8, 16, 32, 64)
+    assert (space["numeric_scaling"].value, space["clip"].value) == ("robust", True)
     assert space["bn_momentum"].only_if == ("batch_norm", True)
     assert space["max_epochs"].value == 50
     assert SearchSpace.default("regression") == space
 
 
-def _sample(space, n, has_categorical=True):
+def _sample(space, n, has_categorical=True, has_numeric=True):
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
     for _ in range(n):
         trial = study.ask()
-        params = space.suggest(trial, has_categorical=has_categorical)
+        params = space.suggest(trial, has_categorical=has_categorical, has_numeric=has_numeric)
         study.tell(trial, 0.0)
         yield params, trial.params
 
@@ -76,6 +81,19 @@ def test_smooth_only_with_categorical_columns():
     assert 0.1 <= params["smooth"] <= 1000
 
 
+def test_the_encoder_and_scaler_parameters_only_with_their_columns():
+    space = SearchSpace.default().override({"numeric_scaling": {"choices": ["robust", "standard"]}})
+    ((params, sampled),) = _sample(space, 1, has_categorical=False)
+    assert not {"smooth", "max_onehot"} & (set(params) | set(sampled))
+    assert params["clip"] is True and params["numeric_scaling"] in ("robust", "standard")
+    assert "numeric_scaling" in sampled and "clip" not in sampled  # a fixed value is not sampled
+    ((params, sampled),) = _sample(space, 1, has_numeric=False)
+    assert not {"numeric_scaling", "clip"} & (set(params) | set(sampled))
+    assert params["max_onehot"] in (0, 8, 16, 32, 64) and "max_onehot" in sampled
+    ((params, _),) = _sample(space, 1)  # both kinds: everything
+    assert {"smooth", "max_onehot", "numeric_scaling", "clip"} <= set(params)
+
+
 def test_samples_stay_in_their_ranges_with_the_right_types():
     space = SearchSpace.default()
     for params, _ in _sample(space, 30):
@@ -83,6 +101,8 @@ def test_samples_stay_in_their_ranges_with_the_right_types():
             param = space[name]
             if param.fixed:
                 assert value == param.value
+            elif param.choices is not None:  # max_onehot: an int kind with choices
+                assert value in param.choices and type(value) is type(param.choices[0])
             elif param.kind == "int":
                 assert isinstance(value, int) and param.low <= value <= param.high
             elif param.kind == "float":

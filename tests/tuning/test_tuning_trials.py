@@ -69,9 +69,10 @@ def test_lockstep_curves_equal_a_naive_per_fold_loop(small_binary):
     splits = StratifiedKFold(n_splits=3, shuffle=True, random_state=config.seed).split(X, y)
     for fold, (train, valid) in enumerate(splits):
         for epochs in (1, 3):
-            # Naive reference: a fresh pipeline fitted for `epochs` epochs on the fold alone.
+            # Naive reference: a fresh pipeline fitted for `epochs` epochs on the fold alone (all of
+            # it: a trial's folds hold no rows out for early stopping).
             pipe = build_pipeline(
-                {**FIXED, "max_epochs": epochs},
+                {**FIXED, "max_epochs": epochs, "early_stopping": False},
                 task="binary",
                 categorical=["city"],
                 numeric=["a", "b", "noise"],

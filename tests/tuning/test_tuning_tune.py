@@ -59,6 +59,8 @@ def test_penguins_end_to_end_with_saving(penguins, tiny_space, tmp_path):
     assert result.best_params == {
         **{k: v for k, v in tiny_space.items() if k != "batch_norm"},
         "batch_norm": False,
+        "numeric_scaling": "robust",  # fixed in the default space
+        "clip": True,
         **best.params,
     }
     assert set(result.study.user_attrs) >= STUDY_ATTRS

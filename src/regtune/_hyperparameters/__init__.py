@@ -12,21 +12,25 @@ This package imports neither scikit-learn (until :func:`sklearn_constraints` is 
 so ``neural_network``, ``tuning`` and ``report`` all import it without an upward arrow.
 """
 
-from ._entry import MLP, TARGET_ENCODER, Bounds, Derived, Hyperparameter, PerRow, Search
+from ._entry import CATEGORICAL, MLP, NUMERIC, STEP_DEFAULT, Bounds, Derived, Hyperparameter, PerRow, Search
 from ._route import route
 from ._sklearn import sklearn_constraints
 from ._table import HYPERPARAMETERS
 
 __all__ = [
+    "CATEGORICAL",
     "HYPERPARAMETERS",
     "MLP",
-    "TARGET_ENCODER",
+    "NUMERIC",
+    "STEP_DEFAULT",
     "Bounds",
     "Derived",
     "Hyperparameter",
     "PerRow",
     "Search",
     "parameters_doc",
+    "pipeline_configuration",
+    "pipeline_entries",
     "regularization_names",
     "route",
     "searched",
@@ -44,7 +48,44 @@ def regularization_names():
     return tuple(e.name for e in HYPERPARAMETERS.values() if e.regularization)
 
 
-def parameters_doc(step):
-    """The numpydoc ``Parameters`` section of the estimator that receives ``step``'s own names."""
+def parameters_doc(step=None):
+    """The numpydoc ``Parameters`` section of the estimator that receives ``step``'s own names.
+
+    ``step=None``: the pipeline's hyperparameters with their pipeline defaults (the tabular
+    estimators' parameters), without the heading, so the estimator can add its own.
+    """
+    if step is None:
+        return "".join(e.doc_entry(pipeline=True) for e in pipeline_entries())
     entries = [e for e in HYPERPARAMETERS.values() if e.step == step and e.direct]
     return "    Parameters\n    ----------\n" + "".join(e.doc_entry() for e in entries)
+
+
+def pipeline_entries():
+    """The tuned pipeline's hyperparameters (searched, or with a pipeline default), in table order."""
+    return [e for e in HYPERPARAMETERS.values() if e.in_pipeline]
+
+
+def pipeline_configuration(params=None):
+    """``params`` completed with the pipeline defaults of the names it does not set.
+
+    A default is left out when ``params`` already sets the step argument it would set
+    (``hidden_layer_sizes`` given: no ``n_layers`` or ``width``; ``max_iter`` given: no
+    ``max_epochs``), so a configuration never sets an argument twice because of a default; the
+    names of one derived argument complete each other (``width`` given: ``n_layers`` defaults).
+
+    Examples
+    --------
+    >>> config = pipeline_configuration({"width": 8, "max_iter": 5})
+    >>> config["n_layers"], config["width"], "max_epochs" in config, config["early_stopping"]
+    (3, 8, False, True)
+    """
+    params = dict(params or {})
+    given = [HYPERPARAMETERS[name] for name in params if name in HYPERPARAMETERS]
+
+    def taken(entry):
+        """A given name sets the argument ``entry`` would set, other than as its derived sibling."""
+        derived = isinstance(entry.argument, Derived)
+        return any(g.target == entry.target and not (derived and g.argument == entry.argument) for g in given)
+
+    defaults = {e.name: e.pipeline_value for e in pipeline_entries() if e.name not in params and not taken(e)}
+    return {**defaults, **params}

@@ -11,11 +11,34 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Integral, Real
 
-__all__ = ["MLP", "TARGET_ENCODER", "Bounds", "Derived", "Hyperparameter", "PerRow", "Search", "number_text"]
+__all__ = [
+    "CATEGORICAL",
+    "MLP",
+    "NUMERIC",
+    "STEP_DEFAULT",
+    "Bounds",
+    "Derived",
+    "Hyperparameter",
+    "PerRow",
+    "Search",
+    "number_text",
+]
 
-# The pipeline steps that receive hyperparameters; build_pipeline maps each name to its estimator.
+# The pipeline steps that receive hyperparameters; build_pipeline maps each name to its estimator:
+# the network, the categorical columns' CategoricalEncoder, the numeric columns' NumericScaler.
 MLP = "mlp"
-TARGET_ENCODER = "target_encoder"
+CATEGORICAL = "categorical"
+NUMERIC = "numeric"
+
+
+class _StepDefault:
+    """The marker of ``Hyperparameter.pipeline_default``: the receiving step's own default applies."""
+
+    def __repr__(self):
+        return "STEP_DEFAULT"
+
+
+STEP_DEFAULT = _StepDefault()
 
 # float, int: numbers within ``bounds``; bool; categorical: one of ``options``; sizes: an int or a
 # tuple of ints within ``bounds`` (hidden_layer_sizes); seed: scikit-learn's random_state; verbose.
@@ -100,9 +123,9 @@ class Search:
     def text(self):
         """The range as docs/tuning.md writes it: ``1e-05 .. 10, log``, ``False / True``, ``50, fixed``."""
         if self.value is not None:
-            return f"{number_text(self.value)}, fixed"
+            return f"{_word(self.value)}, fixed"
         if self.choices is not None:
-            return " / ".join(str(c) for c in self.choices)
+            return " / ".join(_word(c) for c in self.choices)
         return f"{number_text(self.low)} .. {number_text(self.high)}" + (", log" if self.log else "")
 
 
@@ -155,7 +178,8 @@ class Hyperparameter:
     search : Search, optional
         Its range in the default search space; None: not searched.
     step : str
-        The pipeline step that receives it: ``MLP``, ``TARGET_ENCODER``, or a new step's name that
+        The pipeline step that receives it: ``MLP`` (the network), ``CATEGORICAL`` (the categorical
+        columns' encoder), ``NUMERIC`` (the numeric columns' scaler), or a new step's name that
         ``build_pipeline`` maps to that step's estimator.
     argument : str, Derived or PerRow, optional
         How the step receives it: None, under its own name; a str, under that name
@@ -164,6 +188,11 @@ class Hyperparameter:
         number of training rows (``alpha_per_row`` -> ``alpha``).
     regularization : bool
         The report shows it in its regularization section rather than among the other parameters.
+    pipeline_default : object, default=STEP_DEFAULT
+        regtune's recipe: the value the tuned pipeline (``build_pipeline``) and the tabular
+        estimators use when a configuration does not give one. ``STEP_DEFAULT``: ``default``, the
+        receiving estimator's own. Searched entries and entries that declare one are the
+        pipeline's hyperparameters (:attr:`in_pipeline`); a fixed search value must equal it.
     """
 
     name: str
@@ -177,6 +206,7 @@ class Hyperparameter:
     step: str = MLP
     argument: str | Derived | PerRow | None = None
     regularization: bool = False
+    pipeline_default: object = STEP_DEFAULT
 
     def __post_init__(self):
         where = f"hyperparameter {self.name!r}"
@@ -198,6 +228,41 @@ class Hyperparameter:
             for value in (s.low, s.high, s.value, *(s.choices or ())):
                 if value is not None:
                     self.check(value, f"{where}: search value")
+        if self.pipeline_default is not STEP_DEFAULT:
+            self.check(self.pipeline_default, f"{where}: pipeline_default")
+        self._check_pipeline_default(where)
+
+    def _check_pipeline_default(self, where):
+        """A value the search space fixes, or any of its choices, agrees with the pipeline default."""
+        search, value = self.search, self.pipeline_value
+        fixed = None if search is None else search.value
+        if fixed is not None and (fixed != value or type(fixed) is not type(value)):
+            raise ValueError(
+                f"{where}: the search space fixes {fixed!r}, so its pipeline default must be that "
+                f"value, got {value!r}"
+            )
+        choices = None if search is None else search.choices
+        if choices is not None and value not in choices:
+            raise ValueError(
+                f"{where}: the pipeline default {value!r} must be one of the search choices {list(choices)}"
+            )
+
+    @property
+    def in_pipeline(self):
+        """A hyperparameter of the tuned pipeline: searched, or with a pipeline default of its own."""
+        return self.search is not None or self.pipeline_default is not STEP_DEFAULT
+
+    @property
+    def pipeline_value(self):
+        """Its value in the tuned pipeline when a configuration does not give one."""
+        return self.default if self.pipeline_default is STEP_DEFAULT else self.pipeline_default
+
+    @property
+    def target(self):
+        """``(step, argument)``: the step argument this hyperparameter sets, alone or with others."""
+        if isinstance(self.argument, (Derived, PerRow)):
+            return self.step, self.argument.argument
+        return self.step, self.argument or self.name
 
     @property
     def direct(self):
@@ -249,9 +314,13 @@ class Hyperparameter:
             words += f' or "{value}"' if isinstance(value, str) else f" or {value}"
         return words
 
-    def doc_entry(self, indent="    "):
-        """The numpydoc entry: ``name : type, default=...`` and the description, indented."""
-        default = f'"{self.default}"' if isinstance(self.default, str) else _value_text(self.default)
+    def doc_entry(self, indent="    ", *, pipeline=False):
+        """The numpydoc entry: ``name : type, default=...`` and the description, indented.
+
+        ``pipeline=True`` states the pipeline default (the tabular estimators' parameters).
+        """
+        value = self.pipeline_value if pipeline else self.default
+        default = f'"{value}"' if isinstance(value, str) else _value_text(value)
         lines = [f"{indent}{self.name} : {self.type_text()}, default={default}"]
         lines += [f"{indent}    {line}".rstrip() for line in inspect.cleandoc(self.doc).splitlines()]
         return "\n".join(lines) + "\n"
@@ -267,6 +336,13 @@ _KIND_WORDS = {
 
 def _is_number(value):
     return isinstance(value, Real) and not isinstance(value, bool)
+
+
+def _word(value):
+    """A search value as the docs write it: numbers as :func:`number_text`, words and bools as they are."""
+    if isinstance(value, (str, bool)):
+        return str(value)
+    return number_text(value)
 
 
 def _value_text(value):

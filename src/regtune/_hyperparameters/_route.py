@@ -16,7 +16,8 @@ def route(params, steps, *, n_rows=None):
     params : dict
         ``name -> value``, names from the table (a sampled configuration, a params TOML file).
     steps : iterable of str
-        The steps the caller builds (``build_pipeline``: the network and the target encoder).
+        The steps the caller builds (``build_pipeline``: the network, the categorical encoder and
+        the numeric scaler).
     n_rows : int, optional
         The number of rows the steps are fitted on. A per-row strength (``alpha_per_row``) reaches
         its step as ``value * n_rows`` (``alpha``), so it needs ``n_rows``.
@@ -35,8 +36,8 @@ def route(params, steps, *, n_rows=None):
 
     Examples
     --------
-    >>> route({"n_layers": 2, "width": 8, "max_epochs": 5, "smooth": 3.0}, ["mlp", "target_encoder"])
-    {'mlp': {'max_iter': 5, 'hidden_layer_sizes': (8, 8)}, 'target_encoder': {'smooth': 3.0}}
+    >>> route({"n_layers": 2, "width": 8, "max_epochs": 5, "smooth": 3.0}, ["mlp", "categorical"])
+    {'mlp': {'max_iter': 5, 'hidden_layer_sizes': (8, 8)}, 'categorical': {'smooth': 3.0}}
     >>> route({"l1_per_row": 0.01}, ["mlp"], n_rows=500)
     {'mlp': {'l1': 5.0}}
     """
@@ -67,7 +68,12 @@ def route(params, steps, *, n_rows=None):
 
 
 def _times_rows(name, value, n_rows):
-    """A per-row strength times the number of training rows: the ``lambda`` of the estimator."""
+    """A per-row strength times the number of training rows: the ``lambda`` of the estimator.
+
+    0 is 0 on any number of rows, so it needs no ``n_rows`` (the pipeline default of both).
+    """
+    if value == 0 and not isinstance(value, bool):
+        return 0.0
     if n_rows is None:
         raise ValueError(
             f"hyperparameter {name!r} is a strength per training row: its step receives it times the "

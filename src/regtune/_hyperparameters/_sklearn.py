@@ -11,12 +11,16 @@ from ._table import HYPERPARAMETERS
 __all__ = ["sklearn_constraints"]
 
 
-def sklearn_constraints(step):
+def sklearn_constraints(step=None):
     """``{name: [constraint, ...]}`` of the hyperparameters ``step`` receives under their own name.
 
-    A constraint list accepts exactly the values ``Hyperparameter.check`` accepts: the kind within
-    the bounds, the options, and the ``also`` values (strings first, as scikit-learn lists them).
+    ``step=None``: the pipeline's hyperparameters (searched, or with a pipeline default), the
+    parameters of the tabular estimators. A constraint list accepts exactly the values
+    ``Hyperparameter.check`` accepts: the kind within the bounds, the options, and the ``also``
+    values (strings first, as scikit-learn lists them).
     """
+    if step is None:
+        return {e.name: _constraints(e) for e in HYPERPARAMETERS.values() if e.in_pipeline}
     return {e.name: _constraints(e) for e in HYPERPARAMETERS.values() if e.step == step and e.direct}
 
 

@@ -2,11 +2,17 @@
 
 The order of the entries is the order of the estimators' docstring and the order in which a trial
 samples the searched ones: moving a searched entry changes what a given seed samples.
+
+``pipeline_default`` is regtune's recipe where it differs from the receiving estimator's default
+(which stays scikit-learn's for ``MLPClassifier`` and ``MLPRegressor``, so drop-in users see no
+change): the tuned pipeline and ``TabularRegressor``/``TabularClassifier`` use it. Each value is
+chosen by ``benchmarks/bench_pipeline_defaults.py`` (the measurements are in
+``docs/preprocessing.md`` and ``docs/tuning.md``).
 """
 
 import math
 
-from ._entry import TARGET_ENCODER, Bounds, Derived, Hyperparameter, PerRow, Search
+from ._entry import CATEGORICAL, NUMERIC, Bounds, Derived, Hyperparameter, PerRow, Search
 
 __all__ = ["HYPERPARAMETERS"]
 
@@ -219,6 +225,10 @@ _ENTRIES = [
         "categorical",
         "constant",
         options=("constant", "cosine", "invscaling", "flat_cos", "coslog4"),
+        # Declared, though equal to the estimator's, to make it a hyperparameter of the pipeline (and
+        # of the tabular estimators). Measured within noise of "cosine" with early stopping, and with
+        # it a trial's epoch e is the same training as a fit of e epochs, which the refit relies on.
+        pipeline_default="constant",
         doc="""Schedule of ``eta_t`` for sgd and adam. Per epoch: constant, cosine decay to 0 at
         ``max_iter``, or ``learning_rate_init / epoch**power_t`` (per epoch, not per sample as in
         scikit-learn; its "adaptive" is not offered). Per mini-batch step ``s`` of the ``S`` of the
@@ -244,6 +254,7 @@ _ENTRIES = [
         bounds=Bounds(0, 100),
         search=Search(1, 5),
         argument=_HIDDEN_LAYERS,
+        pipeline_default=3,
         doc="Number of hidden layers of the tuned pipeline's network (with ``width``).",
     ),
     Hyperparameter(
@@ -253,6 +264,7 @@ _ENTRIES = [
         bounds=Bounds(1, 1_000_000),
         search=Search(64, 1024, log=True),
         argument=_HIDDEN_LAYERS,
+        pipeline_default=256,
         doc="Units in each hidden layer of the tuned pipeline's network (with ``n_layers``).",
     ),
     Hyperparameter(
@@ -272,6 +284,7 @@ _ENTRIES = [
         bounds=Bounds(1, 1_000_000),
         search=Search(value=50),
         argument="max_iter",
+        pipeline_default=50,
         doc="The tuned pipeline's epoch budget: the network's ``max_iter``.",
     ),
     Hyperparameter("max_iter", "int", 200, bounds=_COUNT, doc="Epochs (sgd, adam) or iterations (lbfgs)."),
@@ -304,11 +317,14 @@ _ENTRIES = [
         "bool",
         False,
         also=("best_epoch",),
+        pipeline_default=True,
         doc="""True: hold out ``validation_fraction`` (stratified for classifiers), monitor the
         validation loss, stop after ``n_iter_no_change`` epochs without improvement by ``tol``,
         and restore the best weights. ``"best_epoch"``: hold out the same rows, train all
         ``max_iter`` epochs, and restore the weights of the epoch with the lowest validation
-        loss (``tol`` and ``n_iter_no_change`` unused).""",
+        loss (``tol`` and ``n_iter_no_change`` unused). A tuning trial trains its folds epoch by
+        epoch (``iter_fit``) and judges them by cross-validation instead, so it holds no rows
+        out.""",
     ),
     Hyperparameter(
         "validation_fraction",
@@ -336,10 +352,10 @@ _ENTRIES = [
         bounds=_NON_NEGATIVE,
         also=("auto",),
         search=Search(0.1, 1000.0, log=True),
-        step=TARGET_ENCODER,
+        step=CATEGORICAL,
         regularization=True,
-        doc="""The target encoder's m-estimate weight (``"auto"``: empirical Bayes); searched only when
-        there are categorical columns.""",
+        doc="""The target encoder's m-estimate weight (``"auto"``: empirical Bayes) for the columns
+        with more than ``max_onehot`` levels; searched only when there are categorical columns.""",
     ),
     # The penalties the search samples per training row (docs/conventions.md, "Search units"):
     # the network receives value * n, n the rows it is fitted on. The ranges span no effect to
@@ -440,6 +456,38 @@ _ENTRIES = [
         are scaled to a pre-activation of standard deviation 1 and its bias is set so that the
         pre-activation is 0 at a random mixture of 5 training rows (a ReLU kink inside the data;
         RealMLP's "std" and "he+5"). Not applied on ``warm_start``.""",
+    ),
+    Hyperparameter(
+        "max_onehot",
+        "int",
+        8,
+        bounds=_NON_NEGATIVE,
+        search=Search(choices=(0, 8, 16, 32, 64)),
+        step=CATEGORICAL,
+        pipeline_default=64,
+        doc="""The most levels (a missing value counts as one) a categorical column may have to be
+        one-hot encoded (a single -1/+1 column for two levels); columns with more are
+        target-encoded, and 0 target-encodes every column. Searched only when there are
+        categorical columns.""",
+    ),
+    Hyperparameter(
+        "numeric_scaling",
+        "categorical",
+        "robust",
+        options=("robust", "standard"),
+        search=Search(value="robust"),
+        step=NUMERIC,
+        argument="scaling",
+        doc="""How numeric columns are centered and scaled: ``"robust"`` (median and interquartile
+        range) or ``"standard"`` (mean and standard deviation), after median imputation.""",
+    ),
+    Hyperparameter(
+        "clip",
+        "bool",
+        True,
+        search=Search(value=True),
+        step=NUMERIC,
+        doc="Smoothly clip the scaled numeric values into (-3, 3): ``z / sqrt(1 + (z/3)**2)``.",
     ),
 ]
 

@@ -75,6 +75,8 @@ _REGTUNE = (
     "regtune.encoding._target_encoder.TargetEncoder",
     "regtune.preprocessing._categorical.CategoricalEncoder",
     "regtune.preprocessing._numeric.NumericScaler",
+    "regtune.tuning._estimators.TabularRegressor",
+    "regtune.tuning._estimators.TabularClassifier",
 )
 
 TRUSTED_TYPES = frozenset(

@@ -110,6 +110,22 @@ def _best_epoch_text(best, verdict):
     return text
 
 
+# How the report names each kind of ``CategoricalEncoder.encoding_`` (a trial's "encoding" record).
+ENCODING_WORDS = {"onehot": "one-hot", "binary": "one ±1 column", "target": "target-encoded"}
+
+
+def _categorical_row(attrs, best):
+    """("Categorical columns", text): each column with its encoding in the best trial, if recorded."""
+    columns = [str(c) for c in attrs.get("categorical") or []]
+    encoding = (best.user_attrs.get("encoding") if best is not None else None) or {}
+    if not columns or not encoding:
+        return "Categorical columns", _e(", ".join(columns) or "none")
+    text = ", ".join(
+        f"{c} ({ENCODING_WORDS.get(encoding[c], encoding[c])})" if c in encoding else c for c in columns
+    )
+    return "Categorical columns (best trial's encoding)", _e(text)
+
+
 def _summary(records, storage, verdict):
     a, best = records.attrs, records.best()
     if best is None:
@@ -135,7 +151,7 @@ def _summary(records, storage, verdict):
         ("Study", _e(records.name)),
         ("Storage", _e(storage) if storage else '<span class="note">not given</span>'),
         ("Data", _e(f"{shape}; target {a.get('target', '?')!s}; file {a.get('data_path') or '-'}")),
-        ("Categorical columns", _e(", ".join(map(str, a.get("categorical") or [])) or "none")),
+        _categorical_row(a, best),
         ("Numeric columns", _e(", ".join(map(str, a.get("numeric") or [])) or "none")),
         ("Task", _e(a.get("task", "?"))),
         ("Metric", _e(f"{records.metric} ({records.direction})")),

@@ -3,7 +3,8 @@
 ``tune`` creates (or resumes) a study in an Optuna storage, runs its trials in this process or in
 worker processes, and refits the best pipeline; ``worker`` joins an existing study from any machine.
 ``refit_best`` fits a study's best configuration on data, ``fit_configuration`` any configuration,
-and ``save_result`` writes a result's model and best parameters.
+and ``save_result`` writes a result's model and best parameters. ``TabularRegressor`` and
+``TabularClassifier`` are the pipeline untuned, with ``default_configuration()``.
 
 The names are imported lazily, as in ``regtune``: ``from regtune.tuning import DEFAULT_STORAGE``
 loads neither Optuna nor scikit-learn (the command line's ``--help`` stays fast).
@@ -15,9 +16,13 @@ _LAZY = {
     "DEFAULT_STORAGE": "._defaults",
     "Param": "._space",
     "SearchSpace": "._space",
+    "TabularClassifier": "._estimators",
+    "TabularRegressor": "._estimators",
     "TuneResult": "._result",
     "best_configuration": "._refit",
     "build_pipeline": "._pipeline",
+    "column_encodings": "._pipeline",
+    "default_configuration": "._pipeline",
     "fit_configuration": "._refit",
     "infer_task": "regtune._data",
     "list_studies": "._studies",

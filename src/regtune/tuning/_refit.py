@@ -128,7 +128,8 @@ def fit_configuration(X, y, params, *, task=None, categorical=None, seed=0):
     task : {"binary", "multiclass", "regression"}, optional
         Inferred from ``y`` when None.
     categorical : list of str, optional
-        Columns to target-encode; default: the object, string, category and bool columns.
+        Categorical columns (encoded by cardinality); default: the object, string, category and
+        bool columns.
     seed : int, default=0
         ``random_state`` of the encoder and the network.
 

@@ -6,7 +6,7 @@ the table (``regtune._hyperparameters``); ``docs/tuning.md`` shows them with whe
 
 from dataclasses import dataclass, replace
 
-from .._hyperparameters import HYPERPARAMETERS, TARGET_ENCODER, PerRow, searched
+from .._hyperparameters import CATEGORICAL, HYPERPARAMETERS, NUMERIC, PerRow, searched
 
 __all__ = ["Param", "SearchSpace"]
 
@@ -230,16 +230,21 @@ class SearchSpace:
         out["drop"] = [name for name in _DEFAULTS if name not in self._params]
         return out
 
-    def suggest(self, trial, *, has_categorical=True):
+    def suggest(self, trial, *, has_categorical=True, has_numeric=True):
         """Sample one configuration with ``trial`` (an Optuna trial).
 
         A parameter with ``only_if=(parent, value)`` is suggested only when the parent took that
-        value, so Optuna sees a real conditional; a parameter of the target encoder (``smooth``) only
-        when there are categorical columns (without them the pipeline has no encoder).
+        value, so Optuna sees a real conditional; a parameter of the categorical encoder
+        (``smooth``, ``max_onehot``) only when there are categorical columns, and one of the
+        numeric scaler (``numeric_scaling``, ``clip``) only when there are numeric columns
+        (without them the pipeline has no such step).
         """
+        absent = {CATEGORICAL} if not has_categorical else set()
+        if not has_numeric:
+            absent.add(NUMERIC)
         params = {}
         for name, param in self._params.items():
-            if HYPERPARAMETERS[name].step == TARGET_ENCODER and not has_categorical:
+            if HYPERPARAMETERS[name].step in absent:
                 continue
             if param.only_if is not None:
                 parent, wanted = param.only_if
