@@ -8,6 +8,7 @@ writes (with the bench extras installed); breast cancer from scikit-learn::
 
 import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,38 +16,50 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.metrics import accuracy_score, log_loss
 from sklearn.model_selection import train_test_split
 
-warnings.simplefilter("ignore")
 from regtune._data import detect_columns
 from regtune.tuning import build_pipeline
+
+TABLES = Path("/tmp/regtune-tables")
 
 
 def table(name):
     if name == "breast_cancer":
         X, y = load_breast_cancer(return_X_y=True, as_frame=True)
         return X, y.to_numpy()
-    meta = json.load(open(f"/tmp/regtune-tables/{name}.json"))
-    frame = pd.read_csv(f"/tmp/regtune-tables/{name}.csv")
-    target = meta.get("target", frame.columns[-1])
-    y = frame.pop(target).to_numpy()
-    for c in meta.get("categorical", []):
-        frame[c] = frame[c].astype(str)
+    meta = json.loads((TABLES / f"{name}.json").read_text())
+    frame = pd.read_csv(TABLES / f"{name}.csv")
+    y = frame.pop(meta["target"]).to_numpy()
+    for column in meta.get("categorical", []):
+        frame[column] = frame[column].astype(str)
     return frame, y
 
 
-for name in ["breast_cancer", "fair", "happiness"]:
-    X, y = table(name)
-    for eps in (0.0, 0.1):
-        ll, acc = [], []
-        for seed in range(3):
-            tr, te = train_test_split(np.arange(len(y)), test_size=0.25, random_state=seed, stratify=y)
-            cat, num = detect_columns(X)
-            task = "binary" if len(set(y)) == 2 else "multiclass"
-            m = build_pipeline({"label_smoothing": eps}, task=task, categorical=cat, numeric=num, seed=seed)
-            m.fit(X.iloc[tr], y[tr])
-            p = m.predict_proba(X.iloc[te])
-            ll.append(log_loss(y[te], p, labels=m.classes_))
-            acc.append(accuracy_score(y[te], m.predict(X.iloc[te])))
-        print(
-            f"{name:14s} label_smoothing={eps}: log loss {np.mean(ll):.4f} +- {np.std(ll):.4f}, accuracy {np.mean(acc):.4f}",
-            flush=True,
-        )
+def scores(X, y, eps, seed):
+    train, test = train_test_split(np.arange(len(y)), test_size=0.25, random_state=seed, stratify=y)
+    categorical, numeric = detect_columns(X)
+    task = "binary" if len(set(y)) == 2 else "multiclass"
+    model = build_pipeline(
+        {"label_smoothing": eps}, task=task, categorical=categorical, numeric=numeric, seed=seed
+    )
+    model.fit(X.iloc[train], y[train])
+    proba = model.predict_proba(X.iloc[test])
+    return log_loss(y[test], proba, labels=model.classes_), accuracy_score(
+        y[test], model.predict(X.iloc[test])
+    )
+
+
+def main():
+    warnings.simplefilter("ignore")
+    for name in ["breast_cancer", "fair", "happiness"]:
+        X, y = table(name)
+        for eps in (0.0, 0.1):
+            ll, acc = np.array([scores(X, y, eps, seed) for seed in range(3)]).T
+            print(
+                f"{name:14s} label_smoothing={eps}: log loss {ll.mean():.4f} +- {ll.std():.4f}, "
+                f"accuracy {acc.mean():.4f}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
