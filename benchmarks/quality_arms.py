@@ -2,8 +2,8 @@
 
 Every arm sees the same rows (``quality_data.split``) and is fit on the training rows only:
 
-* ``regtune-defaults``: regtune's untuned pipeline, :func:`regtune_defaults` (the one place to point
-  at a new public estimator), ``EPOCHS`` epochs;
+* ``regtune-defaults``: regtune's untuned pipeline, ``regtune.TabularRegressor()`` /
+  ``TabularClassifier()`` with their defaults (:func:`regtune_defaults`);
 * ``regtune-tune``: ``regtune.tune(X_train, y_train, timeout=budget)`` (TPE + Hyperband, 5 folds,
   its default space, one worker, an in-memory study), predicting with ``result.best_pipeline``;
 * ``hgb``: ``HistGradientBoostingRegressor()`` / ``HistGradientBoostingClassifier()`` defaults
@@ -13,7 +13,7 @@ Every arm sees the same rows (``quality_data.split``) and is fit on the training
 * ``lightgbm``: ``LGBMRegressor()`` / ``LGBMClassifier()`` defaults on the frame (pandas category
   columns are LightGBM's native categorical features);
 * ``sklearn-mlp``: ``sklearn.neural_network.MLPRegressor()`` / ``MLPClassifier()`` defaults behind
-  the SAME preprocessing step as ``regtune-defaults`` (taken from that pipeline);
+  the SAME preprocessing step as ``regtune-defaults`` (``build_pipeline``'s, with the defaults);
 * ``realmlp-td``: pytabkit's ``RealMLP_TD_Regressor`` / ``RealMLP_TD_Classifier`` defaults on the
   CPU; numeric columns with missing values are median-imputed with an indicator column first
   (pytabkit refuses missing numeric values); categories go in as pandas categories.
@@ -32,9 +32,7 @@ import numpy as np
 
 import quality_data
 
-__all__ = ["ABLATIONS", "ARMS", "EPOCHS", "missing_packages", "regtune_defaults"]
-
-EPOCHS = 50  # the tuner's fixed max_epochs
+__all__ = ["ABLATIONS", "ARMS", "missing_packages", "regtune_defaults"]
 ARMS = {  # arm -> packages it needs beyond regtune and scikit-learn
     "regtune-defaults": (),
     "regtune-tune": (),
@@ -43,15 +41,15 @@ ARMS = {  # arm -> packages it needs beyond regtune and scikit-learn
     "sklearn-mlp": (),
     "realmlp-td": ("pytabkit", "torch"),
 }
-# (name, overrides) of the --ablation mode: each switches one recipe element of the defaults arm off
-# (or to the alternative). Keys with "__" go to the pipeline's set_params ("mlp__output_bias"), the
-# others to build_pipeline's params. Add one entry per recipe element as it lands.
+# (name, overrides) of the --ablation mode: each switches one element of the defaults arm off (or to
+# the alternative); the overrides are the Tabular estimators' parameters (the table's names).
 ABLATIONS = [
-    ("output bias zero (not the prior)", {"mlp__output_bias": "zero"}),
-    ("alpha 0 (no L2)", {"alpha": 0.0}),
-    ("batch norm on", {"batch_norm": True}),
-    ("dropout 0.1 (not 0)", {"dropout": 0.1}),
-    ("cosine learning rate (not constant)", {"mlp__learning_rate": "cosine"}),
+    ("target encoding of every categorical (max_onehot 0)", {"max_onehot": 0}),
+    ("standard scaling, no clip", {"numeric_scaling": "standard", "clip": False}),
+    ("target not standardized", {"standardize_target": False}),
+    ("no label smoothing", {"label_smoothing": 0.0}),
+    ("no early stopping (50 epochs)", {"early_stopping": False}),
+    ("1 x 100 units (scikit-learn's size)", {"n_layers": 1, "width": 100}),
 ]
 
 
@@ -62,15 +60,10 @@ def missing_packages(arm):
 
 def regtune_defaults(table, seed, overrides=None):
     """Regtune's untuned model: the one place that says what "regtune's defaults" are."""
-    from regtune.tuning import build_pipeline
+    from regtune import TabularClassifier, TabularRegressor
 
-    overrides = dict(overrides or {})
-    set_params = {k: overrides.pop(k) for k in list(overrides) if "__" in k}
-    params = {"max_epochs": EPOCHS, **overrides}
-    pipeline = build_pipeline(
-        params, task=table.task, categorical=table.categorical, numeric=table.numeric, seed=seed
-    )
-    return pipeline.set_params(**set_params)
+    model_class = TabularRegressor if table.task == "regression" else TabularClassifier
+    return model_class(categorical=table.categorical, random_state=seed, **dict(overrides or {}))
 
 
 def _fit_defaults(table, train, seed, settings):
@@ -127,7 +120,11 @@ def _fit_sklearn_mlp(table, train, seed, settings):
     from sklearn.neural_network import MLPClassifier, MLPRegressor
     from sklearn.pipeline import Pipeline
 
-    preprocess = regtune_defaults(table, seed).named_steps["preprocess"]
+    from regtune.tuning import build_pipeline
+
+    preprocess = build_pipeline(
+        {}, task=table.task, categorical=table.categorical, numeric=table.numeric, seed=seed
+    ).named_steps["preprocess"]
     model_class = MLPRegressor if table.task == "regression" else MLPClassifier
     pipeline = Pipeline([("preprocess", preprocess), ("mlp", model_class(random_state=seed))])
     return pipeline.fit(table.X.iloc[train], table.y[train]), {}
