@@ -2,6 +2,7 @@
 
 import json
 import os
+import time
 from pathlib import Path
 
 import click
@@ -20,6 +21,10 @@ from ._main import main
 from ._studies import storage_errors
 
 DEFAULT_OUT = "regtune-out"
+# The report and best_params.toml are written after tune returns, within the --timeout budget:
+# tune gets the budget less what the command used before it and this reserve (a report of a
+# few hundred trials takes 1-2 s on 2 busy cores).
+REPORT_RESERVE = 2.0
 DEMO_BUDGET = {"n_trials": 40, "timeout": 100.0, "n_workers": 2, "cv": 3}
 # The default space trains networks up to 5 x 1024 units for 50 epochs: minutes per trial on 28k rows.
 # The demo narrows the size of the network so that a trial takes seconds on one core; the
@@ -69,7 +74,7 @@ def params_toml(params, *, seed=None, comment=None):
 def refit_params(result):
     """The best parameters as ``tune`` refit them: ``max_epochs`` is the best trial's best epoch."""
     params = dict(result.best_params)
-    best = result.study.best_trial
+    best = result.best_trial
     if "best_epoch" in best.user_attrs:
         params["max_epochs"] = int(best.user_attrs["best_epoch"])
     return params, int(best.user_attrs.get("seed", result.study.user_attrs.get("seed", 0)))
@@ -85,11 +90,12 @@ def save_outputs(result, out, storage):
         "report": Path(out) / "report.html",
         "params": Path(out) / "best_params.toml",
     }
-    regtune.save(result.best_pipeline, paths["model"])
+    if result.model_path is None:  # tune saved it there already
+        regtune.save(result.best_pipeline, paths["model"])
     write_report(result.study, paths["report"], storage=storage)
     params, seed = refit_params(result)
     comment = (
-        f"best trial {result.study.best_trial.number} of study {result.study.study_name!r}: "
+        f"best trial {result.best_trial.number} of study {result.study.study_name!r}: "
         f"{result.metric} {result.best_score:.6g} +- {result.best_score_std:.4g}"
     )
     write_text(params_toml(params, seed=seed, comment=" ".join(comment.split())), paths["params"])
@@ -101,7 +107,7 @@ def print_summary(result, paths):
     from optuna.trial import TrialState
 
     states = [t.state for t in result.study.get_trials(deepcopy=False)]
-    best = result.study.best_trial
+    best = result.best_trial
     folds = len(best.user_attrs.get("fold_scores", [])) or "?"
     click.echo(f"Best parameters (trial {best.number}):")
     width = max((len(name) for name in result.best_params), default=0)
@@ -121,8 +127,9 @@ def print_summary(result, paths):
     click.echo(f"Params: {paths['params']}")
 
 
-def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, **options):
-    """Tune on ``frame``, save the outputs into ``out`` and print the summary."""
+def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, started=None, **options):
+    """Tune on ``frame``, save the outputs into ``out`` and print the summary; the ``timeout``
+    budget counts from ``started`` (``time.monotonic()``) and includes the outputs."""
     from regtune.tuning import tune
 
     from .._data_checks import check_training_data
@@ -134,9 +141,13 @@ def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, *
         X, y, target, categorical=categorical, task=options.get("task"), cv=options.get("cv", 5)
     )
     Path(out).mkdir(parents=True, exist_ok=True)
+    if options.get("timeout") is not None and started is not None:
+        used = time.monotonic() - started + REPORT_RESERVE
+        options["timeout"] = max(1.0, options["timeout"] - used)
     with storage_errors(storage):
+        model_path = Path(out) / "model.regtune"
         result = tune(
-            X, y, categorical=categorical, storage=storage, save_to=None, data_path=data_path, **options
+            X, y, categorical=categorical, storage=storage, save_to=model_path, data_path=data_path, **options
         )
         shown_storage = storage or "sqlite:///regtune.db"
         print_summary(result, save_outputs(result, out, shown_storage))
@@ -167,8 +178,19 @@ def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, *
     show_default=True,
     help="Budget of trials across all workers.",
 )
-@click.option("--timeout", type=Duration(), help="Stop starting trials after this long: 90s, 10m, 2h.")
+@click.option(
+    "--timeout",
+    type=Duration(),
+    help="Wall-clock budget of the whole command (search, final model, outputs): 90s, 10m, 2h.",
+)
 @click.option("--trial-timeout", type=Duration(), help="Fail any single trial running longer.")
+@click.option(
+    "--final-model",
+    type=click.Choice(["ensemble", "refit"]),
+    default="ensemble",
+    show_default=True,
+    help="The best trial's fold models averaged (no training after the search), or one refit on all rows.",
+)
 @click.option(
     "--workers",
     "n_workers",
@@ -209,7 +231,7 @@ def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, *
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or progress lines.")
 def tune(data, target, space, out, quiet, **options):
-    """Tune a regularized network on DATA, refit the best, save it and write the report.
+    """Tune a regularized network on DATA, save the best model and write the report.
 
     DATA is a CSV or Parquet file. Prints the best parameters, the cross-validated score
     (mean +- std over folds) and where the model (OUT/model.regtune), the report (OUT/report.html)
@@ -220,6 +242,7 @@ def tune(data, target, space, out, quiet, **options):
       regtune tune cars.csv --target price --categorical make,model \\
           --trials 200 --timeout 30m --workers 4 --out cars-tuned
     """
+    started = time.monotonic()
     if space is not None and not space.is_file():
         raise FileNotFoundError(f"--space file {str(space)!r} does not exist")
     if space is not None:
@@ -232,6 +255,7 @@ def tune(data, target, space, out, quiet, **options):
         data_path=str(Path(data).resolve()),
         space=None if space is None else str(space),
         progress=_progress(quiet),
+        started=started,
         **options,
     )
 
@@ -245,7 +269,9 @@ def tune(data, target, space, out, quiet, **options):
     type=click.IntRange(min=1),
     help="Run at most this many trials (default: until the study's budget is spent).",
 )
-@click.option("--timeout", type=Duration(), help="Stop starting trials after this long.")
+@click.option(
+    "--timeout", type=Duration(), help="This worker's wall-clock budget: it exits within it (plus one epoch)."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or progress lines.")
 def worker(storage, study_name, n_trials, timeout, quiet):
     """Join a study from another process or machine and run its trials.

@@ -75,6 +75,7 @@ _REGTUNE = (
     "regtune.encoding._target_encoder.TargetEncoder",
     "regtune.preprocessing._categorical.CategoricalEncoder",
     "regtune.preprocessing._numeric.NumericScaler",
+    "regtune.ensemble._fold_ensemble.FoldEnsemble",
 )
 
 TRUSTED_TYPES = frozenset(

@@ -26,6 +26,11 @@ name, what it relies on, and the test that checks its behaviour:
   each open one read-only transaction, among them the private ``_get_trials`` (behind
   ``get_all_trials`` and ``_CachedStorage``), ``_get_best_trial_id`` (behind ``get_best_trial``)
   and ``_get_stale_trial_ids`` (``test_every_read_opens_its_transactions_inside_a_read_method``).
+* :func:`queued_trial_attrs` and :func:`fixed_params_of`: the system attribute ``fixed_params``
+  of a WAITING trial, which ``Trial.__init__`` reads into ``Trial._fixed_params`` and
+  ``Trial._suggest`` returns instead of sampling (the convention of ``Study.enqueue_trial``,
+  which regtune's slots need with system attributes of their own)
+  (``test_queued_trial_attrs_fix_the_suggested_values``).
 * :func:`rdb_storage_logger`: the logger of the private module ``optuna.storages._rdb.storage``,
   which logs the retry warning of ``_get_trials`` (``test_the_rdb_storage_logger_is_optunas``).
 """
@@ -37,6 +42,8 @@ import optuna
 __all__ = [
     "READ_ONLY_METHODS",
     "RDBStorageWithStaleRule",
+    "fixed_params_of",
+    "queued_trial_attrs",
     "rdb_storage_logger",
     "running_trials_without_heartbeat",
     "set_user_attrs",
@@ -61,6 +68,17 @@ def study_id(study):
 def trial_id(trial):
     """The storage's id of a ``Trial`` or ``FrozenTrial`` (not its number, which counts per study)."""
     return trial._trial_id
+
+
+def queued_trial_attrs(fixed_params=None):
+    """System attributes of a queued (WAITING) trial whose ``suggest_*`` calls return
+    ``fixed_params[name]`` instead of sampling (the other names are sampled as usual)."""
+    return {"fixed_params": dict(fixed_params or {})}
+
+
+def fixed_params_of(trial):
+    """The ``fixed_params`` a queued trial was given (``{}`` when none)."""
+    return dict(trial.system_attrs.get("fixed_params", {}))
 
 
 def set_user_attrs(trial, attrs):

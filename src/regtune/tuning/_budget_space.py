@@ -1,0 +1,128 @@
+"""Default ranges that the data and the budget can pay for: the network's size, the batch, the epochs.
+
+The default space (LCBench's ranges: up to 5 layers of 1024 units, batches from 16, 50 epochs)
+holds networks whose single epoch on 20,000 rows takes 40 s on one core; with a budget of a
+minute such a trial could never finish. :func:`budget_space` shrinks the *default* ranges (a range
+the user set is kept as given) until the most expensive configuration of the space can train
+``MIN_EPOCHS`` epochs within the share of the budget one trial may use (``_budget.MAX_TRIAL_SHARE``),
+as the cost model (``_cost``, uncalibrated: the development machine's speed) predicts. In this
+order, each step the one that loses least of the space:
+
+1. the smallest batch, doubled up to 64 (a batch of 16 rows costs 4 times the Python overhead
+   per epoch of one of 64, and is rarely the best on data large enough to need this), while that
+   cuts the cost by a fifth at least (on small data the batches are not what costs);
+2. the widest layer, halved down to 256 units;
+3. the number of layers, down to 3;
+4. the widest layer, halved down to the narrowest (64);
+5. the number of layers, down to 1;
+6. the smallest batch, doubled up to 256;
+7. the widest layer, halved down to 8 units.
+
+The epoch budget ``max_epochs`` (fixed, 50) becomes what the default configuration can train in
+that share, at least ``MIN_EPOCHS`` (so Hyperband's brackets fit the trials that will run). Small
+data or a long budget leave the space as it is.
+"""
+
+import math
+
+from ._budget import MAX_TRIAL_SHARE
+from ._cost import CostModel
+from ._default_trial import default_configuration
+from ._space import SearchSpace
+
+__all__ = ["MIN_EPOCHS", "budget_space"]
+
+# The most expensive configuration of a scaled space can train this many epochs in one trial.
+MIN_EPOCHS = 5
+# (name, limit) of each shrinking step, in order (see the module docstring).
+_STEPS = (
+    ("batch_size", 64),
+    ("width", 256),
+    ("n_layers", 3),
+    ("width", 64),
+    ("n_layers", 1),
+    ("batch_size", 256),
+    ("width", 8),
+)
+
+
+def _largest(space):
+    """The most expensive configuration of ``space``: widest, deepest, smallest batch."""
+
+    def pick(name, largest=True):
+        param = space[name]
+        if param.fixed:
+            return param.value
+        if param.choices is not None:
+            return (max if largest else min)(param.choices)
+        return param.high if largest else param.low
+
+    names = ("width", "n_layers", "batch_size")
+    config = {name: pick(name, largest=name != "batch_size") for name in names if name in space}
+    config.update(batch_norm=True, dropout=0.5)
+    return config
+
+
+def _is_default(space, name):
+    return name in space and space[name] == SearchSpace.default()[name]
+
+
+def budget_space(space, *, n_rows, n_inputs, n_outputs, cv, timeout):
+    """``space`` with its default network, batch and epoch ranges sized for the data and budget.
+
+    Parameters
+    ----------
+    space : SearchSpace
+    n_rows, n_inputs, n_outputs, cv : int
+        Rows of the data, network inputs and outputs, folds.
+    timeout : float or None
+        The job's budget in seconds; None leaves ``space`` as it is.
+
+    Returns
+    -------
+    SearchSpace
+        A new space (``space.override``); the ranges a user set are kept.
+    """
+    if timeout is None:
+        return space
+    model = CostModel(n_rows=n_rows, n_inputs=n_inputs, n_outputs=n_outputs, cv=cv)
+    per_trial = MAX_TRIAL_SHARE * float(timeout)
+    overrides = {}
+
+    def current():
+        return space.override(overrides)
+
+    def fits():
+        return MIN_EPOCHS * model.cost(_largest(current())) <= per_trial
+
+    def shrink(name, limit):
+        """Move ``name``'s costly bound one step toward ``limit``; False when it cannot move."""
+        if not _is_default(space, name):
+            return False
+        param = current()[name]
+        low, high = (param.value, param.value) if param.fixed else (param.low, param.high)
+        if name == "batch_size":
+            before = model.cost(_largest(current()))
+            low = min(limit, low * 2)
+            if low == param.low or low > limit:
+                return False
+            overrides[name] = {"low": low, "high": max(high, low)}
+            if model.cost(_largest(current())) > 0.8 * before:  # batches are not what costs
+                overrides[name] = {"low": param.low, "high": param.high}
+                return False
+            return True
+        high = high // 2 if name == "width" else high - 1
+        if high < limit:
+            return False
+        overrides[name] = {"low": min(low, high), "high": high}
+        return True
+
+    while not fits() and any(shrink(name, limit) for name, limit in _STEPS):
+        pass  # each round takes the first step that can still move (after each, batches again)
+    if _is_default(space, "max_epochs"):
+        default_cost = model.cost(default_configuration(current()))
+        affordable = math.floor(per_trial / default_cost) if default_cost > 0 else space.max_epochs()
+        epochs = max(MIN_EPOCHS, min(space.max_epochs(), affordable))
+        if epochs != space.max_epochs():
+            overrides["max_epochs"] = epochs
+    return current()

@@ -1,0 +1,144 @@
+"""What a configuration costs: the seconds of one lockstep step, predicted from the network's size.
+
+One step trains every fold's network one epoch and measures the training and validation metric
+(``_objective``). Per fold, with ``n`` training rows, ``v`` rows evaluated (the validation fold and
+a training subset of its size), layer sizes ``s_0 .. s_L``, ``h`` hidden units in all, ``P``
+parameters and batch size ``b``::
+
+    macs = sum_l s_l * s_(l+1)                                multiply-adds per row, forward
+    fold = FLOP * (3 n + v) * macs                            forward, and backward (two products)
+         + (UNIT + BN_UNIT [batch norm] + DROPOUT_UNIT [dropout]) * (n + v) * h
+         + (BATCH + PARAM * P) * ceil(n / b)                  per mini-batch: calls, optimizer
+    step = speed * (cv * fold + STEP)                         STEP: the report to the storage
+
+The constants were fitted (non-negative least squares on relative errors, ``python
+benchmarks/bench_budget.py --parts cost``) on steps measured on the development machine (one BLAS
+thread, OpenBLAS 0.3.30, 2 shared EPYC cores) on cps1988 and penguins, for networks from 1 x 64 to
+3 x 512 units with and without batch norm and dropout: measured / predicted between 0.81 and 1.37.
+``speed`` is the study's own calibration: the median ratio of measured to predicted step time over
+its finished trials (``step_seconds`` and ``step_cost`` in their ``user_attrs``), 1 before any
+trial finished. So a slower machine, or one loaded by other work, is learned from the first trial.
+"""
+
+import itertools
+import math
+
+import numpy as np
+
+__all__ = ["CostModel", "calibrated_speed", "layer_sizes", "step_cost", "step_terms"]
+
+FLOP = 1.3e-10  # seconds per multiply-add of a dense product (about 8 GFLOP/s on one core)
+UNIT = 6e-9  # seconds per hidden unit per row: activation forward and backward, bias
+BN_UNIT = 8.5e-9  # more per batch-normalized unit per row
+DROPOUT_UNIT = 1.7e-8  # more per unit with dropout per row (the random mask)
+BATCH = 1.05e-4  # seconds per mini-batch: Python and NumPy call overhead
+PARAM = 3.5e-8  # seconds per parameter per mini-batch: the optimizer's and the penalties' updates
+STEP = 0.0125  # seconds per step: reporting it to the storage, asking the pruner
+
+CONSTANTS = (FLOP, UNIT, BN_UNIT, DROPOUT_UNIT, BATCH, PARAM)  # in the order of step_terms
+
+# How many of the most recent measured trials calibrate the speed.
+CALIBRATION_TRIALS = 20
+
+
+def layer_sizes(params, n_inputs, n_outputs):
+    """``(n_inputs, width, ..., width, n_outputs)`` of a configuration (the estimator's default
+    one hidden layer of 100 units when ``n_layers``/``width`` are not set)."""
+    n_layers = int(params.get("n_layers", 1))
+    width = int(params.get("width", 100))
+    return (int(n_inputs), *(width,) * n_layers, int(n_outputs))
+
+
+def _batch_size(params, train_rows):
+    size = params.get("batch_size", "auto")
+    size = min(200, train_rows) if size == "auto" else int(size)
+    return max(1, min(size, train_rows))
+
+
+def step_terms(params, *, n_inputs, n_outputs, train_rows, eval_rows, cv):
+    """The counts one step's cost is made of, summed over the ``cv`` folds: multiply-adds,
+    unit-rows, batch-normalized unit-rows, dropout unit-rows, batches, batch-parameters (the
+    factors of ``FLOP``, ``UNIT``, ``BN_UNIT``, ``DROPOUT_UNIT``, ``BATCH``, ``PARAM``)."""
+    sizes = layer_sizes(params, n_inputs, n_outputs)
+    macs = sum(a * b for a, b in itertools.pairwise(sizes))
+    unit_rows = (train_rows + eval_rows) * sum(sizes[1:-1])
+    batches = math.ceil(train_rows / _batch_size(params, train_rows))
+    n_params = macs + sum(sizes[1:])
+    return tuple(
+        cv * count
+        for count in (
+            (3 * train_rows + eval_rows) * macs,
+            unit_rows,
+            unit_rows if params.get("batch_norm") else 0,
+            unit_rows if params.get("dropout", 0.0) else 0,
+            batches,
+            batches * n_params,
+        )
+    )
+
+
+def step_cost(params, *, n_inputs, n_outputs, train_rows, eval_rows, cv):
+    """Predicted seconds of one lockstep step of ``params`` at speed 1 (see the module docstring).
+
+    Parameters
+    ----------
+    params : dict
+        The configuration (``n_layers``, ``width``, ``batch_size``, ``batch_norm``, ``dropout``).
+    n_inputs, n_outputs : int
+        Columns after preprocessing; network outputs (1, or the number of classes).
+    train_rows, eval_rows : int
+        Training rows of one fold; rows evaluated per fold per step.
+    cv : int
+        Number of folds.
+    """
+    terms = step_terms(
+        params, n_inputs=n_inputs, n_outputs=n_outputs, train_rows=train_rows, eval_rows=eval_rows, cv=cv
+    )
+    return float(np.dot(CONSTANTS, terms)) + STEP
+
+
+def calibrated_speed(trials):
+    """The median of measured / predicted step time over the most recent measured ``trials``
+    (``FrozenTrial``s with ``step_seconds`` and ``step_cost``); 1 when none was measured."""
+    ratios = []
+    for trial in sorted(trials, key=lambda t: t.number)[-CALIBRATION_TRIALS:]:
+        measured, cost = trial.user_attrs.get("step_seconds"), trial.user_attrs.get("step_cost")
+        if measured and cost:
+            ratios.append(float(measured) / float(cost))
+    return float(np.median(ratios)) if ratios else 1.0
+
+
+class CostModel:
+    """Step-time predictions for one study: its data sizes, folds and calibrated speed.
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows of the study's data.
+    n_inputs, n_outputs : int
+        Network inputs (columns after preprocessing) and outputs.
+    cv : int
+    speed : float, default=1.0
+        Measured / predicted time of the study's finished trials (:func:`calibrated_speed`).
+    """
+
+    def __init__(self, *, n_rows, n_inputs, n_outputs, cv, speed=1.0):
+        self.n_rows, self.n_inputs, self.n_outputs, self.cv = n_rows, n_inputs, n_outputs, cv
+        self.speed = speed
+        valid = n_rows // cv
+        self.train_rows, self.eval_rows = n_rows - valid, 2 * valid
+
+    def cost(self, params):
+        """Predicted step seconds of ``params`` at speed 1 (recorded as ``step_cost``)."""
+        return step_cost(
+            params,
+            n_inputs=self.n_inputs,
+            n_outputs=self.n_outputs,
+            train_rows=self.train_rows,
+            eval_rows=self.eval_rows,
+            cv=self.cv,
+        )
+
+    def step_seconds(self, params):
+        """Predicted seconds of one step of ``params`` on this machine."""
+        return self.speed * self.cost(params)
