@@ -69,12 +69,15 @@ def test_penguins_end_to_end_with_saving(penguins, tiny_space, tmp_path):
         assert set(trial.user_attrs) >= TRIAL_ATTRS, trial.number
         assert len(trial.user_attrs["valid_curve"]) == 2
     assert len(result.trials) == 4 and "user_attrs_valid_curve" in result.trials
-    # The refit pipeline trains the best trial's best epoch count and predicts raw frames.
-    mlp = result.best_pipeline.named_steps["mlp"]
-    assert mlp.max_iter == best.user_attrs["best_epoch"]
-    assert mlp.random_state == best.user_attrs["seed"]
+    # The final model is the best trial's fold ensemble: one pipeline per fold, each network as
+    # it was at the trial's best epoch, predicting raw frames.
+    members = result.best_pipeline.members_
+    assert len(members) == 2
+    for member in members:
+        assert member.named_steps["mlp"].n_iter_ == best.user_attrs["best_epoch"]
+        assert member.named_steps["mlp"].random_state == best.user_attrs["seed"]
     assert set(result.best_pipeline.predict(X)) <= set(y)
-    # best_configuration says how that refit was made (the CLI's `fit --params best` uses it).
+    # best_configuration says how a refit is made (the CLI's `fit --params best` uses it).
     params, settings = best_configuration(result.study)
     assert params == {**result.best_params, "max_epochs": best.user_attrs["best_epoch"]}
     assert settings == {

@@ -169,6 +169,8 @@ class BestModel:
                 self.path.parent,
             )
             self.path = None
+        if self.path is not None:  # load the writer now, not at the first (maybe last) write
+            import skops.io  # noqa: F401  (regtune.save imports it on first use: seconds on busy cores)
 
     def _better(self, record, than):
         if than is None or than.get("study") != self.study_name:

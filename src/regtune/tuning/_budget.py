@@ -11,6 +11,8 @@ them):
   moves it to fit that trial's final model (:func:`update_deadline`);
 * ``max_trial_seconds``: ``MAX_TRIAL_SHARE * T``, what one trial may cost; a trial's epochs are
   capped to what its predicted step time allows (``_objective``, ``_cost``);
+* ``max_train_rows``: on large data, the rows each fold's network trains on (a fixed random subset
+  of the fold's training rows; ``_budget_space.train_rows_cap``), so the first rung comes fast;
 * ``final_model`` and ``model_path`` (where the best model so far is written, see ``_best_model``).
 """
 
@@ -28,6 +30,7 @@ __all__ = [
     "Budget",
     "DeadlineWatch",
     "final_reserve",
+    "first_step_seconds",
     "update_deadline",
 ]
 
@@ -51,6 +54,7 @@ class Budget:
     deadline: float | None = None
     final_model: str | None = "ensemble"
     model_path: str | None = None
+    max_train_rows: int | None = None
 
     @classmethod
     def from_attrs(cls, attrs):
@@ -60,6 +64,7 @@ class Budget:
             deadline=attrs.get("deadline"),
             final_model=attrs.get("final_model", "ensemble"),
             model_path=attrs.get("model_path"),
+            max_train_rows=attrs.get("max_train_rows"),
         )
 
     def to_attrs(self):
@@ -70,6 +75,7 @@ class Budget:
             "max_trial_seconds": self.max_trial_seconds,
             "final_model": self.final_model,
             "model_path": self.model_path,
+            "max_train_rows": self.max_train_rows,
         }
 
     @property
@@ -78,9 +84,9 @@ class Budget:
         return None if self.timeout is None else MAX_TRIAL_SHARE * self.timeout
 
     @classmethod
-    def start(cls, timeout, *, final_model, model_path, cv, started=None):
+    def start(cls, timeout, *, final_model, model_path, cv, started=None, max_train_rows=None):
         """The budget of a job of ``timeout`` seconds (None: no time limit) starting now (or at
-        unix time ``started``)."""
+        unix time ``started``); ``max_train_rows``: see ``_budget_space.train_rows_cap``."""
         if timeout is None:
             return cls(final_model=final_model, model_path=model_path)
         timeout = float(timeout)
@@ -127,6 +133,21 @@ def update_deadline(study, trial, cv):
         return
     reserve = final_reserve(budget.timeout) + refit_seconds(trial, cv)
     study.set_user_attr("deadline", budget.job_end - min(reserve, 0.5 * budget.timeout))
+
+
+def first_step_seconds(trials):
+    """Median seconds from a trial's start to its first step's end (building the folds, then one
+    step) over the most recent of ``trials`` that recorded them; 0 when none did.
+
+    A worker starts no trial when less than this is left before the deadline: such a trial would
+    end past the deadline with one step, if any, done.
+    """
+    spans = []
+    for trial in sorted(trials, key=lambda t: t.number)[-10:]:
+        setup, steps = trial.user_attrs.get("setup_seconds"), trial.user_attrs.get("step_times")
+        if setup is not None and steps:
+            spans.append(float(setup) + float(steps[0]))
+    return float(sorted(spans)[len(spans) // 2]) if spans else 0.0
 
 
 class DeadlineWatch:

@@ -30,7 +30,7 @@ from ._cost import CostModel
 from ._default_trial import default_configuration
 from ._space import SearchSpace
 
-__all__ = ["MIN_EPOCHS", "budget_space"]
+__all__ = ["MIN_EPOCHS", "budget_space", "train_rows_cap"]
 
 # The most expensive configuration of a scaled space can train this many epochs in one trial.
 MIN_EPOCHS = 5
@@ -67,7 +67,7 @@ def _is_default(space, name):
     return name in space and space[name] == SearchSpace.default()[name]
 
 
-def budget_space(space, *, n_rows, n_inputs, n_outputs, cv, timeout):
+def budget_space(space, *, n_rows, n_inputs, n_outputs, cv, timeout, max_train_rows=None):
     """``space`` with its default network, batch and epoch ranges sized for the data and budget.
 
     Parameters
@@ -77,6 +77,9 @@ def budget_space(space, *, n_rows, n_inputs, n_outputs, cv, timeout):
         Rows of the data, network inputs and outputs, folds.
     timeout : float or None
         The job's budget in seconds; None leaves ``space`` as it is.
+    max_train_rows : int, optional
+        The rows each fold's network trains on, when fewer than its training rows
+        (:func:`train_rows_cap`).
 
     Returns
     -------
@@ -86,6 +89,8 @@ def budget_space(space, *, n_rows, n_inputs, n_outputs, cv, timeout):
     if timeout is None:
         return space
     model = CostModel(n_rows=n_rows, n_inputs=n_inputs, n_outputs=n_outputs, cv=cv)
+    if max_train_rows is not None:
+        model.train_rows = min(model.train_rows, max_train_rows)
     per_trial = MAX_TRIAL_SHARE * float(timeout)
     overrides = {}
 
@@ -126,3 +131,36 @@ def budget_space(space, *, n_rows, n_inputs, n_outputs, cv, timeout):
         if epochs != space.max_epochs():
             overrides["max_epochs"] = epochs
     return current()
+
+
+# Hyperband's first rung (one step of the default configuration) comes within this many seconds,
+# or this share of the budget when that is longer.
+FIRST_RUNG_SECONDS = 3.0
+FIRST_RUNG_SHARE = 0.02
+
+
+def train_rows_cap(*, n_rows, n_inputs, n_outputs, cv, timeout):
+    """Rows as a fidelity on large data: the number of training rows of a fold each network trains
+    on, so that one step of the default configuration takes ``FIRST_RUNG_SECONDS`` (or
+    ``FIRST_RUNG_SHARE`` of the budget, if longer); None when every row fits (or no budget).
+
+    The validation folds keep all their rows, so scores stay cross-validated on the whole data.
+    """
+    if timeout is None:
+        return None
+    target = max(FIRST_RUNG_SECONDS, FIRST_RUNG_SHARE * float(timeout))
+    model = CostModel(n_rows=n_rows, n_inputs=n_inputs, n_outputs=n_outputs, cv=cv)
+    default = default_configuration(SearchSpace.default())
+
+    def cost(rows):
+        model.train_rows = rows
+        return model.cost(default)
+
+    full = model.train_rows
+    if cost(full) <= target:
+        return None
+    low, high = min(full, 1000), full  # never fewer than 1,000 rows
+    while high - low > max(1, full // 100):
+        middle = (low + high) // 2
+        low, high = (middle, high) if cost(middle) <= target else (low, middle)
+    return int(low)

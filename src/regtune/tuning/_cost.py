@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-__all__ = ["CostModel", "calibrated_speed", "layer_sizes", "step_cost", "step_terms"]
+__all__ = ["CostModel", "calibrated_speed", "layer_sizes", "network_sizes", "step_cost", "step_terms"]
 
 FLOP = 1.3e-10  # seconds per multiply-add of a dense product (about 8 GFLOP/s on one core)
 UNIT = 6e-9  # seconds per hidden unit per row: activation forward and backward, bias
@@ -95,6 +95,15 @@ def step_cost(params, *, n_inputs, n_outputs, train_rows, eval_rows, cv):
         params, n_inputs=n_inputs, n_outputs=n_outputs, train_rows=train_rows, eval_rows=eval_rows, cv=cv
     )
     return float(np.dot(CONSTANTS, terms)) + STEP
+
+
+def network_sizes(X, y, categorical, numeric, task):
+    """Network inputs and outputs a study's pipeline will have (for the cost model): one column per
+    numeric column, plus a missing-value indicator per numeric column with gaps, plus one per
+    categorical column (one per class for multiclass); one output, or one per class."""
+    n_classes = y.nunique() if task == "multiclass" else 1
+    indicators = int(X[list(numeric)].isna().any().sum()) if numeric else 0
+    return len(numeric) + indicators + len(categorical) * n_classes, n_classes
 
 
 def calibrated_speed(trials):

@@ -10,6 +10,7 @@ its parameters and seed); that happens only when the trial ran where the model f
 written (a ``regtune worker`` on another machine) or the study is resumed with another model file.
 """
 
+import time
 import warnings
 
 import numpy as np
@@ -18,9 +19,17 @@ from optuna.trial import TrialState
 from regtune.ensemble import FoldEnsemble
 
 from ._best_model import holds, read_record
+from ._budget import Budget
 from ._objective import _Fold, cv_splits, full_params
 
-__all__ = ["as_array_model", "final_trial", "fold_ensemble", "rebuild_ensemble", "recover_best"]
+__all__ = [
+    "as_array_model",
+    "final_model_of",
+    "final_trial",
+    "fold_ensemble",
+    "rebuild_ensemble",
+    "recover_best",
+]
 
 
 def final_trial(study):
@@ -40,13 +49,15 @@ def final_trial(study):
 
 
 def rebuild_ensemble(trial, config, X, y):
-    """Train ``trial``'s folds again for its best epoch and return their ``FoldEnsemble``."""
+    """Train ``trial``'s folds again for its best epoch (on the rows it trained on) and return
+    their ``FoldEnsemble``."""
+    max_train_rows = trial.user_attrs.get("max_train_rows")
     params = full_params(config.space, trial.params, has_categorical=bool(config.categorical))
     seed = int(trial.user_attrs["seed"])
     epochs = int(trial.user_attrs["best_epoch"])
     X, y = X.reset_index(drop=True), y.reset_index(drop=True)
     folds = cv_splits(y, task=config.task, cv=config.cv, seed=config.seed)
-    runs = [_Fold(params, config, X, y, train, valid, seed) for train, valid in folds]
+    runs = [_Fold(params, config, X, y, train, valid, seed, max_train_rows) for train, valid in folds]
     for run in runs:
         for _ in range(epochs):
             next(run.epochs)
@@ -125,3 +136,36 @@ def as_array_model(model, n_columns):
     names = FunctionTransformer(feature_names_out="one-to-one").set_output(transform="pandas")
     names.fit(np.zeros((1, n_columns)))
     return Pipeline([("columns", names), ("model", model)])
+
+
+def final_model_of(study, config, final, data, *, numpy_input, best_model, refit):
+    """``(model, trial, kind)``: the final model of trial ``final`` (see ``final_model`` of
+    ``tune``), the trial it comes from, and its kind for the model file's record ("ensemble",
+    "refit", "array"). ``refit()`` makes the refit pipeline (``_tune._refit``)."""
+    budget = Budget.from_attrs(study.user_attrs)
+    if final.state != TrialState.COMPLETE:
+        warnings.warn(
+            f"no trial completed within the budget: the model is trial {final.number}'s fold "
+            f"ensemble, stopped by the deadline at epoch {final.user_attrs.get('pruned_at')}",
+            UserWarning,
+            stacklevel=4,
+        )
+    if budget.final_model is None:
+        return None, final, None
+    if budget.final_model == "refit" and final.state == TrialState.COMPLETE:
+        return refit(), final, "refit"
+    X_frame, y_series = data
+    model, final = fold_ensemble(
+        study,
+        final,
+        config,
+        X_frame,
+        y_series,
+        best_model=best_model,
+        path=budget.model_path,
+        study_uid=study.user_attrs.get("study_uid"),
+        seconds_left=None if budget.job_end is None else budget.job_end - time.time(),
+    )
+    if numpy_input:
+        return as_array_model(model, X_frame.shape[1]), final, "array"
+    return model, final, "ensemble"

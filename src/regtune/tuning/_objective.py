@@ -80,7 +80,7 @@ def _snapshot(model):
 class _Fold:
     """One fold's fitted preprocessing, its network's epoch generator and its curves."""
 
-    def __init__(self, params, config, X, y, train, valid, seed):
+    def __init__(self, params, config, X, y, train, valid, seed, max_train_rows=None):
         pipe = build_pipeline(
             params, task=config.task, categorical=config.categorical, numeric=config.numeric, seed=seed
         )
@@ -89,6 +89,11 @@ class _Fold:
         self.X_train = self.preprocess.fit_transform(X_train, self.y_train)
         self.X_valid = self.preprocess.transform(X.iloc[valid])
         self.y_valid = y.iloc[valid].to_numpy()
+        if max_train_rows is not None and len(self.y_train) > max_train_rows:  # rows as a fidelity
+            subset = np.random.default_rng([seed, 1]).choice(len(self.y_train), max_train_rows, replace=False)
+            subset.sort()
+            self.X_train, self.y_train = self.X_train[subset], self.y_train[subset]
+            train = train[subset]
         # The training metric is measured on a fixed random subset the size of the validation fold.
         rng = np.random.default_rng(seed)
         size = min(len(train), len(valid))
@@ -132,6 +137,7 @@ def _epoch_cap(trial, config, params, fold, n_rows, y, max_trial_seconds):
     model = CostModel(
         n_rows=n_rows, n_inputs=fold.X_train.shape[1], n_outputs=_n_outputs(config, y), cv=config.cv
     )
+    model.train_rows = len(fold.y_train)
     cost = model.cost(params)
     finished = trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
     predicted = calibrated_speed(finished) * cost
@@ -148,14 +154,16 @@ def _epoch_cap(trial, config, params, fold, n_rows, y, max_trial_seconds):
     return cap, records
 
 
-def run_cv_trial(trial, config, X, y, folds, *, deadline=None, max_trial_seconds=None, offer=None):
+def run_cv_trial(
+    trial, config, X, y, folds, *, deadline=None, max_trial_seconds=None, max_train_rows=None, offer=None
+):
     """Run one trial of a study; return its value (the best mean validation metric over epochs).
 
     Records on the trial (``user_attrs``): seed, worker, train_curve, valid_curve, fold_scores,
     score_std, fit_time, sparsity, n_epochs (trained), best_epoch (of the best mean validation
     score), best_score (the mean there), step_times (seconds of each lockstep step),
     step_seconds (their median), step_cost, predicted_step_seconds, n_inputs and n_outputs (see
-    ``_cost``),
+    ``_cost``), setup_seconds (building the folds' preprocessing), max_train_rows,
     epoch_cap, and when pruned pruned_at and pruned_reason ("pruner" or "deadline"). Raises
     ``optuna.TrialPruned`` when the pruner stops it or, between two steps, ``deadline`` (a
     ``_budget.DeadlineWatch``) has passed; :class:`TrialTimeoutError` past the study's
@@ -165,7 +173,8 @@ def run_cv_trial(trial, config, X, y, folds, *, deadline=None, max_trial_seconds
     Each fold's network is kept as it was at the best epoch of the mean curve; a complete or
     deadline-stopped trial hands ``offer(trial, score, complete, make_model)`` a function that
     builds their ``FoldEnsemble`` (``_best_model``), before the caller tells the storage.
-    ``max_trial_seconds`` caps the epochs to what the predicted step time allows.
+    ``max_trial_seconds`` caps the epochs to what the predicted step time allows;
+    ``max_train_rows`` the rows each fold's network trains on (a fixed random subset).
     """
     start = time.perf_counter()
     seed = trial_seed(config.seed, trial.number)
@@ -177,9 +186,12 @@ def run_cv_trial(trial, config, X, y, folds, *, deadline=None, max_trial_seconds
     fold_runs, mean_curve, step_times, state = [], [], [], "failed"
     sign = 1.0 if config.metric.direction == "minimize" else -1.0  # sign * score: lower is better
     try:
-        fold_runs = [_Fold(params, config, X, y, train, valid, seed) for train, valid in folds]
+        fold_runs = [
+            _Fold(params, config, X, y, train, valid, seed, max_train_rows) for train, valid in folds
+        ]
+        setup = {"setup_seconds": time.perf_counter() - start, "max_train_rows": max_train_rows}
         cap, records = _epoch_cap(trial, config, params, fold_runs[0], len(y), y, max_trial_seconds)
-        set_user_attrs(trial, records)
+        set_user_attrs(trial, {**setup, **records})
         n_epochs = n_epochs if cap is None else min(n_epochs, cap)
         for epoch in range(1, n_epochs + 1):
             tick = time.perf_counter()

@@ -16,10 +16,11 @@ from optuna.trial import TrialState
 from .._data_checks import API_FLAGS, check_training_data, numeric_target
 from ._best_model import BestModel, holds, restore_record, save_final, store_record
 from ._budget import FINAL_MODELS, Budget
-from ._budget_space import budget_space
+from ._budget_space import budget_space, train_rows_cap
 from ._config import StudyConfig
+from ._cost import network_sizes
 from ._default_trial import default_trial
-from ._final_model import as_array_model, final_trial, fold_ensemble, recover_best
+from ._final_model import final_model_of, final_trial, recover_best
 from ._local_workers import run_local_workers, write_data
 from ._metrics import resolve_metric
 from ._objective import full_params
@@ -151,15 +152,6 @@ def _refit(study, config, X, numpy_input):
         return pipeline.fit(data, y.to_numpy())
 
 
-def _network_sizes(X, y, categorical, numeric, task):
-    """Network inputs and outputs a study's pipeline will have (for the cost model): one column per
-    numeric column, plus a missing-value indicator per numeric column with gaps, plus one per
-    categorical column (one per class for multiclass); one output, or one per class."""
-    n_classes = y.nunique() if task == "multiclass" else 1
-    indicators = int(X[list(numeric)].isna().any().sum()) if numeric else 0
-    return len(numeric) + indicators + len(categorical) * n_classes, n_classes
-
-
 def _check_final_model(final_model, refit):
     if refit is not None:
         if not isinstance(refit, bool):
@@ -219,7 +211,7 @@ def tune(
     curves kept). What may run past ``T``: the epoch in progress at the deadline (its length is
     predicted and bounded: no trial may need more than a quarter of ``T``, and the default
     ranges shrink with the data size and ``T``), and any error of the refit time prediction. A
-    local worker still running 5 % of ``T`` + 2 s after ``T`` is interrupted. The best model so
+    local worker still running 2 % of ``T`` + 1 s after ``T`` is interrupted. The best model so
     far is written to ``save_to`` whenever a better trial completes, so a job killed at any moment
     leaves a usable model. See ``docs/tuning.md``.
 
@@ -243,7 +235,8 @@ def tune(
     timeout : float, optional
         The wall-clock budget of the whole call in seconds (see above).
     n_workers : int, default=1
-        Worker processes on this machine (each with one BLAS thread).
+        Workers on this machine: this process and ``n_workers - 1`` worker processes (each with
+        one BLAS thread).
     storage : str, optional
         Optuna storage URL; default ``sqlite:///regtune.db`` in the current directory.
     study_name : str, optional
@@ -306,10 +299,16 @@ def tune(
     categorical, numeric = detect_columns(X_frame, categorical)
     if y_series.name in X_frame.columns:
         raise ValueError(f"y's name must differ from X's columns, got {y_series.name!r}")
-    n_inputs, n_outputs = _network_sizes(X_frame, y_series, categorical, numeric, task)
-    space = budget_space(
-        requested_space, n_rows=len(X_frame), n_inputs=n_inputs, n_outputs=n_outputs, cv=cv, timeout=timeout
-    )
+    n_inputs, n_outputs = network_sizes(X_frame, y_series, categorical, numeric, task)
+    sizes = {
+        "n_rows": len(X_frame),
+        "n_inputs": n_inputs,
+        "n_outputs": n_outputs,
+        "cv": cv,
+        "timeout": timeout,
+    }
+    max_train_rows = train_rows_cap(**sizes)
+    space = budget_space(requested_space, **sizes, max_train_rows=max_train_rows)
     storage_url = DEFAULT_STORAGE if storage is None else str(storage)
     in_memory = storage_url.startswith("sqlite:///:memory:")  # one process only: no heartbeats
     if in_memory and n_workers > 1:
@@ -326,7 +325,21 @@ def tune(
     if model_path is None and n_workers > 1 and final_model is not None:
         model_path = os.path.join(temp_folder, "model.regtune")  # where the workers hand it over
     model_path = None if model_path is None else os.path.abspath(model_path)
-    budget = Budget.start(timeout, final_model=final_model, model_path=model_path, cv=cv, started=started)
+    sizes = {
+        "n_rows": len(X_frame),
+        "n_inputs": n_inputs,
+        "n_outputs": n_outputs,
+        "cv": cv,
+        "timeout": timeout,
+    }
+    budget = Budget.start(
+        timeout,
+        final_model=final_model,
+        model_path=model_path,
+        cv=cv,
+        started=started,
+        max_train_rows=train_rows_cap(**sizes),
+    )
     config = StudyConfig(
         task=task,
         metric=resolved_metric,
@@ -383,12 +396,27 @@ def tune(
         if n_workers == 1:
             run_study(study, config, X_frame, y_series, progress=progress, best_model=best_model)
         else:
-            run_local_workers(study, config, storage_url, n_workers, progress)
+
+            def run_here(display):  # one BLAS thread, as each worker process
+                from threadpoolctl import threadpool_limits
+
+                with threadpool_limits(limits=1):
+                    run_study(study, config, X_frame, y_series, best_model=best_model, display=display)
+
+            run_local_workers(study, config, storage_url, n_workers - 1, progress, run_here)
         final = final_trial(study)
         if final is None:
             require_complete_trial(study)  # raises with the failures' reasons
         data = (X_frame, y_series)
-        model, final, kind = _final_model(study, config, final, data, numpy_input, best_model)
+        model, final, kind = final_model_of(
+            study,
+            config,
+            final,
+            data,
+            numpy_input=numpy_input,
+            best_model=best_model,
+            refit=lambda: _refit(study, config, data, numpy_input),
+        )
         if save_to is not None and not (kind == "ensemble" and holds(model_path, uid, final.number)):
             save_final(model, save_to, study_uid=uid, trial=final, kind=kind)
     finally:
@@ -402,35 +430,3 @@ def tune(
                     if path is not None and str(path).startswith(temp_folder):
                         study.set_user_attr(key, None)
     return tune_result(study, config, final, model, save_to)
-
-
-def _final_model(study, config, final, data, numpy_input, best_model):
-    """``(model, trial, kind)``: the final model (see ``final_model`` of :func:`tune`), the trial
-    it comes from, and its kind for the model file's record ("ensemble", "refit", "array")."""
-    budget = Budget.from_attrs(study.user_attrs)
-    if final.state != TrialState.COMPLETE:
-        warnings.warn(
-            f"no trial completed within the budget: the model is trial {final.number}'s fold "
-            f"ensemble, stopped by the deadline at epoch {final.user_attrs.get('pruned_at')}",
-            UserWarning,
-            stacklevel=3,
-        )
-    if budget.final_model is None:
-        return None, final, None
-    if budget.final_model == "refit" and final.state == TrialState.COMPLETE:
-        return _refit(study, config, data, numpy_input), final, "refit"
-    X_frame, y_series = data
-    model, final = fold_ensemble(
-        study,
-        final,
-        config,
-        X_frame,
-        y_series,
-        best_model=best_model,
-        path=budget.model_path,
-        study_uid=study.user_attrs.get("study_uid"),
-        seconds_left=None if budget.job_end is None else budget.job_end - time.time(),
-    )
-    if numpy_input:
-        return as_array_model(model, X_frame.shape[1]), final, "array"
-    return model, final, "ensemble"

@@ -8,9 +8,10 @@ import os
 import time
 
 import optuna
+from optuna.trial import TrialState
 
 from ._best_model import BestModel
-from ._budget import Budget, DeadlineWatch, final_reserve, update_deadline
+from ._budget import Budget, DeadlineWatch, final_reserve, first_step_seconds, update_deadline
 from ._config import StudyConfig
 from ._objective import cv_splits, run_cv_trial
 from ._optuna_internals import storage_of
@@ -66,12 +67,15 @@ def open_study(storage, study_name, *, sampler_seed=None):
     return study, config
 
 
-def run_study(study, config, X, y, *, n_trials=None, deadline=None, progress=False, best_model=None):
+def run_study(
+    study, config, X, y, *, n_trials=None, deadline=None, progress=False, best_model=None, display=None
+):
     """Run trials of an opened study on (X, y) until the budget, the deadline or ``n_trials``.
 
     ``deadline`` (unix time) is this worker's own, besides the study's. Each trial that ends
     with a model offers it to ``best_model`` (a ``_best_model.BestModel``; default: one that
-    writes the study's model file, if it has one).
+    writes the study's model file, if it has one). ``display``: a ``Progress`` to update (this
+    function then leaves it open); default: one of its own for ``progress``.
     """
     folds = cv_splits(y, task=config.task, cv=config.cv, seed=config.seed)
     X = X.reset_index(drop=True)
@@ -82,7 +86,9 @@ def run_study(study, config, X, y, *, n_trials=None, deadline=None, progress=Fal
         uid = attrs.get("study_uid", study.study_name)
         best_model = BestModel(uid, config.metric.direction, budget.model_path, keep=False)
     watch = DeadlineWatch(study, own=deadline)
-    display = Progress(progress, config.n_trials, config.metric.direction, config.metric.name)
+    own_display = display is None
+    if own_display:
+        display = Progress(progress, config.n_trials, config.metric.direction, config.metric.name)
 
     def objective(trial):
         return run_cv_trial(
@@ -93,6 +99,7 @@ def run_study(study, config, X, y, *, n_trials=None, deadline=None, progress=Fal
             folds,
             deadline=watch,
             max_trial_seconds=budget.max_trial_seconds,
+            max_train_rows=budget.max_train_rows,
             offer=best_model.offer,
         )
 
@@ -109,9 +116,13 @@ def run_study(study, config, X, y, *, n_trials=None, deadline=None, progress=Fal
                 deadline=deadline,
                 heartbeat_interval=storage_of(study).get_heartbeat_interval(),
                 on_trial=on_trial,
+                start_margin=lambda: first_step_seconds(
+                    study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+                ),
             )
     finally:
-        display.close()
+        if own_display:
+            display.close()
 
 
 def worker(storage, study_name, *, n_trials=None, timeout=None, progress="auto"):
