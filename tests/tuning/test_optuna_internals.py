@@ -21,6 +21,8 @@ from sqlalchemy import event, text
 from regtune.tuning._optuna_internals import (
     READ_ONLY_METHODS,
     RDBStorageWithStaleRule,
+    fixed_params_of,
+    queued_trial_attrs,
     rdb_storage_logger,
     running_trials_without_heartbeat,
     set_user_attrs,
@@ -218,3 +220,20 @@ def test_every_read_opens_its_transactions_inside_a_read_method(url):
 
 def test_the_rdb_storage_logger_is_optunas():
     assert rdb_storage_logger() is rdb_module._logger
+
+
+def test_queued_trial_attrs_fix_the_suggested_values(url):
+    # A WAITING trial with these system attributes (and others of its own) runs with the given
+    # values; names it does not give are sampled.
+    study = optuna.create_study(storage=url, sampler=optuna.samplers.RandomSampler(seed=0))
+    attrs = {**queued_trial_attrs({"x": 0.25, "n": 3}), "mine": 7}
+    study.add_trial(optuna.trial.create_trial(state=TrialState.WAITING, system_attrs=attrs))
+    trial = study.ask()
+    assert trial.suggest_float("x", 0.0, 1.0) == 0.25
+    assert trial.suggest_int("n", 1, 5) == 3
+    assert 0.0 <= trial.suggest_float("free", 0.0, 1.0) <= 1.0
+    frozen = study.tell(trial, 1.0)
+    assert fixed_params_of(frozen) == {"x": 0.25, "n": 3} and frozen.system_attrs["mine"] == 7
+    assert frozen.params["x"] == 0.25 and frozen.params["n"] == 3
+    assert fixed_params_of(study.trials[0]) == {"x": 0.25, "n": 3}
+    assert queued_trial_attrs() == {"fixed_params": {}}

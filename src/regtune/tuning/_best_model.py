@@ -180,7 +180,7 @@ class BestModel:
     def offer(self, trial, score, complete, make_model):
         """Keep and write ``make_model()`` (called at most once) if it beats the best so far.
 
-        Returns True when the model was kept or written.
+        Returns True when the model file was written (without a file: when the model was kept).
         """
         record = {
             "study": self.study_name,
@@ -196,7 +196,7 @@ class BestModel:
             return model is not None
         with _locked(self.path) as file:
             if not self._better(record, _read(file)):
-                return model is not None
+                return False
             import regtune
 
             model = make_model() if model is None else model
