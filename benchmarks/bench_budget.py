@@ -9,8 +9,8 @@ Four parts, each printed as a table (``--parts`` picks some; ``--quick`` shrinks
   squares on these measurements (how the shipped ones were chosen).
 * ``final``: test error of ``final_model="ensemble"`` against ``"refit"`` on the same study
   (a 75/25 split; the study is tuned once, both final models are made from its best trial), on
-  cps1988 (RMSE of the wage) and on scikit-learn's covertype-free breast-cancer (log loss), and
-  penguins (log loss); a few seeds.
+  cps1988 (RMSE of the wage), penguins and scikit-learn's breast cancer (log loss); 3 seeds
+  (quick: 2, and half the tuning budget).
 * ``wall``: wall time of ``regtune tune DATA --timeout T`` (a fresh process, as a user runs it)
   on cps1988 at T = 30, 60, 300 s with 1 and 2 workers (quick: T = 30 s), and with 3
   ``regtune worker`` processes on PostgreSQL beside it (``--postgres``, needs ``initdb``); the
@@ -147,7 +147,8 @@ def part_cost(quick):
     rows = []
     print("\n== cost model: predicted (speed 1) vs measured median step, 5 folds ==")
     print(
-        f"{'data':9} {'config (layers x width, batch, bn, dropout)':44} {'pred s':>8} {'meas s':>8} {'ratio':>6}"
+        f"{'data':9} {'config (layers x width, batch, bn, dropout)':44} "
+        f"{'pred s':>8} {'meas s':>8} {'ratio':>6}"
     )
     for name, X, y, task in data:
         for config in grid:
@@ -161,7 +162,8 @@ def part_cost(quick):
             )
     ratios = [measured / predicted for *_, measured, _, predicted in rows]
     print(
-        f"measured / predicted: median {statistics.median(ratios):.2f}, range {min(ratios):.2f}-{max(ratios):.2f}"
+        f"measured / predicted: median {statistics.median(ratios):.2f}, "
+        f"range {min(ratios):.2f}-{max(ratios):.2f}"
     )
     from scipy.optimize import nnls
 
@@ -170,7 +172,7 @@ def part_cost(quick):
     scale = A.max(axis=0)
     coef, _ = nnls(A / scale / b[:, None], np.ones(len(b)))  # relative errors
     coef = coef / scale
-    names = ("FLOP", "UNIT", "BATCH", "PARAM", "STEP")
+    names = ("FLOP", "UNIT", "BN_UNIT", "DROPOUT_UNIT", "BATCH", "PARAM", "STEP")
     print("refitted constants:", " ".join(f"{n}={c:.3g}" for n, c in zip(names, coef)))
     print("shipped constants: ", " ".join(f"{n}={getattr(_cost, n):.3g}" for n in names))
     refit = A @ coef
@@ -214,9 +216,10 @@ def part_final(quick):
     rows = []
     print("\n== final model: fold ensemble vs refit, test error (25% held out), same study ==")
     print(
-        f"{'data':14} {'seed':>4} {'budget':>6} {'ensemble':>10} {'refit':>10} {'refit s':>8} {'ens/refit':>9}"
+        f"{'data':14} {'seed':>4} {'budget':>6} {'ensemble':>10} {'refit':>10} "
+        f"{'refit s':>8} {'ens/refit':>9}"
     )
-    for name, X, y, task, metric in _final_data():
+    for name, X, y, task, _metric in _final_data():
         for seed in seeds:
             stratify = None if task == "regression" else y
             X_tr, X_te, y_tr, y_te = train_test_split(
@@ -257,7 +260,291 @@ def part_final(quick):
     return {"rows": rows}
 
 
-PARTS = {"cost": part_cost, "final": part_final}
+def _regtune_command(*args):
+    return [sys.executable, "-c", "from regtune.cli import main; main()", *map(str, args)]
+
+
+def _timed(command, env=None):
+    started = time.monotonic()
+    completed = subprocess.run(command, capture_output=True, text=True, env=env)
+    return time.monotonic() - started, completed
+
+
+def part_wall(quick, postgres=False):
+    """Wall time of `regtune tune` (a fresh process) on cps1988 against the promise 1.1 T + 5 s."""
+    timeouts = (30,) if quick else (30, 60, 300)
+    rows = []
+    print("\n== wall time of `regtune tune cps1988.csv --timeout T` (fresh process; promise 1.1 T + 5 s) ==")
+    print(f"{'T s':>5} {'workers':>8} {'wall s':>8} {'bound s':>8} {'trials':>7} {'complete':>9} {'ok':>4}")
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    for timeout in timeouts:
+        for workers in (1, 2):
+            with tempfile.TemporaryDirectory() as folder:
+                wall, done = _timed(
+                    _regtune_command(
+                        "tune",
+                        CPS,
+                        "--target",
+                        "wage",
+                        "--timeout",
+                        f"{timeout}s",
+                        "--workers",
+                        workers,
+                        "--storage",
+                        f"sqlite:///{folder}/s.db",
+                        "--out",
+                        f"{folder}/out",
+                        "-q",
+                    ),
+                    env,
+                )
+                trials = (
+                    done.stdout.split("Trials: ")[-1].split("\n")[0] if "Trials: " in done.stdout else "-"
+                )
+                n_complete = trials.split(" complete")[0] if trials != "-" else "-"
+                n_all = (
+                    sum(int(w) for w in trials.replace(",", "").split() if w.isdigit())
+                    if trials != "-"
+                    else 0
+                )
+                ok = done.returncode == 0 and Path(folder, "out", "model.regtune").is_file()
+            rows.append(("sqlite", timeout, workers, wall, ok))
+            bound = 1.1 * timeout + 5
+            print(
+                f"{timeout:5d} {workers:8d} {wall:8.1f} {bound:8.1f} {n_all:7d} {n_complete:>9} "
+                f"{'yes' if ok and wall <= bound else 'NO':>4}",
+                flush=True,
+            )
+    if postgres:
+        rows += _wall_postgres(timeouts, env)
+    return {"rows": rows}
+
+
+def _wall_postgres(timeouts, env):
+    """`regtune tune` and 3 `regtune worker` processes on one PostgreSQL study."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from pg_server import PgServer
+
+    rows = []
+    server = PgServer().start()
+    try:
+        for timeout in timeouts:
+            with tempfile.TemporaryDirectory() as folder:
+                name = f"wall{timeout}"
+                started = time.monotonic()
+                tuner = subprocess.Popen(
+                    _regtune_command(
+                        "tune",
+                        CPS,
+                        "--target",
+                        "wage",
+                        "--timeout",
+                        f"{timeout}s",
+                        "--storage",
+                        server.url,
+                        "--study",
+                        name,
+                        "--out",
+                        f"{folder}/out",
+                        "-q",
+                    ),
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                while not _study_exists(server.url, name) and tuner.poll() is None:
+                    time.sleep(0.2)  # workers join a study that exists
+                workers = [
+                    subprocess.Popen(
+                        _regtune_command("worker", "--storage", server.url, "--study", name, "-q"),
+                        env=env,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                    for _ in range(3)
+                ]
+                ended = {}
+                while len(ended) < 4:
+                    for k, process in enumerate([tuner, *workers]):
+                        if k not in ended and process.poll() is not None:
+                            ended[k] = time.monotonic() - started
+                    time.sleep(0.1)
+                codes = [p.returncode for p in (tuner, *workers)]
+            bound = 1.1 * timeout + 5
+            print(
+                f"postgres T={timeout} s: tune {ended[0]:.1f} s, workers "
+                + ", ".join(f"{ended[k]:.1f}" for k in (1, 2, 3))
+                + f" s (bound {bound:.1f} s; exit codes {codes})",
+                flush=True,
+            )
+            rows.append(("postgres", timeout, 4, max(ended.values()), all(c == 0 for c in codes)))
+    finally:
+        server.remove()
+    return rows
+
+
+def _study_exists(url, name):
+    """Whether the study exists, by plain SQL (an Optuna storage would create the tables itself)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg2://", 1))
+    try:
+        with engine.connect() as connection:
+            query = text("SELECT count(*) FROM studies WHERE study_name = :name")
+            return connection.execute(query, {"name": name}).scalar() == 1
+    except SQLAlchemyError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def _curve(events):
+    """Best-so-far [(seconds, best)] of (seconds, score) events, lower is better."""
+    curve, best = [], np.inf
+    for moment, value in sorted(events):
+        if value < best:
+            best = value
+            curve.append((moment, best))
+    return curve
+
+
+def _at(curve, moment):
+    values = [v for t, v in curve if t <= moment]
+    return values[-1] if values else np.nan
+
+
+def run_regtune(X, y, budget):
+    from regtune.tuning import tune
+
+    with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = time.time()
+        result = tune(
+            X, y, n_trials=100_000, timeout=budget, storage=f"sqlite:///{folder}/s.db", progress=False
+        )
+        trials = result.study.get_trials(deepcopy=False)
+    events = [(t.datetime_complete.timestamp() - start, t.value) for t in trials if t.value is not None]
+    return _curve(events), len(trials)
+
+
+def run_optuna_mlp(X, y, budget, seed=0):
+    """Optuna used by hand on scikit-learn's MLPRegressor, as Optuna's docs show it."""
+    import optuna
+    from sklearn.compose import ColumnTransformer
+    from sklearn.model_selection import KFold, cross_val_score
+    from sklearn.neural_network import MLPRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    categorical = [c for c in X.columns if X[c].dtype.kind not in "fiu"]
+    numeric = [c for c in X.columns if c not in categorical]
+    folds = KFold(5, shuffle=True, random_state=seed)
+    start, events = time.time(), []
+
+    def objective(trial):
+        layers = trial.suggest_int("n_layers", 1, 3)
+        width = trial.suggest_int("width", 16, 256, log=True)
+        model = MLPRegressor(
+            hidden_layer_sizes=(width,) * layers,
+            alpha=trial.suggest_float("alpha", 1e-5, 10, log=True),
+            learning_rate_init=trial.suggest_float("learning_rate_init", 1e-4, 1e-1, log=True),
+            max_iter=50,
+            random_state=seed,
+        )
+        preprocess = ColumnTransformer(
+            [
+                ("categorical", OneHotEncoder(handle_unknown="ignore"), categorical),
+                ("numeric", StandardScaler(), numeric),
+            ]
+        )
+        scores = cross_val_score(
+            make_pipeline(preprocess, model), X, y, cv=folds, scoring="neg_root_mean_squared_error"
+        )
+        value = -float(scores.mean())
+        events.append((time.time() - start, value))
+        return value
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study.optimize(objective, timeout=budget)
+    return _curve([e for e in events if e[0] <= budget]), len(study.trials)
+
+
+def run_random_hgb(X, y, budget, seed=0):
+    """RandomizedSearchCV over HistGradientBoostingRegressor, one candidate at a time (so the
+    best score is known over time)."""
+    from scipy.stats import loguniform, randint
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.model_selection import KFold, RandomizedSearchCV
+
+    distributions = {
+        "learning_rate": loguniform(0.01, 0.3),
+        "max_leaf_nodes": randint(8, 128),
+        "min_samples_leaf": randint(5, 100),
+        "l2_regularization": loguniform(1e-6, 10),
+        "max_iter": randint(50, 500),
+    }
+    model = HistGradientBoostingRegressor(categorical_features="from_dtype", random_state=seed)
+    frame = X.copy()
+    for column in frame.columns:
+        if frame[column].dtype.kind not in "fiu":
+            frame[column] = frame[column].astype("category")
+    folds = KFold(5, shuffle=True, random_state=seed)
+    start, events, k = time.time(), [], 0
+    while time.time() - start < budget:
+        search = RandomizedSearchCV(
+            model,
+            distributions,
+            n_iter=1,
+            cv=folds,
+            scoring="neg_root_mean_squared_error",
+            refit=False,
+            random_state=seed + k,
+        )
+        search.fit(frame, y)
+        moment = time.time() - start
+        if moment <= budget:
+            events.append((moment, -float(search.cv_results_["mean_test_score"][0])))
+        k += 1
+    return _curve(events), k
+
+
+def part_quality(quick):
+    """Best cross-validated RMSE (cps1988, wage) over wall-clock time, one method at a time."""
+    import regtune
+
+    budget = 60 if quick else 300
+    X, y = regtune.load_dataset("cps1988", return_X_y=True)
+    print(
+        f"\n== time to quality on cps1988 (5-fold CV RMSE of wage, budget {budget} s each, 1 BLAS thread) =="
+    )
+    marks = [budget * f for f in (0.1, 0.2, 1 / 3, 0.5, 1.0)]
+    print(
+        f"{'method':34} {'trials':>7} "
+        + " ".join(f"{f'@{m:.0f}s':>9}" for m in marks)
+        + f" {'reaches own final at':>21}"
+    )
+    results = {}
+    for name, run in (
+        ("regtune.tune", run_regtune),
+        ("Optuna by hand, sklearn MLP", run_optuna_mlp),
+        ("RandomizedSearchCV, HistGB", run_random_hgb),
+    ):
+        curve, n = run(X, y, budget)
+        results[name] = curve
+        final = _at(curve, budget)
+        reach = next((t for t, v in curve if v <= final), np.nan)
+        print(
+            f"{name:34} {n:7d} " + " ".join(f"{_at(curve, m):9.2f}" for m in marks) + f" {reach:19.1f} s",
+            flush=True,
+        )
+    return {"budget": budget, "curves": results}
+
+
+PARTS = {"cost": part_cost, "final": part_final, "wall": part_wall, "quality": part_quality}
 
 
 def main(argv=None):
@@ -265,10 +552,14 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small sizes (a few minutes in all)")
     parser.add_argument("--parts", default=",".join(PARTS), help=f"comma list of {list(PARTS)}")
     parser.add_argument("--json", help="write the results there")
+    parser.add_argument("--postgres", action="store_true", help="wall: also tune + 3 workers on PostgreSQL")
     args = parser.parse_args(argv)
     results = {}
     for part in args.parts.split(","):
-        results[part] = PARTS[part](args.quick)
+        if part == "wall":
+            results[part] = part_wall(args.quick, postgres=args.postgres)
+        else:
+            results[part] = PARTS[part](args.quick)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1, default=str))
 

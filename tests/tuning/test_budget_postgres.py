@@ -41,11 +41,21 @@ def _environment():
 
 
 def _study_exists(url, name):
+    """Whether ``tune`` created the study, read with plain SQL: opening an Optuna storage would
+    create the tables itself, racing ``tune``'s own creation of them (as a worker started too
+    early would; workers join a study once it exists)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg2://", 1))
     try:
-        optuna.load_study(study_name=name, storage=open_storage(url))
-    except KeyError:
+        with engine.connect() as connection:
+            query = text("SELECT count(*) FROM studies WHERE study_name = :name")
+            return connection.execute(query, {"name": name}).scalar() == 1
+    except SQLAlchemyError:  # no table yet
         return False
-    return True
+    finally:
+        engine.dispose()
 
 
 def test_tune_and_three_regtune_workers_exit_by_the_bound(postgres_url, small_binary, tmp_path):

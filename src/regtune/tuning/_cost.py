@@ -11,10 +11,13 @@ parameters and batch size ``b``::
          + (BATCH + PARAM * P) * ceil(n / b)                  per mini-batch: calls, optimizer
     step = speed * (cv * fold + STEP)                         STEP: the report to the storage
 
-The constants were fitted (non-negative least squares on relative errors, ``python
-benchmarks/bench_budget.py --parts cost``) on steps measured on the development machine (one BLAS
-thread, OpenBLAS 0.3.30, 2 shared EPYC cores) on cps1988 and penguins, for networks from 1 x 64 to
-3 x 512 units with and without batch norm and dropout: measured / predicted between 0.81 and 1.37.
+The constants were fitted (non-negative least squares on relative errors, ``PARAM`` held at
+10 ns, a plausible cost of Adam's and the penalties' passes over the parameters, since the fit
+alone could not tell it from ``BATCH``) on 28 steps measured by ``python
+benchmarks/bench_budget.py --parts cost`` on the development machine (one BLAS thread, OpenBLAS
+0.3.30, 2 EPYC cores shared with other work, load 6-10) on cps1988 and penguins, networks from
+1 x 64 to 3 x 512 units with and without batch norm and dropout, in two runs: measured /
+predicted between 0.63 and 1.78 (the load alone moved the same step by up to 2x between runs).
 ``speed`` is the study's own calibration: the median ratio of measured to predicted step time over
 its finished trials (``step_seconds`` and ``step_cost`` in their ``user_attrs``), 1 before any
 trial finished. So a slower machine, or one loaded by other work, is learned from the first trial.
@@ -27,14 +30,13 @@ import numpy as np
 
 __all__ = ["CostModel", "calibrated_speed", "layer_sizes", "network_sizes", "step_cost", "step_terms"]
 
-FLOP = 1.3e-10  # seconds per multiply-add of a dense product (about 8 GFLOP/s on one core)
-UNIT = 6e-9  # seconds per hidden unit per row: activation forward and backward, bias
-BN_UNIT = 8.5e-9  # more per batch-normalized unit per row
-DROPOUT_UNIT = 1.7e-8  # more per unit with dropout per row (the random mask)
-BATCH = 1.05e-4  # seconds per mini-batch: Python and NumPy call overhead
-PARAM = 3.5e-8  # seconds per parameter per mini-batch: the optimizer's and the penalties' updates
-STEP = 0.0125  # seconds per step: reporting it to the storage, asking the pruner
-
+FLOP = 1.4e-10  # seconds per multiply-add of a dense product (about 7 GFLOP/s on one core)
+UNIT = 9.7e-9  # seconds per hidden unit per row: activation forward and backward, bias
+BN_UNIT = 1.9e-8  # more per batch-normalized unit per row
+DROPOUT_UNIT = 1e-8  # more per unit with dropout per row (the random mask)
+BATCH = 1e-4  # seconds per mini-batch: Python and NumPy call overhead
+PARAM = 1e-8  # seconds per parameter per mini-batch: the optimizer's and the penalties' updates
+STEP = 0.0125  # seconds per step: reporting it to the storage (a file or a server), asking the pruner
 CONSTANTS = (FLOP, UNIT, BN_UNIT, DROPOUT_UNIT, BATCH, PARAM)  # in the order of step_terms
 
 # How many of the most recent measured trials calibrate the speed.
