@@ -22,9 +22,9 @@ from ._studies import storage_errors
 
 DEFAULT_OUT = "regtune-out"
 # The report and best_params.toml are written after tune returns, within the --timeout budget:
-# tune gets the budget less what the command used before it and this reserve (measured on 2 busy
-# cores: a report of a few hundred trials takes 1-2 s, and the interpreter's exit with plotly,
-# pandas, scikit-learn and Optuna loaded up to 2.5 s).
+# tune gets the budget less what the command used before it and this reserve, or half of what it
+# used if more (measured on 2 busy cores: a report of a few hundred trials takes 1-2 s, and the
+# interpreter's exit with plotly, pandas, scikit-learn and Optuna loaded up to 2.5 s).
 REPORT_RESERVE = 3.0
 DEMO_BUDGET = {"n_trials": 40, "timeout": 100.0, "n_workers": 2, "cv": 3}
 # The default space trains networks up to 5 x 1024 units for 50 epochs: minutes per trial on 28k rows.
@@ -143,8 +143,9 @@ def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, s
     )
     Path(out).mkdir(parents=True, exist_ok=True)
     if options.get("timeout") is not None and started is not None:
-        used = time.monotonic() - started + REPORT_RESERVE
-        options["timeout"] = max(1.0, options["timeout"] - used)
+        used = time.monotonic() - started  # imports and reading DATA: slower on busy cores, as
+        reserve = max(REPORT_RESERVE, used / 2)  # are the report and the exit after tune
+        options["timeout"] = max(1.0, options["timeout"] - used - reserve)
     with storage_errors(storage):
         model_path = Path(out) / "model.regtune"
         result = tune(

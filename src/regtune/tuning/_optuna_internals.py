@@ -16,6 +16,10 @@ name, what it relies on, and the test that checks its behaviour:
   ignore_integrity_error)``, ``optuna.storages._rdb.models.TrialUserAttributeModel`` and
   ``Trial._cached_frozen_trial`` (``test_user_attrs_take_the_one_transaction_path``; the one commit
   is counted in ``test_tuning_storage_locks.py``).
+* :func:`set_study_user_attrs`: ``_create_scoped_session``, the models ``StudyModel``
+  (``find_or_raise_by_id``) and ``StudyUserAttributeModel`` (``find_by_study_and_key``, columns
+  ``study_id``, ``key``, ``value_json``), as ``RDBStorage.set_study_user_attr`` uses them
+  (``test_study_user_attrs_in_one_transaction``).
 * :func:`running_trials_without_heartbeat`: the models ``TrialModel`` (its column
   ``_datetime_start_utc``: the start in naive UTC), ``TrialHeartbeatModel`` and
   ``_create_scoped_session`` (``test_running_trials_without_heartbeat``).
@@ -46,6 +50,7 @@ __all__ = [
     "queued_trial_attrs",
     "rdb_storage_logger",
     "running_trials_without_heartbeat",
+    "set_study_user_attrs",
     "set_user_attrs",
     "storage_of",
     "study_id",
@@ -103,6 +108,37 @@ def set_user_attrs(trial, attrs):
         for key, value in attrs.items():
             write(session, models.TrialUserAttributeModel, trial_id(trial), key, value)
     trial._cached_frozen_trial.user_attrs.update(attrs)
+
+
+def set_study_user_attrs(study, attrs):
+    """Record several user attributes of ``study`` in one transaction on an RDB storage.
+
+    ``study.set_user_attr`` commits each in a transaction of its own (``tune`` records about 30
+    settings at the start of a run). Other storages get one ``set_user_attr`` per attribute.
+    """
+    storage = storage_of(study)
+    backend = getattr(storage, "_backend", storage)
+    if not isinstance(backend, optuna.storages.RDBStorage):
+        for key, value in attrs.items():
+            study.set_user_attr(key, value)
+        return
+    import json
+
+    from optuna.storages._rdb import models
+    from optuna.storages._rdb.storage import _create_scoped_session
+
+    with _create_scoped_session(backend.scoped_session, True) as session:
+        model = models.StudyModel.find_or_raise_by_id(study_id(study), session)
+        for key, value in attrs.items():
+            attribute = models.StudyUserAttributeModel.find_by_study_and_key(model, key, session)
+            if attribute is None:
+                session.add(
+                    models.StudyUserAttributeModel(
+                        study_id=study_id(study), key=key, value_json=json.dumps(value)
+                    )
+                )
+            else:
+                attribute.value_json = json.dumps(value)
 
 
 def running_trials_without_heartbeat(storage, study_id, started_before):

@@ -24,6 +24,7 @@ from ._final_model import final_model_of, final_trial, recover_best
 from ._local_workers import run_local_workers, write_data
 from ._metrics import resolve_metric
 from ._objective import full_params
+from ._optuna_internals import set_study_user_attrs
 from ._pipeline import as_frame, build_pipeline, detect_columns, infer_task
 from ._result import require_complete_trial, tune_result
 from ._sampling import PRUNERS, make_pruner, make_sampler, startup_trials
@@ -372,8 +373,7 @@ def tune(
         attrs, config.space = _resume_attrs(study, attrs, space)
         study.sampler = make_sampler(seed, startup_trials(pruner, config.space.max_epochs()))
         study.pruner = make_pruner(pruner, config.space.max_epochs())
-        for key, value in attrs.items():
-            study.set_user_attr(key, value)
+        set_study_user_attrs(study, attrs)
         default = SearchSpace.default()
         user_set = [n for n in requested_space if n not in default or requested_space[n] != default[n]]
         top_up_slots(study, config.n_trials, default=default_trial(config.space, user_set))
