@@ -26,6 +26,8 @@ import logging
 import time
 from pathlib import Path
 
+from optuna.trial import TrialState
+
 __all__ = [
     "BestModel",
     "holds",
@@ -97,12 +99,13 @@ def save_final(model, path, *, study_uid, trial, kind):
     import regtune
 
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    score = trial.value if trial.value is not None else trial.user_attrs.get("best_score")
+    complete = trial.state == TrialState.COMPLETE  # a pruned trial's value is its last epoch's
+    score = trial.value if complete else trial.user_attrs.get("best_score")
     record = {
         "study": study_uid,
         "trial": trial.number,
         "score": float(score),
-        "complete": trial.value is not None,
+        "complete": complete,
         "kind": kind,
     }
     with _locked(path) as file:

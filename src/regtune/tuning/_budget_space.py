@@ -5,7 +5,8 @@ holds networks whose single epoch on 20,000 rows takes 40 s on one core; with a 
 minute such a trial could never finish. :func:`budget_space` shrinks the *default* ranges (a range
 the user set is kept as given) until the most expensive configuration of the space can train
 ``MIN_EPOCHS`` epochs within the share of the budget one trial may use (``_budget.MAX_TRIAL_SHARE``),
-as the cost model (``_cost``, uncalibrated: the development machine's speed) predicts. In this
+as the cost model (``_cost``, for a machine ``PRIOR_SPEED`` times slower than the one its constants
+come from) predicts. In this
 order, each step the one that loses least of the space:
 
 1. the smallest batch, doubled up to 64 (a batch of 16 rows costs 4 times the Python overhead
@@ -34,6 +35,10 @@ __all__ = ["MIN_EPOCHS", "budget_space", "train_rows_cap"]
 
 # The most expensive configuration of a scaled space can train this many epochs in one trial.
 MIN_EPOCHS = 5
+# The space is sized before any trial measured this machine: for one this many times slower than
+# the cost model's (its constants come from the development machine at rest; on 2 cores shared
+# with other work steps took 2-3 times as long).
+PRIOR_SPEED = 2.0
 # (name, limit) of each shrinking step, in order (see the module docstring).
 _STEPS = (
     ("batch_size", 64),
@@ -88,7 +93,7 @@ def budget_space(space, *, n_rows, n_inputs, n_outputs, cv, timeout, max_train_r
     """
     if timeout is None:
         return space
-    model = CostModel(n_rows=n_rows, n_inputs=n_inputs, n_outputs=n_outputs, cv=cv)
+    model = CostModel(n_rows=n_rows, n_inputs=n_inputs, n_outputs=n_outputs, cv=cv, speed=PRIOR_SPEED)
     if max_train_rows is not None:
         model.train_rows = min(model.train_rows, max_train_rows)
     per_trial = MAX_TRIAL_SHARE * float(timeout)
@@ -98,7 +103,7 @@ def budget_space(space, *, n_rows, n_inputs, n_outputs, cv, timeout, max_train_r
         return space.override(overrides)
 
     def fits():
-        return MIN_EPOCHS * model.cost(_largest(current())) <= per_trial
+        return MIN_EPOCHS * model.step_seconds(_largest(current())) <= per_trial
 
     def shrink(name, limit):
         """Move ``name``'s costly bound one step toward ``limit``; False when it cannot move."""
@@ -125,7 +130,7 @@ def budget_space(space, *, n_rows, n_inputs, n_outputs, cv, timeout, max_train_r
     while not fits() and any(shrink(name, limit) for name, limit in _STEPS):
         pass  # each round takes the first step that can still move (after each, batches again)
     if _is_default(space, "max_epochs"):
-        default_cost = model.cost(default_configuration(current()))
+        default_cost = model.step_seconds(default_configuration(current()))
         affordable = math.floor(per_trial / default_cost) if default_cost > 0 else space.max_epochs()
         epochs = max(MIN_EPOCHS, min(space.max_epochs(), affordable))
         if epochs != space.max_epochs():
@@ -149,12 +154,12 @@ def train_rows_cap(*, n_rows, n_inputs, n_outputs, cv, timeout):
     if timeout is None:
         return None
     target = max(FIRST_RUNG_SECONDS, FIRST_RUNG_SHARE * float(timeout))
-    model = CostModel(n_rows=n_rows, n_inputs=n_inputs, n_outputs=n_outputs, cv=cv)
+    model = CostModel(n_rows=n_rows, n_inputs=n_inputs, n_outputs=n_outputs, cv=cv, speed=PRIOR_SPEED)
     default = default_configuration(SearchSpace.default())
 
     def cost(rows):
         model.train_rows = rows
-        return model.cost(default)
+        return model.step_seconds(default)
 
     full = model.train_rows
     if cost(full) <= target:

@@ -11,13 +11,13 @@ parameters and batch size ``b``::
          + (BATCH + PARAM * P) * ceil(n / b)                  per mini-batch: calls, optimizer
     step = speed * (cv * fold + STEP)                         STEP: the report to the storage
 
-The constants were fitted (non-negative least squares on relative errors, ``PARAM`` held at
-10 ns, a plausible cost of Adam's and the penalties' passes over the parameters, since the fit
-alone could not tell it from ``BATCH``) on 28 steps measured by ``python
-benchmarks/bench_budget.py --parts cost`` on the development machine (one BLAS thread, OpenBLAS
-0.3.30, 2 EPYC cores shared with other work, load 6-10) on cps1988 and penguins, networks from
-1 x 64 to 3 x 512 units with and without batch norm and dropout, in two runs: measured /
-predicted between 0.63 and 1.78 (the load alone moved the same step by up to 2x between runs).
+The constants were fitted (non-negative least squares on relative errors) on steps measured by
+``python benchmarks/bench_budget.py --parts cost`` on the development machine (one BLAS thread,
+OpenBLAS 0.3.30, an EPYC core, load 4 from other work), on cps1988 and penguins, for networks
+from 1 x 64 to 2 x 512 and 1 x 1024 units, with and without batch norm and dropout, the
+configurations taking turns step by step so that the machine's load hits all alike: measured /
+predicted between 0.90 and 1.29 over the 18 configurations. (Timed one after another instead,
+the load alone moved a step by up to 2.5x between runs.)
 ``speed`` is the study's own calibration: the median ratio of measured to predicted step time over
 its finished trials (``step_seconds`` and ``step_cost`` in their ``user_attrs``), 1 before any
 trial finished. So a slower machine, or one loaded by other work, is learned from the first trial.
@@ -30,13 +30,13 @@ import numpy as np
 
 __all__ = ["CostModel", "calibrated_speed", "layer_sizes", "network_sizes", "step_cost", "step_terms"]
 
-FLOP = 1.4e-10  # seconds per multiply-add of a dense product (about 7 GFLOP/s on one core)
-UNIT = 9.7e-9  # seconds per hidden unit per row: activation forward and backward, bias
-BN_UNIT = 1.9e-8  # more per batch-normalized unit per row
-DROPOUT_UNIT = 1e-8  # more per unit with dropout per row (the random mask)
-BATCH = 1e-4  # seconds per mini-batch: Python and NumPy call overhead
-PARAM = 1e-8  # seconds per parameter per mini-batch: the optimizer's and the penalties' updates
-STEP = 0.0125  # seconds per step: reporting it to the storage (a file or a server), asking the pruner
+FLOP = 3.5e-11  # seconds per multiply-add of a dense product (one core's BLAS, about 28 G/s)
+UNIT = 2.5e-9  # seconds per hidden unit per row: activation forward and backward, bias
+BN_UNIT = 4.5e-9  # more per batch-normalized unit per row
+DROPOUT_UNIT = 3.6e-9  # more per unit with dropout per row (the random mask)
+BATCH = 3.8e-5  # seconds per mini-batch: Python and NumPy call overhead
+PARAM = 1.25e-8  # seconds per parameter per mini-batch: the optimizer's and the penalties' updates
+STEP = 0.021  # seconds per step: the metrics' fixed costs, the report to the storage, the pruner
 CONSTANTS = (FLOP, UNIT, BN_UNIT, DROPOUT_UNIT, BATCH, PARAM)  # in the order of step_terms
 
 # How many of the most recent measured trials calibrate the speed.

@@ -71,7 +71,8 @@ def tune_result(study, config, best, model, save_to):
     """The :class:`TuneResult` of a study whose final model comes from trial ``best``."""
     frame = study.trials_dataframe()
     frame = frame[frame["state"] != TrialState.WAITING.name].reset_index(drop=True)
-    score = best.value if best.value is not None else best.user_attrs["best_score"]
+    # A pruned trial's value is its last epoch's; the final model is at its best epoch.
+    score = best.value if best.state == TrialState.COMPLETE else best.user_attrs["best_score"]
     return TuneResult(
         best_params=full_params(config.space, best.params, has_categorical=bool(config.categorical)),
         best_score=float(score),
