@@ -195,8 +195,8 @@ def test_the_model_file_only_ever_gets_better(tmp_path):
     first = BestModel("uid", "minimize", path)  # two processes sharing the file
     second = BestModel("uid", "minimize", path, keep=False)
     assert offer(first, 0, 0.5, complete=False)  # stopped by the deadline: better than nothing
-    assert offer(second, 1, 0.9, complete=True)  # complete beats stopped, whatever the score
-    assert not offer(first, 2, 0.95, complete=True)
+    assert not offer(second, 1, 0.9, complete=True)  # a worse score, complete or not
+    assert offer(second, 2, 0.5, complete=True)  # on a tie, the complete trial
     assert offer(first, 3, 0.4, complete=True)
     assert not offer(second, 4, 0.6, complete=True)  # the other process's record is read
     assert read_record(path) == {

@@ -1,8 +1,8 @@
 """Anytime results: the best model so far, kept in memory and written to the study's model file.
 
 Whenever a trial ends with a model (complete, or stopped by the deadline), the process that ran it
-offers that trial's fold ensemble (:meth:`BestModel.offer`). It replaces the kept one when it is
-better: a complete trial beats one stopped by the deadline, then the better score wins. With a
+offers that trial's fold ensemble (:meth:`BestModel.offer`). It replaces the kept one when its
+cross-validated score (at its best epoch) is better; on a tie a complete trial wins. With a
 ``path`` (``tune(save_to=...)``, ``regtune tune --out``; the study records it as ``model_path``),
 the model is written there by ``regtune.save``, which writes a temporary file and renames it, so
 the file is always a whole model, and a job killed at any moment leaves the best model so far.
@@ -145,8 +145,8 @@ def _write(file, record):
 
 
 def _rank(record, sign):
-    """Sort key, lower is better: complete first, then the better score."""
-    return (not record["complete"], sign * record["score"])
+    """Sort key, lower is better: the better score, then a complete trial first."""
+    return (sign * record["score"], not record["complete"])
 
 
 class BestModel:

@@ -1,7 +1,7 @@
 """The final model of a study: the best trial's fold ensemble, taken over, loaded or rebuilt.
 
-The trial it comes from (:func:`final_trial`) is the best complete trial; when none completed
-within the budget, the best trial stopped by the deadline (its networks at their best epoch are a
+The trial it comes from (:func:`final_trial`) is the best by cross-validated score among the
+complete trials and those stopped by the deadline (their networks at their best epoch are a
 cross-validated model too). Its fold ensemble is, in this order of preference: the one kept in
 this process's memory (``n_workers=1``); the one a worker wrote to the study's model file, when
 the file's record names this trial; else rebuilt by training the trial's folds again for its best
@@ -32,20 +32,28 @@ __all__ = [
 ]
 
 
-def final_trial(study):
-    """The trial whose model is the final one (see the module docstring), or None."""
-    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    if complete:
-        return study.best_trial
-    stopped = [
-        t
-        for t in study.get_trials(deepcopy=False, states=(TrialState.PRUNED,))
-        if t.user_attrs.get("pruned_reason") == "deadline" and t.user_attrs.get("best_score") is not None
-    ]
-    if not stopped:
+def final_trial(study, *, complete_only=False):
+    """The trial whose model is the final one, or None: the best by cross-validated score
+    (``best_score``) among the complete trials and those stopped by the deadline (whose networks
+    at their best epoch are a cross-validated model too; a trial pruned by the pruner is not);
+    among the complete ones only with ``complete_only`` (a refit needs a complete trial)."""
+    candidates = list(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+    if not complete_only or not candidates:
+        candidates += [
+            t
+            for t in study.get_trials(deepcopy=False, states=(TrialState.PRUNED,))
+            if t.user_attrs.get("pruned_reason") == "deadline" and t.user_attrs.get("best_score") is not None
+        ]
+    if not candidates:
         return None
     sign = 1.0 if study.direction.name == "MINIMIZE" else -1.0
-    return min(stopped, key=lambda t: sign * float(t.user_attrs["best_score"]))
+    return min(candidates, key=lambda t: (sign * _score(t), t.state != TrialState.COMPLETE, t.number))
+
+
+def _score(trial):
+    if trial.state == TrialState.COMPLETE:
+        return float(trial.value)
+    return float(trial.user_attrs["best_score"])
 
 
 def rebuild_ensemble(trial, config, X, y):
@@ -143,17 +151,17 @@ def final_model_of(study, config, final, data, *, numpy_input, best_model, refit
     ``tune``), the trial it comes from, and its kind for the model file's record ("ensemble",
     "refit", "array"). ``refit()`` makes the refit pipeline (``_tune._refit``)."""
     budget = Budget.from_attrs(study.user_attrs)
-    if final.state != TrialState.COMPLETE:
+    if budget.final_model is None:
+        return None, final, None
+    if budget.final_model == "refit" and final_trial(study, complete_only=True).state == TrialState.COMPLETE:
+        return refit(), study.best_trial, "refit"
+    if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
         warnings.warn(
             f"no trial completed within the budget: the model is trial {final.number}'s fold "
             f"ensemble, stopped by the deadline at epoch {final.user_attrs.get('pruned_at')}",
             UserWarning,
             stacklevel=4,
         )
-    if budget.final_model is None:
-        return None, final, None
-    if budget.final_model == "refit" and final.state == TrialState.COMPLETE:
-        return refit(), final, "refit"
     X_frame, y_series = data
     model, final = fold_ensemble(
         study,

@@ -38,8 +38,10 @@ class TuneResult:
     model_path : pathlib.Path or None
         Where the final model was saved (``save_to``).
     best_trial : optuna.trial.FrozenTrial or None
-        The trial of the final model: the best complete one, or, when none completed within the
-        budget, the best one stopped by the deadline.
+        The trial of the final model: the best by cross-validated score among the complete
+        trials and those stopped by the deadline (at their best epoch); with
+        ``final_model="refit"``, the best complete one. It may differ from Optuna's
+        ``study.best_trial``, which knows complete trials only.
     """
 
     best_params: dict
