@@ -192,7 +192,10 @@ def test_four_local_workers_share_the_default_sqlite_file(
 ):
     monkeypatch.chdir(tmp_path)
     X, y = small_binary
-    result = tune(X, y, n_trials=12, n_workers=4, cv=2, space=tiny_space, progress=False, refit=False)
+    # Trials of 30 epochs: tune's own process (worker 0) cannot finish the budget alone while the
+    # 3 worker processes start.
+    space = {**tiny_space, "max_epochs": 30}
+    result = tune(X, y, n_trials=12, n_workers=4, cv=2, space=space, progress=False, refit=False)
     assert (tmp_path / "regtune.db").exists()
     messages = capfd.readouterr().err  # the worker processes write to the same stderr
     assert "locked" not in messages and "Traceback" not in messages
