@@ -44,6 +44,8 @@ def wages(files, tmp_path_factory):
         storage,
         "--study",
         "wages",
+        "--final-model",  # these tests compare the model with `fit --params best` and its steps
+        "refit",
         "--seed",
         1,
         "--out",
@@ -75,6 +77,8 @@ def penguins(files, tmp_path_factory):
         storage,
         "--study",
         "penguins",
+        "--final-model",  # the tests read the model's steps
+        "refit",
         "--out",
         work / "out",
         "-q",

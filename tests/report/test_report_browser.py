@@ -191,7 +191,7 @@ def _assert_no_empty_chart(seen):
 def test_every_chart_renders_an_svg(loaded):
     seen, _, page, _ = loaded
     expected = page.read_text(encoding="utf-8").count('<div class="chart"')
-    assert len(seen["charts"]) == expected == 9
+    assert len(seen["charts"]) == expected == 10  # 9 + the best score over time
     _assert_no_empty_chart(seen)
 
 

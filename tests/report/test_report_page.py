@@ -54,7 +54,7 @@ def test_page_is_self_contained(filled):
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", ours), "no network resource"
     assert "<link" not in ours
     n_charts = len(_charts(page))
-    assert n_charts == page.count('<div class="chart"') == 9
+    assert n_charts == page.count('<div class="chart"') == 10  # 9 + the best score over time
     # plotly.js + one JSON block per chart + the renderer: no other script
     assert page.count("<script") == n_charts + 2
 

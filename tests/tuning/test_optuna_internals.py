@@ -21,8 +21,11 @@ from sqlalchemy import event, text
 from regtune.tuning._optuna_internals import (
     READ_ONLY_METHODS,
     RDBStorageWithStaleRule,
+    fixed_params_of,
+    queued_trial_attrs,
     rdb_storage_logger,
     running_trials_without_heartbeat,
+    set_study_user_attrs,
     set_user_attrs,
     storage_of,
     study_id,
@@ -69,8 +72,10 @@ def test_the_private_names_exist_with_their_signatures():
         "trial_id_greater_than",
     ]
     assert _parameters(rdb._get_best_trial_id) == ["self", "study_id", "direction"]
-    for model in ("TrialModel", "TrialHeartbeatModel", "TrialUserAttributeModel"):
+    for model in ("TrialModel", "TrialHeartbeatModel", "TrialUserAttributeModel", "StudyModel"):
         assert hasattr(models, model), model
+    assert _parameters(models.StudyModel.find_or_raise_by_id)[:2] == ["study_id", "session"]
+    assert _parameters(models.StudyUserAttributeModel.find_by_study_and_key) == ["study", "key", "session"]
     assert hasattr(models.TrialModel, "_datetime_start_utc")
     assert hasattr(models.TrialHeartbeatModel, "trial_heartbeat_id")
     # Each read-only method is RDBStorage's own (one transaction each), not a generic default.
@@ -218,3 +223,36 @@ def test_every_read_opens_its_transactions_inside_a_read_method(url):
 
 def test_the_rdb_storage_logger_is_optunas():
     assert rdb_storage_logger() is rdb_module._logger
+
+
+def test_queued_trial_attrs_fix_the_suggested_values(url):
+    # A WAITING trial with these system attributes (and others of its own) runs with the given
+    # values; names it does not give are sampled.
+    study = optuna.create_study(storage=url, sampler=optuna.samplers.RandomSampler(seed=0))
+    attrs = {**queued_trial_attrs({"x": 0.25, "n": 3}), "mine": 7}
+    study.add_trial(optuna.trial.create_trial(state=TrialState.WAITING, system_attrs=attrs))
+    trial = study.ask()
+    assert trial.suggest_float("x", 0.0, 1.0) == 0.25
+    assert trial.suggest_int("n", 1, 5) == 3
+    assert 0.0 <= trial.suggest_float("free", 0.0, 1.0) <= 1.0
+    frozen = study.tell(trial, 1.0)
+    assert fixed_params_of(frozen) == {"x": 0.25, "n": 3} and frozen.system_attrs["mine"] == 7
+    assert frozen.params["x"] == 0.25 and frozen.params["n"] == 3
+    assert fixed_params_of(study.trials[0]) == {"x": 0.25, "n": 3}
+    assert queued_trial_attrs() == {"fixed_params": {}}
+
+
+def test_study_user_attrs_in_one_transaction(url):
+    storage = optuna.storages.RDBStorage(url)
+    study = optuna.create_study(storage=storage)
+    study.set_user_attr("kept", 1)
+    study.set_user_attr("changed", "old")
+    commits = []
+    event.listen(storage.engine, "commit", lambda _connection: commits.append(1))
+    set_study_user_attrs(study, {"changed": "new", "added": {"a": [1, 2]}, "n": None})
+    assert len(commits) == 1
+    again = optuna.load_study(study_name=study.study_name, storage=url)
+    assert again.user_attrs == {"kept": 1, "changed": "new", "added": {"a": [1, 2]}, "n": None}
+    memory = optuna.create_study()  # not an RDB storage: one call per attribute
+    set_study_user_attrs(memory, {"x": 1, "y": [2]})
+    assert memory.user_attrs == {"x": 1, "y": [2]}

@@ -28,7 +28,9 @@ SPACE = {"n_layers": 1, "width": {"low": 4, "high": 8}, "max_epochs": 3, "batch_
 @pytest.fixture(scope="module")
 def tuned(penguins):
     X, y = penguins
-    return tune(X, y, n_trials=3, cv=2, storage=MEMORY, space=SPACE, seed=2, progress=False)
+    return tune(
+        X, y, n_trials=3, cv=2, storage=MEMORY, space=SPACE, seed=2, progress=False, final_model="refit"
+    )
 
 
 def test_refit_best_is_the_pipeline_tune_refit(tuned, penguins):
@@ -57,7 +59,9 @@ def test_refit_best_on_arrays(small_binary):
     X, y = small_binary
     numeric = X.select_dtypes("number").to_numpy()
     space = {"n_layers": 1, "width": 4, "max_epochs": 2, "batch_size": 32}
-    result = tune(numeric, y.to_numpy(), n_trials=2, cv=2, storage=MEMORY, space=space, progress=False)
+    result = tune(
+        numeric, y.to_numpy(), n_trials=2, cv=2, storage=MEMORY, space=space, progress=False, final_model="refit"
+    )
     model = refit_best(result.study, numeric, y.to_numpy())
     np.testing.assert_allclose(model.predict_proba(numeric), result.best_pipeline.predict_proba(numeric))
     with pytest.raises(ValueError, match="y is required when X is an array"):

@@ -71,12 +71,15 @@ def test_penguins_end_to_end_with_saving(penguins, tiny_space, tmp_path):
         assert set(trial.user_attrs) >= TRIAL_ATTRS, trial.number
         assert len(trial.user_attrs["valid_curve"]) == 2
     assert len(result.trials) == 4 and "user_attrs_valid_curve" in result.trials
-    # The refit pipeline trains the best trial's best epoch count and predicts raw frames.
-    mlp = result.best_pipeline.named_steps["mlp"]
-    assert mlp.max_iter == best.user_attrs["best_epoch"]
-    assert mlp.random_state == best.user_attrs["seed"]
+    # The final model is the best trial's fold ensemble: one pipeline per fold, each network as
+    # it was at the trial's best epoch, predicting raw frames.
+    members = result.best_pipeline.members_
+    assert len(members) == 2
+    for member in members:
+        assert member.named_steps["mlp"].n_iter_ == best.user_attrs["best_epoch"]
+        assert member.named_steps["mlp"].random_state == best.user_attrs["seed"]
     assert set(result.best_pipeline.predict(X)) <= set(y)
-    # best_configuration says how that refit was made (the CLI's `fit --params best` uses it).
+    # best_configuration says how a refit is made (the CLI's `fit --params best` uses it).
     params, settings = best_configuration(result.study)
     assert params == {**result.best_params, "max_epochs": best.user_attrs["best_epoch"]}
     assert settings == {
@@ -191,7 +194,10 @@ def test_four_local_workers_share_the_default_sqlite_file(
 ):
     monkeypatch.chdir(tmp_path)
     X, y = small_binary
-    result = tune(X, y, n_trials=12, n_workers=4, cv=2, space=tiny_space, progress=False, refit=False)
+    # Trials of 30 epochs: tune's own process (worker 0) cannot finish the budget alone while the
+    # 3 worker processes start.
+    space = {**tiny_space, "max_epochs": 30}
+    result = tune(X, y, n_trials=12, n_workers=4, cv=2, space=space, progress=False, refit=False)
     assert (tmp_path / "regtune.db").exists()
     messages = capfd.readouterr().err  # the worker processes write to the same stderr
     assert "locked" not in messages and "Traceback" not in messages

@@ -1,6 +1,7 @@
 """``regtune tune``, ``regtune worker`` and ``regtune demo``: one library call each, then the outputs."""
 
 import os
+import time
 from pathlib import Path
 
 import click
@@ -22,6 +23,11 @@ from ._main import main
 from ._studies import storage_errors
 
 DEFAULT_OUT = "regtune-out"
+# The report and best_params.toml are written after tune returns, within the --timeout budget:
+# tune gets the budget less what the command used before it and this reserve, or half of what it
+# used if more (measured on 2 busy cores: a report of a few hundred trials takes 1-2 s, and the
+# interpreter's exit with plotly, pandas, scikit-learn and Optuna loaded up to 2.5 s).
+REPORT_RESERVE = 3.0
 DEMO_BUDGET = {"n_trials": 40, "timeout": 100.0, "n_workers": 2, "cv": 3}
 # The default space trains networks up to 5 x 1024 units for 50 epochs: minutes per trial on 28k rows.
 # The demo narrows the size of the network so that a trial takes seconds on one core; the
@@ -54,7 +60,7 @@ def print_summary(result, paths, ignored=()):
     if ignored:
         click.echo(f"Ignored:  {', '.join(ignored)}")
     states = [t.state for t in result.study.get_trials(deepcopy=False)]
-    best = result.study.best_trial
+    best = result.best_trial
     folds = len(best.user_attrs.get("fold_scores", [])) or "?"
     click.echo(f"Best parameters (trial {best.number}):")
     width = max((len(name) for name in result.best_params), default=0)
@@ -74,8 +80,12 @@ def print_summary(result, paths, ignored=()):
     click.echo(f"Params: {paths['params']}")
 
 
-def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, ignore=(), **options):
-    """Tune on ``frame`` without the ``ignore`` columns, save the outputs into ``out``, print a summary."""
+def run_tune(
+    frame, target, *, out, storage, data_path=None, categorical=None, ignore=(), started=None, **options
+):
+    """Tune on ``frame`` without the ``ignore`` columns, save the outputs into ``out`` and print a
+    summary; the ``timeout`` budget counts from ``started`` (``time.monotonic()``) and includes the
+    outputs."""
     from regtune.report import write_report
     from regtune.tuning import save_result, tune
 
@@ -85,9 +95,14 @@ def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, i
         X, y, target, categorical=categorical, task=options.get("task"), cv=options.get("cv", 5)
     )
     Path(out).mkdir(parents=True, exist_ok=True)
+    if options.get("timeout") is not None and started is not None:
+        used = time.monotonic() - started  # imports and reading DATA: slower on busy cores, as
+        reserve = max(REPORT_RESERVE, used / 2)  # are the report and the exit after tune
+        options["timeout"] = max(1.0, options["timeout"] - used - reserve)
     with storage_errors(storage):
+        model_path = Path(out) / "model.regtune"
         result = tune(
-            X, y, categorical=categorical, storage=storage, save_to=None, data_path=data_path, **options
+            X, y, categorical=categorical, storage=storage, save_to=model_path, data_path=data_path, **options
         )
         paths = save_result(result, out)
         paths["report"] = write_report(
@@ -122,8 +137,19 @@ def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, i
     show_default=True,
     help="Budget of trials across all workers.",
 )
-@click.option("--timeout", type=Duration(), help="Stop starting trials after this long: 90s, 10m, 2h.")
+@click.option(
+    "--timeout",
+    type=Duration(),
+    help="Wall-clock budget of the whole command (search, final model, outputs): 90s, 10m, 2h.",
+)
 @click.option("--trial-timeout", type=Duration(), help="Fail any single trial running longer.")
+@click.option(
+    "--final-model",
+    type=click.Choice(["ensemble", "refit"]),
+    default="ensemble",
+    show_default=True,
+    help="The best trial's fold models averaged (no training after the search), or one refit on all rows.",
+)
 @click.option(
     "--workers",
     "n_workers",
@@ -172,7 +198,7 @@ def run_tune(frame, target, *, out, storage, data_path=None, categorical=None, i
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or progress lines.")
 def tune(data, target, space, out, quiet, **options):
-    """Tune a regularized network on DATA, refit the best, save it and write the report.
+    """Tune a regularized network on DATA, save the best model and write the report.
 
     DATA is a CSV or Parquet file. Prints the columns used as features, the best parameters, the
     cross-validated score (mean +- std over folds) and where the model (OUT/model.regtune), the
@@ -184,6 +210,7 @@ def tune(data, target, space, out, quiet, **options):
       regtune tune cars.csv --target price --categorical make,model --ignore sold \\
           --trials 200 --timeout 30m --workers 4 --out cars-tuned
     """
+    started = time.monotonic()
     if space is not None and not space.is_file():
         raise FileNotFoundError(f"--space file {str(space)!r} does not exist")
     if space is not None:
@@ -196,6 +223,7 @@ def tune(data, target, space, out, quiet, **options):
         data_path=str(Path(data).resolve()),
         space=None if space is None else str(space),
         progress=_progress(quiet),
+        started=started,
         **options,
     )
 
@@ -209,7 +237,9 @@ def tune(data, target, space, out, quiet, **options):
     type=click.IntRange(min=1),
     help="Run at most this many trials (default: until the study's budget is spent).",
 )
-@click.option("--timeout", type=Duration(), help="Stop starting trials after this long.")
+@click.option(
+    "--timeout", type=Duration(), help="This worker's wall-clock budget: it exits within it (plus one epoch)."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or progress lines.")
 def worker(storage, study_name, n_trials, timeout, quiet):
     """Join a study from another process or machine and run its trials.

@@ -77,6 +77,7 @@ _REGTUNE = (
     "regtune.preprocessing._numeric.NumericScaler",
     "regtune.tuning._estimators.TabularRegressor",
     "regtune.tuning._estimators.TabularClassifier",
+    "regtune.ensemble._fold_ensemble.FoldEnsemble",
 )
 
 TRUSTED_TYPES = frozenset(

@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 from .._atomic import write_atomic
+from ._figures_budget import best_over_time_figure, cost_model_figure
 from ._figures_search import history_figure, importance_figure, slices_figure
 from ._figures_training import (
     batch_norm_figure,
@@ -35,6 +36,7 @@ SECTIONS = (
         "Regularization effects",
         (penalties_figure, batch_norm_figure, smoothing_figure, sparsity_figure),
     ),
+    ("budget", "Time budget", (best_over_time_figure, cost_model_figure)),
 )
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 

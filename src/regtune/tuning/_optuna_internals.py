@@ -16,6 +16,10 @@ name, what it relies on, and the test that checks its behaviour:
   ignore_integrity_error)``, ``optuna.storages._rdb.models.TrialUserAttributeModel`` and
   ``Trial._cached_frozen_trial`` (``test_user_attrs_take_the_one_transaction_path``; the one commit
   is counted in ``test_tuning_storage_locks.py``).
+* :func:`set_study_user_attrs`: ``_create_scoped_session``, the models ``StudyModel``
+  (``find_or_raise_by_id``) and ``StudyUserAttributeModel`` (``find_by_study_and_key``, columns
+  ``study_id``, ``key``, ``value_json``), as ``RDBStorage.set_study_user_attr`` uses them
+  (``test_study_user_attrs_in_one_transaction``).
 * :func:`running_trials_without_heartbeat`: the models ``TrialModel`` (its column
   ``_datetime_start_utc``: the start in naive UTC), ``TrialHeartbeatModel`` and
   ``_create_scoped_session`` (``test_running_trials_without_heartbeat``).
@@ -26,6 +30,11 @@ name, what it relies on, and the test that checks its behaviour:
   each open one read-only transaction, among them the private ``_get_trials`` (behind
   ``get_all_trials`` and ``_CachedStorage``), ``_get_best_trial_id`` (behind ``get_best_trial``)
   and ``_get_stale_trial_ids`` (``test_every_read_opens_its_transactions_inside_a_read_method``).
+* :func:`queued_trial_attrs` and :func:`fixed_params_of`: the system attribute ``fixed_params``
+  of a WAITING trial, which ``Trial.__init__`` reads into ``Trial._fixed_params`` and
+  ``Trial._suggest`` returns instead of sampling (the convention of ``Study.enqueue_trial``,
+  which regtune's slots need with system attributes of their own)
+  (``test_queued_trial_attrs_fix_the_suggested_values``).
 * :func:`rdb_storage_logger`: the logger of the private module ``optuna.storages._rdb.storage``,
   which logs the retry warning of ``_get_trials`` (``test_the_rdb_storage_logger_is_optunas``).
 """
@@ -37,8 +46,11 @@ import optuna
 __all__ = [
     "READ_ONLY_METHODS",
     "RDBStorageWithStaleRule",
+    "fixed_params_of",
+    "queued_trial_attrs",
     "rdb_storage_logger",
     "running_trials_without_heartbeat",
+    "set_study_user_attrs",
     "set_user_attrs",
     "storage_of",
     "study_id",
@@ -63,6 +75,17 @@ def trial_id(trial):
     return trial._trial_id
 
 
+def queued_trial_attrs(fixed_params=None):
+    """System attributes of a queued (WAITING) trial whose ``suggest_*`` calls return
+    ``fixed_params[name]`` instead of sampling (the other names are sampled as usual)."""
+    return {"fixed_params": dict(fixed_params or {})}
+
+
+def fixed_params_of(trial):
+    """The ``fixed_params`` a queued trial was given (``{}`` when none)."""
+    return dict(trial.system_attrs.get("fixed_params", {}))
+
+
 def set_user_attrs(trial, attrs):
     """Record several user attributes of a running trial, in one transaction on an RDB storage.
 
@@ -85,6 +108,37 @@ def set_user_attrs(trial, attrs):
         for key, value in attrs.items():
             write(session, models.TrialUserAttributeModel, trial_id(trial), key, value)
     trial._cached_frozen_trial.user_attrs.update(attrs)
+
+
+def set_study_user_attrs(study, attrs):
+    """Record several user attributes of ``study`` in one transaction on an RDB storage.
+
+    ``study.set_user_attr`` commits each in a transaction of its own (``tune`` records about 30
+    settings at the start of a run). Other storages get one ``set_user_attr`` per attribute.
+    """
+    storage = storage_of(study)
+    backend = getattr(storage, "_backend", storage)
+    if not isinstance(backend, optuna.storages.RDBStorage):
+        for key, value in attrs.items():
+            study.set_user_attr(key, value)
+        return
+    import json
+
+    from optuna.storages._rdb import models
+    from optuna.storages._rdb.storage import _create_scoped_session
+
+    with _create_scoped_session(backend.scoped_session, True) as session:
+        model = models.StudyModel.find_or_raise_by_id(study_id(study), session)
+        for key, value in attrs.items():
+            attribute = models.StudyUserAttributeModel.find_by_study_and_key(model, key, session)
+            if attribute is None:
+                session.add(
+                    models.StudyUserAttributeModel(
+                        study_id=study_id(study), key=key, value_json=json.dumps(value)
+                    )
+                )
+            else:
+                attribute.value_json = json.dumps(value)
 
 
 def running_trials_without_heartbeat(storage, study_id, started_before):

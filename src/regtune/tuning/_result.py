@@ -1,4 +1,4 @@
-"""What ``tune`` returns: the best trial's parameters and score, the refit pipeline, the trials."""
+"""What ``tune`` returns: the best trial's parameters and score, the final model, the trials."""
 
 import math
 from dataclasses import dataclass, field
@@ -26,8 +26,9 @@ class TuneResult:
         Its mean cross-validated metric over folds (at its best epoch).
     best_score_std : float
         The standard deviation of that metric over folds.
-    best_pipeline : sklearn.pipeline.Pipeline or None
-        The best configuration refit on all rows (None when ``refit=False``).
+    best_pipeline : estimator or None
+        The final model: the best trial's ``FoldEnsemble`` (``final_model="ensemble"``), or its
+        configuration refit on all rows (a ``Pipeline``, ``"refit"``); None without one.
     study : optuna.Study
         The Optuna study, for Optuna's own tools (``optuna.visualization`` ...).
     trials : pandas.DataFrame
@@ -35,7 +36,12 @@ class TuneResult:
     metric : str
     direction : {"minimize", "maximize"}
     model_path : pathlib.Path or None
-        Where the refit pipeline was saved (``save_to``).
+        Where the final model was saved (``save_to``).
+    best_trial : optuna.trial.FrozenTrial or None
+        The trial of the final model: the best by cross-validated score among the complete
+        trials and those stopped by the deadline (at their best epoch); with
+        ``final_model="refit"``, the best complete one. It may differ from Optuna's
+        ``study.best_trial``, which knows complete trials only.
     """
 
     best_params: dict
@@ -47,6 +53,7 @@ class TuneResult:
     metric: str = "log_loss"
     direction: str = "minimize"
     model_path: Path | None = None
+    best_trial: object = field(default=None, repr=False)
 
 
 def require_complete_trial(study):
@@ -62,27 +69,21 @@ def require_complete_trial(study):
         )
 
 
-def tune_result(study, config, pipeline, save_to):
-    """The :class:`TuneResult` of a study with a complete trial; saves ``pipeline`` to ``save_to``."""
-    best = study.best_trial
-    model_path = None
-    if save_to is not None:
-        if pipeline is None:
-            raise ValueError("save_to needs refit=True, got refit=False")
-        import regtune
-
-        regtune.save(pipeline, save_to)
-        model_path = Path(save_to)
+def tune_result(study, config, best, model, save_to):
+    """The :class:`TuneResult` of a study whose final model comes from trial ``best``."""
     frame = study.trials_dataframe()
     frame = frame[frame["state"] != TrialState.WAITING.name].reset_index(drop=True)
+    # A pruned trial's value is its last epoch's; the final model is at its best epoch.
+    score = best.value if best.state == TrialState.COMPLETE else best.user_attrs["best_score"]
     return TuneResult(
         best_params=full_params(config.space, best.params, has_categorical=bool(config.categorical)),
-        best_score=float(best.value),
+        best_score=float(score),
         best_score_std=float(best.user_attrs.get("score_std", math.nan)),
-        best_pipeline=pipeline,
+        best_pipeline=model,
         study=study,
         trials=frame,
         metric=config.metric.name,
         direction=config.metric.direction,
-        model_path=model_path,
+        model_path=None if save_to is None else Path(save_to),
+        best_trial=best,
     )

@@ -84,19 +84,28 @@ def _run_one(study, trial, objective, heartbeat_interval):
 
 
 def run_trials(
-    study, objective, *, max_trials=None, deadline=None, heartbeat_interval=None, poll=0.5, on_trial=None
+    study,
+    objective,
+    *,
+    max_trials=None,
+    deadline=None,
+    heartbeat_interval=None,
+    poll=0.5,
+    on_trial=None,
+    start_margin=None,
 ):
     """Run trials of ``study`` until its slots are used up, the deadline passes or ``max_trials``.
 
     While no slot is WAITING but other workers' trials are RUNNING, the worker waits: one of them
     may die and be requeued. ``deadline`` (unix time) is checked before each trial, together with
-    the study's own ``deadline`` user attribute. Returns the number of trials this worker ran.
+    the study's own ``deadline`` user attribute: no trial starts with less than
+    ``start_margin()`` seconds left (0 when None). Returns the number of trials this worker ran.
     """
     n_run = 0
     while max_trials is None or n_run < max_trials:
         attrs = study.user_attrs
         study_deadline = attrs.get("deadline")
-        now = time.time()
+        now = time.time() + (0.0 if start_margin is None else start_margin())
         if any(d is not None and now >= d for d in (deadline, study_deadline)):
             break
         if heartbeat_interval:

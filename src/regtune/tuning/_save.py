@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 from .._atomic import write_atomic
-from ._refit import best_configuration
 
 __all__ = ["MODEL_FILE", "PARAMS_FILE", "params_toml", "save_result"]
 
@@ -66,12 +65,18 @@ def save_result(result, folder):
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"model": folder / MODEL_FILE, "params": folder / PARAMS_FILE}
-    save(result.best_pipeline, paths["model"])
-    params, settings = best_configuration(result.study)
+    saved = result.model_path is not None and Path(result.model_path).resolve() == paths["model"].resolve()
+    if not saved:  # tune(save_to=...) wrote this very file already
+        save(result.best_pipeline, paths["model"])
+    best = result.best_trial  # the final model's trial (it may have been stopped by the deadline)
+    params = dict(result.best_params)
+    if "best_epoch" in best.user_attrs:
+        params["max_epochs"] = int(best.user_attrs["best_epoch"])
+    seed = int(best.user_attrs.get("seed", result.study.user_attrs.get("seed", 0)))
     comment = (
-        f"best trial {result.study.best_trial.number} of study {result.study.study_name!r}: "
+        f"best trial {best.number} of study {result.study.study_name!r}: "
         f"{result.metric} {result.best_score:.6g} +- {result.best_score_std:.4g}"
     )
-    text = params_toml(params, seed=settings["seed"], comment=" ".join(comment.split()))
+    text = params_toml(params, seed=seed, comment=" ".join(comment.split()))
     write_atomic(paths["params"], lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     return paths

@@ -20,7 +20,8 @@ previous one runs.
 import optuna
 from optuna.trial import TrialState
 
-from ._optuna_internals import storage_of, trial_id
+from ._default_trial import DEFAULT_TRIAL, default_trial_unsampled
+from ._optuna_internals import fixed_params_of, queued_trial_attrs, storage_of, trial_id
 
 __all__ = [
     "SLOT_CHAINS",
@@ -41,22 +42,23 @@ def slot_number(trial):
     return trial.system_attrs.get(SLOT)
 
 
-def enqueue_slot(study, number):
-    """Queue an empty WAITING trial for budget slot ``number``."""
-    study.add_trial(
-        optuna.trial.create_trial(
-            state=TrialState.WAITING, system_attrs={"fixed_params": {}, SLOT: int(number)}
-        )
-    )
+def enqueue_slot(study, number, default=None):
+    """Queue a WAITING trial for budget slot ``number``: empty, or with ``default`` given
+    (``(fixed_params, unsampled)`` of ``_default_trial.default_trial``) the study's default trial."""
+    system_attrs = {**queued_trial_attrs(None if default is None else default[0]), SLOT: int(number)}
+    if default is not None:
+        system_attrs[DEFAULT_TRIAL] = list(default[1])
+    study.add_trial(optuna.trial.create_trial(state=TrialState.WAITING, system_attrs=system_attrs))
 
 
-def top_up_slots(study, n_trials):
+def top_up_slots(study, n_trials, default=None):
     """Queue the slots that no claim will queue, so every slot below ``n_trials`` gets its turn.
 
     For each chain (slot numbers with the same remainder modulo ``SLOT_CHAINS``): nothing to do
     while its highest slot is WAITING (claiming it continues the chain); otherwise its next
     number is queued if it is below ``n_trials`` (a new study, or a resumed one whose budget was
-    raised or whose chains had ended).
+    raised or whose chains had ended). Slot 0, queued only for a new study, is the default trial
+    when ``default`` is given (``_default_trial.default_trial``).
     """
     highest = {}  # chain -> (highest slot number, whether a trial with it is WAITING)
     for trial in study.get_trials(deepcopy=False):
@@ -73,7 +75,8 @@ def top_up_slots(study, n_trials):
     for chain in range(SLOT_CHAINS):
         top, waiting = highest.get(chain, (chain - SLOT_CHAINS, False))
         if not waiting and top + SLOT_CHAINS < n_trials:
-            enqueue_slot(study, top + SLOT_CHAINS)
+            number = top + SLOT_CHAINS
+            enqueue_slot(study, number, default if number == 0 else None)
 
 
 def give_back_slot(study, trial):
@@ -81,6 +84,8 @@ def give_back_slot(study, trial):
     number = slot_number(trial)
     if number is None:
         study.enqueue_trial({})
+    elif default_trial_unsampled(trial) is not None:
+        enqueue_slot(study, number, (fixed_params_of(trial), default_trial_unsampled(trial)))
     else:
         enqueue_slot(study, number)
 

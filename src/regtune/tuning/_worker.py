@@ -8,7 +8,10 @@ import os
 import time
 
 import optuna
+from optuna.trial import TrialState
 
+from ._best_model import BestModel
+from ._budget import Budget, DeadlineWatch, final_reserve, first_step_seconds, update_deadline
 from ._config import StudyConfig
 from ._objective import cv_splits, run_cv_trial
 from ._optuna_internals import storage_of
@@ -65,32 +68,74 @@ def open_study(storage, study_name, *, sampler_seed=None):
     return study, config
 
 
-def run_study(study, config, X, y, *, n_trials=None, deadline=None, progress=False):
-    """Run trials of an opened study on (X, y) until the budget, the deadline or ``n_trials``."""
+def run_study(
+    study, config, X, y, *, n_trials=None, deadline=None, progress=False, best_model=None, display=None
+):
+    """Run trials of an opened study on (X, y) until the budget, the deadline or ``n_trials``.
+
+    ``deadline`` (unix time) is this worker's own, besides the study's. Each trial that ends
+    with a model offers it to ``best_model`` (a ``_best_model.BestModel``; default: one that
+    writes the study's model file, if it has one). ``display``: a ``Progress`` to update (this
+    function then leaves it open); default: one of its own for ``progress``.
+    """
     folds = cv_splits(y, task=config.task, cv=config.cv, seed=config.seed)
     X = X.reset_index(drop=True)
     y = y.reset_index(drop=True)
-    display = Progress(progress, config.n_trials, config.metric.direction, config.metric.name)
+    attrs = study.user_attrs
+    budget = Budget.from_attrs(attrs)
+    if best_model is None:
+        uid = attrs.get("study_uid", study.study_name)
+        best_model = BestModel(uid, config.metric.direction, budget.model_path, keep=False)
+    watch = DeadlineWatch(study, own=deadline)
+    own_display = display is None
+    if own_display:
+        display = Progress(progress, config.n_trials, config.metric.direction, config.metric.name)
     log = PeriodicLog(study, config, progress=progress, deadline=deadline)
+
+    def objective(trial):
+        return run_cv_trial(
+            trial,
+            config,
+            X,
+            y,
+            folds,
+            deadline=watch,
+            max_trial_seconds=budget.max_trial_seconds,
+            max_train_rows=budget.max_train_rows,
+            offer=best_model.offer,
+            on_epoch=log.tick,
+        )
+
+    def on_trial(trial):
+        update_deadline(study, trial, config.cv)
+        display.update(study)
+
     try:
         with quiet_storage_retries():
             return run_trials(
                 study,
-                lambda trial: run_cv_trial(trial, config, X, y, folds, on_epoch=log.tick),
+                objective,
                 max_trials=n_trials,
                 deadline=deadline,
                 heartbeat_interval=storage_of(study).get_heartbeat_interval(),
-                on_trial=lambda _trial: display.update(study),
+                on_trial=on_trial,
+                start_margin=lambda: first_step_seconds(
+                    study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+                ),
             )
     finally:
-        display.close()
+        if own_display:
+            display.close()
 
 
 def worker(storage, study_name, *, n_trials=None, timeout=None, progress="auto"):
     """Join a study created by :func:`tune` and run its trials until its budget or deadline.
 
     The data are read from the study's ``data_path`` (the same path must exist on this machine).
-    The study-wide budget (``n_trials`` of ``tune``) and deadline hold across all workers.
+    The study-wide budget (``n_trials`` of ``tune``) and deadline hold across all workers: a
+    running trial stops at its first epoch boundary past the study's deadline. When this worker
+    completes a better trial it writes the fold ensemble to the study's model file, if that
+    file's folder exists on this machine (see ``docs/tuning.md``).
 
     Parameters
     ----------
@@ -100,7 +145,9 @@ def worker(storage, study_name, *, n_trials=None, timeout=None, progress="auto")
     n_trials : int, optional
         Run at most this many trials in this worker.
     timeout : float, optional
-        Start no trial after this many seconds in this worker.
+        This worker's own wall-clock budget in seconds: it starts no trial after
+        ``timeout - 1 s - 1 %`` (the wrap-up reserve), and its running trial stops at the first
+        epoch boundary past that, so the worker exits within ``timeout`` plus one epoch step.
     progress : "auto", True or False
 
     Returns
@@ -108,11 +155,15 @@ def worker(storage, study_name, *, n_trials=None, timeout=None, progress="auto")
     int
         The number of trials this worker ran.
     """
+    started = time.time()
     if n_trials is not None and (isinstance(n_trials, bool) or int(n_trials) < 1):
         raise ValueError(f"n_trials must be a positive integer or None, got {n_trials!r}")
     if timeout is not None and not float(timeout) > 0:
         raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
     study, config = open_study(storage, study_name)
     X, y = load_data(config)
-    deadline = None if timeout is None else time.time() + float(timeout)
+    if timeout is not None:
+        deadline = started + float(timeout) - final_reserve(float(timeout))
+    else:
+        deadline = None
     return run_study(study, config, X, y, n_trials=n_trials, deadline=deadline, progress=progress)

@@ -1,0 +1,587 @@
+"""Benchmark of regtune's time budget: the cost model, the final model, wall times, time to quality.
+
+Four parts, each printed as a table (``--parts`` picks some; ``--quick`` shrinks each):
+
+* ``cost``: the cost model's predicted step time (``regtune.tuning._cost``, speed 1: the constants
+  as shipped) against the measured median step of real trials (``run_cv_trial``, in-memory
+  study) on the bundled cps1988 and penguins data, for networks from 1 x 64 to 3 x 512 units,
+  with and without batch norm and dropout; then the constants refitted by non-negative least
+  squares on these measurements (how the shipped ones were chosen).
+* ``final``: test error of ``final_model="ensemble"`` against ``"refit"`` on the same study
+  (a 75/25 split; the study is tuned once, both final models are made from its best trial), on
+  cps1988 (RMSE of the wage), penguins and scikit-learn's breast cancer (log loss); 3 seeds
+  (quick: 2, and half the tuning budget).
+* ``wall``: wall time of ``regtune tune DATA --timeout T`` (a fresh process, as a user runs it)
+  on cps1988 at T = 30, 60, 300 s with 1 and 2 workers (quick: T = 30 s), and with 3
+  ``regtune worker`` processes on PostgreSQL beside it (``--postgres``, needs ``initdb``); the
+  promise is ``wall <= 1.1 T + 5 s``.
+* ``quality``: the best cross-validated score over wall-clock time for ``regtune.tune``, Optuna
+  by hand on scikit-learn's ``MLPRegressor`` (as Optuna's docs show: ``cross_val_score`` in the
+  objective), and ``RandomizedSearchCV`` over ``HistGradientBoostingRegressor``, on cps1988
+  (RMSE of the wage, 5 folds), each with the same budget.
+
+Usage::
+
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/bench_budget.py --quick
+    python benchmarks/bench_budget.py --parts cost,final   # the full size of those parts
+
+Timings are wall-clock on whatever else the machine is doing; they go into no test.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CPS = ROOT / "src" / "regtune" / "datasets" / "data" / "cps1988.csv"
+
+# (n_layers, width, batch_size, batch_norm, dropout) of the cost part.
+COST_GRID = [
+    (1, 100, "auto", False, 0.0),
+    (1, 64, 16, False, 0.0),
+    (1, 256, 64, False, 0.0),
+    (2, 256, 64, False, 0.0),
+    (2, 128, 32, True, 0.0),
+    (1, 128, 128, False, 0.3),
+    (2, 256, 256, True, 0.3),
+    (2, 512, 256, False, 0.0),
+    (1, 1024, 32, False, 0.0),
+]
+COST_GRID_QUICK = [COST_GRID[i] for i in (0, 1, 3, 4, 6)]
+
+
+def _config(X, y, task, space, cv=5, seed=0):
+    from regtune.tuning import SearchSpace
+    from regtune.tuning._config import StudyConfig
+    from regtune.tuning._metrics import resolve_metric
+    from regtune.tuning._pipeline import detect_columns
+
+    categorical, numeric = detect_columns(X)
+    return StudyConfig(
+        task=task,
+        metric=resolve_metric(None, task),
+        target=str(y.name),
+        categorical=categorical,
+        numeric=numeric,
+        cv=cv,
+        seed=seed,
+        pruner="none",
+        space=SearchSpace.from_dict(space),
+        data_path=None,
+        n_trials=1,
+        deadline=None,
+        trial_timeout=None,
+        heartbeat_interval=10,
+        n_rows=len(X),
+    )
+
+
+def _folds(X, y, task, config_tuple):
+    """The lockstep folds of one configuration (as a trial builds them), its step counts and cost."""
+    import optuna
+
+    from regtune.tuning._cost import CostModel, step_terms
+    from regtune.tuning._objective import _Fold, _n_outputs, cv_splits
+
+    n_layers, width, batch, bn, dropout = config_tuple
+    space = {
+        "n_layers": n_layers,
+        "width": width,
+        "batch_norm": bn,
+        "bn_momentum": 0.9,
+        "dropout": dropout,
+        "max_epochs": 1000,
+        "learning_rate_init": 1e-3,
+        "alpha": 1e-4,
+        "l1": 1e-6,
+        "weight_decay": 1e-5,
+        "smooth": 10.0,
+    }
+    if batch != "auto":
+        space["batch_size"] = batch
+    else:
+        space["drop"] = ["batch_size"]
+    config = _config(X, y, task, space)
+    params = config.space.suggest(optuna.trial.FixedTrial({}), has_categorical=bool(config.categorical))
+    folds = [_Fold(params, config, X, y, tr, va, 0) for tr, va in cv_splits(y, task=task, cv=5, seed=0)]
+    model = CostModel(
+        n_rows=len(y), n_inputs=folds[0].X_train.shape[1], n_outputs=_n_outputs(config, y), cv=5
+    )
+    terms = step_terms(
+        params,
+        n_inputs=model.n_inputs,
+        n_outputs=model.n_outputs,
+        train_rows=model.train_rows,
+        eval_rows=model.eval_rows,
+        cv=5,
+    )
+    return config, folds, terms, model.cost(params)
+
+
+def part_cost(quick):
+    """Predicted (speed 1) against measured step times; the configurations take turns step by step
+    (round robin), so a change of the machine's load hits all of them alike."""
+    import regtune
+    from regtune.tuning import _cost
+
+    data = [
+        ("cps1988", *regtune.load_dataset("cps1988", return_X_y=True), "regression"),
+        ("penguins", *regtune.load_dataset("penguins", return_X_y=True), "multiclass"),
+    ]
+    grid = COST_GRID_QUICK if quick else COST_GRID
+    rounds = 3 if quick else 5
+    runs = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, X, y, task in data:
+            for config_tuple in grid:
+                config, folds, terms, cost = _folds(X, y, task, config_tuple)
+                runs.append(
+                    {
+                        "data": name,
+                        "config": config_tuple,
+                        "folds": folds,
+                        "metric": config.metric,
+                        "terms": terms,
+                        "cost": cost,
+                        "times": [],
+                    }
+                )
+        for _ in range(rounds):
+            for run in runs:
+                started = time.perf_counter()
+                for fold in run["folds"]:
+                    fold.step(run["metric"])
+                run["times"].append(time.perf_counter() - started + _cost.STEP)  # + the report
+    print(f"\n== cost model: predicted (speed 1) vs measured median step, 5 folds, {rounds} rounds ==")
+    print(
+        f"{'data':9} {'config (layers x width, batch, bn, dropout)':44} "
+        f"{'pred s':>8} {'meas s':>8} {'ratio':>6}"
+    )
+    rows = []
+    for run in runs:
+        measured = float(np.median(run["times"]))
+        rows.append((run["data"], run["config"], measured, run["terms"], run["cost"]))
+        label = "{} x {}, {}, bn={}, dropout={}".format(*run["config"])
+        print(f"{run['data']:9} {label:44} {run['cost']:8.3f} {measured:8.3f} {measured / run['cost']:6.2f}")
+        for fold in run["folds"]:
+            fold.close()
+    ratios = [measured / predicted for *_, measured, _, predicted in rows]
+    spread = max(ratios) / min(ratios)
+    print(
+        f"measured / predicted: median {statistics.median(ratios):.2f}, "
+        f"range {min(ratios):.2f}-{max(ratios):.2f} (max / min {spread:.2f}: "
+        "one calibrated speed puts every prediction within that factor)"
+    )
+    from scipy.optimize import nnls
+
+    A = np.array([[*terms, 1.0] for *_, terms, _ in rows], dtype=float)
+    b = np.array([measured for _, _, measured, _, _ in rows])
+    scale = A.max(axis=0)
+    coef, _ = nnls(A / scale / b[:, None], np.ones(len(b)))  # relative errors
+    coef = coef / scale
+    names = ("FLOP", "UNIT", "BN_UNIT", "DROPOUT_UNIT", "BATCH", "PARAM", "STEP")
+    print("refitted constants:", " ".join(f"{n}={c:.3g}" for n, c in zip(names, coef)))
+    print("shipped constants: ", " ".join(f"{n}={getattr(_cost, n):.3g}" for n in names))
+    print("refitted ratios:", " ".join(f"{m / p:.2f}" for m, p in zip(b, A @ coef)))
+    return {"rows": [(n, list(c), m, list(t), p) for n, c, m, t, p in rows]}
+
+
+def _test_error(model, X, y, task):
+    from regtune.tuning._metrics import log_loss
+
+    if task == "regression":
+        return float(np.sqrt(np.mean((np.asarray(y, float) - model.predict(X)) ** 2)))
+    return log_loss(np.asarray(y), model.predict_proba(X), model.classes_)
+
+
+def _final_data():
+    from sklearn.datasets import load_breast_cancer
+
+    import regtune
+
+    cancer = load_breast_cancer(as_frame=True)
+    return [
+        ("cps1988", *regtune.load_dataset("cps1988", return_X_y=True), "regression", "RMSE"),
+        ("penguins", *regtune.load_dataset("penguins", return_X_y=True), "multiclass", "log loss"),
+        ("breast cancer", cancer.data, cancer.target.rename("y"), "binary", "log loss"),
+    ]
+
+
+def part_final(quick):
+    """Test error of the fold ensemble and of the refit, made from the same study."""
+    from sklearn.model_selection import train_test_split
+
+    from regtune.tuning import best_configuration, build_pipeline, tune
+
+    seeds = (0, 1) if quick else (0, 1, 2)
+    budgets = {
+        "cps1988": 30 if quick else 60,
+        "penguins": 15 if quick else 30,
+        "breast cancer": 15 if quick else 30,
+    }
+    rows = []
+    print("\n== final model: fold ensemble vs refit, test error (25% held out), same study ==")
+    print(
+        f"{'data':14} {'seed':>4} {'budget':>6} {'ensemble':>10} {'refit':>10} "
+        f"{'refit s':>8} {'ens/refit':>9}"
+    )
+    for name, X, y, task, _metric in _final_data():
+        for seed in seeds:
+            stratify = None if task == "regression" else y
+            X_tr, X_te, y_tr, y_te = train_test_split(
+                X, y, test_size=0.25, random_state=seed, stratify=stratify
+            )
+            with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = tune(
+                    X_tr.reset_index(drop=True),
+                    y_tr.reset_index(drop=True),
+                    n_trials=1000,
+                    timeout=budgets[name],
+                    storage=f"sqlite:///{folder}/s.db",
+                    seed=seed,
+                    progress=False,
+                )
+                params, settings = best_configuration(result.study)
+                started = time.perf_counter()
+                refit = build_pipeline(
+                    params,
+                    task=settings["task"],
+                    categorical=settings["categorical"],
+                    numeric=settings["numeric"],
+                    seed=settings["seed"],
+                ).fit(X_tr, y_tr)
+                refit_seconds = time.perf_counter() - started
+            ensemble_error = _test_error(result.best_pipeline, X_te, y_te, task)
+            refit_error = _test_error(refit, X_te, y_te, task)
+            rows.append((name, seed, ensemble_error, refit_error, refit_seconds))
+            print(
+                f"{name:14} {seed:4d} {budgets[name]:6d} {ensemble_error:10.4f} {refit_error:10.4f} "
+                f"{refit_seconds:8.2f} {ensemble_error / refit_error:9.3f}",
+                flush=True,
+            )
+    for name in dict.fromkeys(r[0] for r in rows):
+        ratios = [e / r for n, _, e, r, _ in rows if n == name]
+        print(f"{name}: ensemble / refit test error, geometric mean {np.exp(np.mean(np.log(ratios))):.3f}")
+    return {"rows": rows}
+
+
+def _regtune_command(*args):
+    return [sys.executable, "-c", "from regtune.cli import main; main()", *map(str, args)]
+
+
+def _timed(command, env=None):
+    started = time.monotonic()
+    completed = subprocess.run(command, capture_output=True, text=True, env=env)
+    return time.monotonic() - started, completed
+
+
+def part_wall(quick, postgres=False):
+    """Wall time of `regtune tune` (a fresh process) on cps1988 against the promise 1.1 T + 5 s."""
+    timeouts = (30,) if quick else (30, 60, 300)
+    rows = []
+    print("\n== wall time of `regtune tune cps1988.csv --timeout T` (fresh process; promise 1.1 T + 5 s) ==")
+    print(f"{'T s':>5} {'workers':>8} {'wall s':>8} {'bound s':>8} {'trials':>7} {'complete':>9} {'ok':>4}")
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    for timeout in timeouts:
+        for workers in (1, 2):
+            with tempfile.TemporaryDirectory() as folder:
+                wall, done = _timed(
+                    _regtune_command(
+                        "tune",
+                        CPS,
+                        "--target",
+                        "wage",
+                        "--timeout",
+                        f"{timeout}s",
+                        "--workers",
+                        workers,
+                        "--storage",
+                        f"sqlite:///{folder}/s.db",
+                        "--out",
+                        f"{folder}/out",
+                        "-q",
+                    ),
+                    env,
+                )
+                trials = (
+                    done.stdout.split("Trials: ")[-1].split("\n")[0] if "Trials: " in done.stdout else "-"
+                )
+                n_complete = trials.split(" complete")[0] if trials != "-" else "-"
+                n_all = (
+                    sum(int(w) for w in trials.replace(",", "").split() if w.isdigit())
+                    if trials != "-"
+                    else 0
+                )
+                ok = done.returncode == 0 and Path(folder, "out", "model.regtune").is_file()
+            rows.append(("sqlite", timeout, workers, wall, ok))
+            bound = 1.1 * timeout + 5
+            print(
+                f"{timeout:5d} {workers:8d} {wall:8.1f} {bound:8.1f} {n_all:7d} {n_complete:>9} "
+                f"{'yes' if ok and wall <= bound else 'NO':>4}",
+                flush=True,
+            )
+    if postgres:
+        rows += _wall_postgres(timeouts, env)
+    return {"rows": rows}
+
+
+def _wall_postgres(timeouts, env):
+    """`regtune tune` and 3 `regtune worker` processes on one PostgreSQL study."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from pg_server import PgServer
+
+    rows = []
+    server = PgServer().start()
+    try:
+        for timeout in timeouts:
+            with tempfile.TemporaryDirectory() as folder:
+                name = f"wall{timeout}"
+                started = time.monotonic()
+                tuner = subprocess.Popen(
+                    _regtune_command(
+                        "tune",
+                        CPS,
+                        "--target",
+                        "wage",
+                        "--timeout",
+                        f"{timeout}s",
+                        "--storage",
+                        server.url,
+                        "--study",
+                        name,
+                        "--out",
+                        f"{folder}/out",
+                        "-q",
+                    ),
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                while not _study_exists(server.url, name) and tuner.poll() is None:
+                    time.sleep(0.2)  # workers join a study that exists
+                workers = [
+                    subprocess.Popen(
+                        _regtune_command("worker", "--storage", server.url, "--study", name, "-q"),
+                        env=env,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                    for _ in range(3)
+                ]
+                ended = {}
+                while len(ended) < 4:
+                    for k, process in enumerate([tuner, *workers]):
+                        if k not in ended and process.poll() is not None:
+                            ended[k] = time.monotonic() - started
+                    time.sleep(0.1)
+                codes = [p.returncode for p in (tuner, *workers)]
+            bound = 1.1 * timeout + 5
+            print(
+                f"postgres T={timeout} s: tune {ended[0]:.1f} s, workers "
+                + ", ".join(f"{ended[k]:.1f}" for k in (1, 2, 3))
+                + f" s (bound {bound:.1f} s; exit codes {codes})",
+                flush=True,
+            )
+            rows.append(("postgres", timeout, 4, max(ended.values()), all(c == 0 for c in codes)))
+    finally:
+        server.remove()
+    return rows
+
+
+def _study_exists(url, name):
+    """Whether the study exists, by plain SQL (an Optuna storage would create the tables itself)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg2://", 1))
+    try:
+        with engine.connect() as connection:
+            query = text("SELECT count(*) FROM studies WHERE study_name = :name")
+            return connection.execute(query, {"name": name}).scalar() == 1
+    except SQLAlchemyError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def _curve(events):
+    """Best-so-far [(seconds, best)] of (seconds, score) events, lower is better."""
+    curve, best = [], np.inf
+    for moment, value in sorted(events):
+        if value < best:
+            best = value
+            curve.append((moment, best))
+    return curve
+
+
+def _at(curve, moment):
+    values = [v for t, v in curve if t <= moment]
+    return values[-1] if values else np.nan
+
+
+def run_regtune(X, y, budget):
+    from regtune.tuning import tune
+
+    with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = time.time()
+        result = tune(
+            X, y, n_trials=100_000, timeout=budget, storage=f"sqlite:///{folder}/s.db", progress=False
+        )
+        trials = result.study.get_trials(deepcopy=False)
+    events = [(t.datetime_complete.timestamp() - start, t.value) for t in trials if t.value is not None]
+    return _curve(events), len(trials)
+
+
+def run_optuna_mlp(X, y, budget, seed=0):
+    """Optuna used by hand on scikit-learn's MLPRegressor, as Optuna's docs show it."""
+    import optuna
+    from sklearn.compose import ColumnTransformer
+    from sklearn.model_selection import KFold, cross_val_score
+    from sklearn.neural_network import MLPRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    categorical = [c for c in X.columns if X[c].dtype.kind not in "fiu"]
+    numeric = [c for c in X.columns if c not in categorical]
+    folds = KFold(5, shuffle=True, random_state=seed)
+    start, events = time.time(), []
+
+    def objective(trial):
+        layers = trial.suggest_int("n_layers", 1, 3)
+        width = trial.suggest_int("width", 16, 256, log=True)
+        model = MLPRegressor(
+            hidden_layer_sizes=(width,) * layers,
+            alpha=trial.suggest_float("alpha", 1e-5, 10, log=True),
+            learning_rate_init=trial.suggest_float("learning_rate_init", 1e-4, 1e-1, log=True),
+            max_iter=50,
+            random_state=seed,
+        )
+        preprocess = ColumnTransformer(
+            [
+                ("categorical", OneHotEncoder(handle_unknown="ignore"), categorical),
+                ("numeric", StandardScaler(), numeric),
+            ]
+        )
+        scores = cross_val_score(
+            make_pipeline(preprocess, model), X, y, cv=folds, scoring="neg_root_mean_squared_error"
+        )
+        value = -float(scores.mean())
+        events.append((time.time() - start, value))
+        return value
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study.optimize(objective, timeout=budget)
+    return _curve([e for e in events if e[0] <= budget]), len(study.trials)
+
+
+def run_random_hgb(X, y, budget, seed=0):
+    """RandomizedSearchCV over HistGradientBoostingRegressor, one candidate at a time (so the
+    best score is known over time)."""
+    from scipy.stats import loguniform, randint
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.model_selection import KFold, RandomizedSearchCV
+
+    distributions = {
+        "learning_rate": loguniform(0.01, 0.3),
+        "max_leaf_nodes": randint(8, 128),
+        "min_samples_leaf": randint(5, 100),
+        "l2_regularization": loguniform(1e-6, 10),
+        "max_iter": randint(50, 500),
+    }
+    model = HistGradientBoostingRegressor(categorical_features="from_dtype", random_state=seed)
+    frame = X.copy()
+    for column in frame.columns:
+        if frame[column].dtype.kind not in "fiu":
+            frame[column] = frame[column].astype("category")
+    folds = KFold(5, shuffle=True, random_state=seed)
+    start, events, k = time.time(), [], 0
+    while time.time() - start < budget:
+        search = RandomizedSearchCV(
+            model,
+            distributions,
+            n_iter=1,
+            cv=folds,
+            scoring="neg_root_mean_squared_error",
+            refit=False,
+            random_state=seed + k,
+        )
+        search.fit(frame, y)
+        moment = time.time() - start
+        if moment <= budget:
+            events.append((moment, -float(search.cv_results_["mean_test_score"][0])))
+        k += 1
+    return _curve(events), k
+
+
+def part_quality(quick):
+    """Best cross-validated RMSE (cps1988, wage) over wall-clock time, one method at a time."""
+    import regtune
+
+    budget = 60 if quick else 300
+    X, y = regtune.load_dataset("cps1988", return_X_y=True)
+    print(
+        f"\n== time to quality on cps1988 (5-fold CV RMSE of wage, budget {budget} s each, 1 BLAS thread) =="
+    )
+    marks = [budget * f for f in (0.1, 0.2, 1 / 3, 0.5, 1.0)]
+    print(
+        f"{'method':34} {'trials':>7} "
+        + " ".join(f"{f'@{m:.0f}s':>9}" for m in marks)
+        + f" {'reaches own final at':>21}"
+    )
+    results = {}
+    for name, run in (
+        ("regtune.tune", run_regtune),
+        ("Optuna by hand, sklearn MLP", run_optuna_mlp),
+        ("RandomizedSearchCV, HistGB", run_random_hgb),
+    ):
+        curve, n = run(X, y, budget)
+        results[name] = curve
+        final = _at(curve, budget)
+        reach = next((t for t, v in curve if v <= final), np.nan)
+        print(
+            f"{name:34} {n:7d} " + " ".join(f"{_at(curve, m):9.2f}" for m in marks) + f" {reach:19.1f} s",
+            flush=True,
+        )
+    return {"budget": budget, "curves": results}
+
+
+PARTS = {"cost": part_cost, "final": part_final, "wall": part_wall, "quality": part_quality}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (a few minutes in all)")
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma list of {list(PARTS)}")
+    parser.add_argument("--json", help="write the results there")
+    parser.add_argument("--postgres", action="store_true", help="wall: also tune + 3 workers on PostgreSQL")
+    args = parser.parse_args(argv)
+    results = {}
+    for part in args.parts.split(","):
+        if part == "wall":
+            results[part] = part_wall(args.quick, postgres=args.postgres)
+        else:
+            results[part] = PARTS[part](args.quick)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""Default ranges that the data and the budget can pay for: the network's size, the batch, the epochs.
+
+The default space (LCBench's ranges: up to 5 layers of 1024 units, batches from 16, 50 epochs)
+holds networks whose single epoch on 20,000 rows takes 40 s on one core; with a budget of a
+minute such a trial could never finish. :func:`budget_space` shrinks the *default* ranges (a range
+the user set is kept as given) until the most expensive configuration of the space can train
+``MIN_EPOCHS`` epochs within the share of the budget one trial may use (``_budget.MAX_TRIAL_SHARE``),
+as the cost model (``_cost``, for a machine ``PRIOR_SPEED`` times slower than the one its constants
+come from) predicts. In this
+order, each step the one that loses least of the space:
+
+1. the smallest batch, doubled up to 64 (a batch of 16 rows costs 4 times the Python overhead
+   per epoch of one of 64, and is rarely the best on data large enough to need this), while that
+   cuts the cost by a fifth at least (on small data the batches are not what costs);
+2. the widest layer, halved down to 256 units;
+3. the number of layers, down to 3;
+4. the widest layer, halved down to the narrowest (64);
+5. the number of layers, down to 1;
+6. the smallest batch, doubled up to 256;
+7. the widest layer, halved down to 8 units.
+
+The epoch budget ``max_epochs`` (fixed, 50) becomes what the default configuration can train in
+that share, at least ``MIN_EPOCHS`` (so Hyperband's brackets fit the trials that will run). Small
+data or a long budget leave the space as it is.
+"""
+
+import math
+
+from ._budget import MAX_TRIAL_SHARE
+from ._cost import CostModel
+from ._default_trial import space_defaults
+from ._space import SearchSpace
+
+__all__ = ["MIN_EPOCHS", "budget_space", "train_rows_cap"]
+
+# The most expensive configuration of a scaled space can train this many epochs in one trial.
+MIN_EPOCHS = 5
+# The space is sized before any trial measured this machine: for one this many times slower than
+# the cost model's (its constants come from the development machine at rest; on 2 cores shared
+# with other work steps took 2-3 times as long).
+PRIOR_SPEED = 2.0
+# (name, limit) of each shrinking step, in order (see the module docstring).
+_STEPS = (
+    ("batch_size", 64),
+    ("width", 256),
+    ("n_layers", 3),
+    ("width", 64),
+    ("n_layers", 1),
+    ("batch_size", 256),
+    ("width", 8),
+)
+
+
+def _largest(space):
+    """The most expensive configuration of ``space``: widest, deepest, smallest batch."""
+
+    def pick(name, largest=True):
+        param = space[name]
+        if param.fixed:
+            return param.value
+        if param.choices is not None:
+            return (max if largest else min)(param.choices)
+        return param.high if largest else param.low
+
+    names = ("width", "n_layers", "batch_size")
+    config = {name: pick(name, largest=name != "batch_size") for name in names if name in space}
+    config.update(batch_norm=True, dropout=0.5)
+    return config
+
+
+def _is_default(space, name):
+    return name in space and space[name] == SearchSpace.default()[name]
+
+
+def budget_space(space, *, n_rows, n_inputs, n_outputs, cv, timeout, max_train_rows=None):
+    """``space`` with its default network, batch and epoch ranges sized for the data and budget.
+
+    Parameters
+    ----------
+    space : SearchSpace
+    n_rows, n_inputs, n_outputs, cv : int
+        Rows of the data, network inputs and outputs, folds.
+    timeout : float or None
+        The job's budget in seconds; None leaves ``space`` as it is.
+    max_train_rows : int, optional
+        The rows each fold's network trains on, when fewer than its training rows
+        (:func:`train_rows_cap`).
+
+    Returns
+    -------
+    SearchSpace
+        A new space (``space.override``); the ranges a user set are kept.
+    """
+    if timeout is None:
+        return space
+    model = CostModel(n_rows=n_rows, n_inputs=n_inputs, n_outputs=n_outputs, cv=cv, speed=PRIOR_SPEED)
+    if max_train_rows is not None:
+        model.train_rows = min(model.train_rows, max_train_rows)
+    per_trial = MAX_TRIAL_SHARE * float(timeout)
+    overrides = {}
+
+    def current():
+        return space.override(overrides)
+
+    def fits():
+        return MIN_EPOCHS * model.step_seconds(_largest(current())) <= per_trial
+
+    def shrink(name, limit):
+        """Move ``name``'s costly bound one step toward ``limit``; False when it cannot move."""
+        if not _is_default(space, name):
+            return False
+        param = current()[name]
+        low, high = (param.value, param.value) if param.fixed else (param.low, param.high)
+        if name == "batch_size":
+            before = model.cost(_largest(current()))
+            low = min(limit, low * 2)
+            if low == param.low or low > limit:
+                return False
+            overrides[name] = {"low": low, "high": max(high, low)}
+            if model.cost(_largest(current())) > 0.8 * before:  # batches are not what costs
+                overrides[name] = {"low": param.low, "high": param.high}
+                return False
+            return True
+        high = high // 2 if name == "width" else high - 1
+        if high < limit:
+            return False
+        overrides[name] = {"low": min(low, high), "high": high}
+        return True
+
+    while not fits() and any(shrink(name, limit) for name, limit in _STEPS):
+        pass  # each round takes the first step that can still move (after each, batches again)
+    if _is_default(space, "max_epochs"):
+        default_cost = model.step_seconds(space_defaults(current()))
+        affordable = math.floor(per_trial / default_cost) if default_cost > 0 else space.max_epochs()
+        epochs = max(MIN_EPOCHS, min(space.max_epochs(), affordable))
+        if epochs != space.max_epochs():
+            overrides["max_epochs"] = epochs
+    return current()
+
+
+# Hyperband's first rung (one step of the default configuration) comes within this many seconds,
+# or this share of the budget when that is longer.
+FIRST_RUNG_SECONDS = 3.0
+FIRST_RUNG_SHARE = 0.02
+
+
+def train_rows_cap(*, n_rows, n_inputs, n_outputs, cv, timeout):
+    """Rows as a fidelity on large data: the number of training rows of a fold each network trains
+    on, so that one step of the default configuration takes ``FIRST_RUNG_SECONDS`` (or
+    ``FIRST_RUNG_SHARE`` of the budget, if longer); None when every row fits (or no budget).
+
+    The validation folds keep all their rows, so scores stay cross-validated on the whole data.
+    """
+    if timeout is None:
+        return None
+    target = max(FIRST_RUNG_SECONDS, FIRST_RUNG_SHARE * float(timeout))
+    model = CostModel(n_rows=n_rows, n_inputs=n_inputs, n_outputs=n_outputs, cv=cv, speed=PRIOR_SPEED)
+    default = space_defaults(SearchSpace.default())
+
+    def cost(rows):
+        model.train_rows = rows
+        return model.step_seconds(default)
+
+    full = model.train_rows
+    if cost(full) <= target:
+        return None
+    low, high = min(full, 1000), full  # never fewer than 1,000 rows
+    while high - low > max(1, full // 100):
+        middle = (low + high) // 2
+        low, high = (middle, high) if cost(middle) <= target else (low, middle)
+    return int(low)

@@ -1,0 +1,106 @@
+"""The default first: trial 0 of every study is the configuration a user gets untuned.
+
+:func:`space_defaults` looks those values up: the table's pipeline defaults
+(:func:`regtune.tuning.default_configuration`, what ``build_pipeline({})`` builds), and the space's
+value for a parameter the space fixes.
+
+Optuna runs a queued trial with given parameters through the ``fixed_params`` of the queued trial
+(see ``_optuna_internals.queued_trial_attrs``): each ``suggest_*`` call returns the given value.
+A default outside the searched domain (``l1_per_row = 0`` in a log-scaled range, ``batch_size = "auto"``,
+``smooth = "auto"``, ``width = 100`` when the budget narrowed the widths) cannot be given that way;
+trial 0 does not sample those parameters at all (:func:`default_trial_unsampled`), so the pipeline
+keeps its own default for them, exactly as untuned. A range the user set is the exception: when
+it leaves the default out, the user asked for other values, and trial 0 samples it as any trial.
+"""
+
+import optuna
+
+from ._optuna_internals import storage_of, trial_id
+from ._pipeline import default_configuration
+
+__all__ = [
+    "DEFAULT_TRIAL",
+    "default_trial",
+    "default_trial_unsampled",
+    "is_default_trial",
+    "space_defaults",
+]
+
+# System attribute of trial 0: the names it leaves to the pipeline's defaults (kept by a requeued
+# copy of it).
+DEFAULT_TRIAL = "regtune:default"
+
+
+def space_defaults(space):
+    """The value each hyperparameter of ``space`` takes when nothing is tuned.
+
+    Parameters
+    ----------
+    space : SearchSpace
+
+    Returns
+    -------
+    dict
+        ``name -> value`` for every name in ``space``: the fixed value of a fixed parameter, else
+        the pipeline default (:func:`regtune.tuning.default_configuration`, the table's), which
+        may lie outside the searched range (``alpha_per_row=0`` in a log-scaled range).
+
+    Examples
+    --------
+    >>> from regtune.tuning import SearchSpace
+    >>> from regtune.tuning._default_trial import space_defaults
+    >>> config = space_defaults(SearchSpace.default())
+    >>> config["alpha_per_row"], config["width"], config["n_layers"], config["max_epochs"]
+    (0.0, 256, 3, 50)
+    """
+    untuned = default_configuration()
+    return {name: space[name].value if space[name].fixed else untuned[name] for name in space}
+
+
+def _in_domain(param, value):
+    if param.fixed:
+        return value == param.value
+    if param.choices is not None:
+        return value in param.choices
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if param.kind == "int" and not float(value).is_integer():
+        return False
+    return param.low <= value <= param.high
+
+
+def default_trial(space, user_set=()):
+    """``(fixed_params, unsampled)`` of trial 0.
+
+    ``fixed_params``: the searched parameters whose default lies in the searched domain (given to
+    Optuna); ``unsampled``: those whose default does not and whose range the user did not set
+    (``user_set``: names), left out of trial 0 so the pipeline's default applies.
+    """
+    fixed, unsampled = {}, []
+    for name, value in space_defaults(space).items():
+        param = space[name]
+        if param.fixed:
+            continue
+        if _in_domain(param, value):
+            fixed[name] = value
+        elif name not in user_set:
+            unsampled.append(name)
+    return fixed, unsampled
+
+
+def _system_attrs(trial):
+    if isinstance(trial, optuna.trial.FrozenTrial):
+        return trial.system_attrs
+    return storage_of(trial.study).get_trial_system_attrs(trial_id(trial))
+
+
+def default_trial_unsampled(trial):
+    """The names the default trial leaves to the pipeline's defaults (a list), or None when
+    ``trial`` (a running ``Trial`` or a ``FrozenTrial``) is not the study's default trial."""
+    unsampled = _system_attrs(trial).get(DEFAULT_TRIAL)
+    return None if unsampled is None else list(unsampled)
+
+
+def is_default_trial(trial):
+    """Whether ``trial`` (a running ``Trial`` or a ``FrozenTrial``) is a study's default trial."""
+    return default_trial_unsampled(trial) is not None

@@ -1,0 +1,254 @@
+"""The parts of the time budget: the default trial, the cost model, the budget-sized space, the
+best-model file, the final model from array input."""
+
+import json
+import time
+
+import numpy as np
+import optuna
+import pandas as pd
+import pytest
+
+import regtune
+from regtune.ensemble import FoldEnsemble
+from regtune.tuning import SearchSpace, build_pipeline, tune
+from regtune.tuning._best_model import BestModel, holds, lock_path, read_record, restore_record, store_record
+from regtune.tuning._budget import MAX_TRIAL_SHARE
+from regtune.tuning._budget_space import MIN_EPOCHS, _largest, budget_space, train_rows_cap
+from regtune.tuning._config import StudyConfig
+from regtune.tuning._cost import STEP, CostModel
+from regtune.tuning._default_trial import default_trial, space_defaults
+from regtune.tuning._metrics import resolve_metric
+from regtune.tuning._objective import _Fold, cv_splits, full_params
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+MEMORY = "sqlite:///:memory:"
+
+
+# --- the default first ---------------------------------------------------------------------------
+
+
+def test_the_first_trial_is_the_untuned_default_configuration(small_binary):
+    X, y = small_binary
+    result = tune(X, y, n_trials=1, cv=2, storage=MEMORY, space={"max_epochs": 3}, progress=False)
+    (trial,) = result.study.get_trials(deepcopy=False)
+    defaults = space_defaults(SearchSpace.from_dict({"max_epochs": 3}))  # no timeout: as asked
+    # Every parameter it sampled has its default value ...
+    assert trial.params and trial.params == {name: defaults[name] for name in trial.params}
+    assert trial.params["n_layers"] == 3 and trial.params["width"] == 256
+    # ... and the pipeline it trained is the untuned one (the space fixes max_epochs only).
+    space = SearchSpace.from_dict({"max_epochs": 3})
+    params = full_params(space, trial.params, has_categorical=True)
+    tuned = build_pipeline(params, task="binary", categorical=["city"], numeric=["a", "b", "noise"])
+    untuned = build_pipeline(
+        {"max_epochs": 3}, task="binary", categorical=["city"], numeric=["a", "b", "noise"]
+    )
+    assert tuned.named_steps["mlp"].get_params() == untuned.named_steps["mlp"].get_params()
+    encoder = tuned.named_steps["preprocess"].transformers[0][1]
+    assert encoder.get_params() == untuned.named_steps["preprocess"].transformers[0][1].get_params()
+    assert encoder.smooth == "auto" and tuned.named_steps["mlp"].batch_size == "auto"
+    assert result.best_params == params  # a budget of one trial gives the defaults
+
+
+def test_defaults_outside_the_domain():
+    space = SearchSpace.default().override(
+        {"alpha_per_row": {"choices": [0.0, 3.0]}, "width": {"low": 8, "high": 32}}
+    )
+    fixed, unsampled = default_trial(space, user_set=["alpha_per_row"])
+    # l1_per_row = 0 and weight_decay = 0 (log ranges), "auto" batch and smoothing, width 256 (a
+    # range narrowed by the budget, not by the user) are left to the pipeline's defaults ...
+    assert sorted(unsampled) == ["batch_size", "l1_per_row", "smooth", "weight_decay", "width"]
+    # ... a range the user set without the default is sampled, the rest is given.
+    assert "alpha_per_row" in fixed  # 0.0 is one of the choices
+    assert fixed == {
+        "alpha_per_row": 0.0,
+        "dropout": 0.0,
+        "batch_norm": False,
+        "bn_momentum": 0.9,
+        "learning_rate_init": 1e-3,
+        "n_layers": 3,
+        "beta_1": 0.9,
+        "beta_2": 0.999,
+        "max_onehot": 64,
+    }
+
+
+# --- the cost model -----------------------------------------------------------------------------
+
+
+def _config(X, space, cv=3):
+    categorical = [c for c in X.columns if X[c].dtype.kind not in "fiu"]
+    return StudyConfig(
+        task="regression",
+        metric=resolve_metric(None, "regression"),
+        target="wage",
+        categorical=categorical,
+        numeric=[c for c in X.columns if c not in categorical],
+        cv=cv,
+        seed=0,
+        pruner="none",
+        space=SearchSpace.from_dict(space),
+        data_path=None,
+        n_trials=1,
+        deadline=None,
+        trial_timeout=None,
+        heartbeat_interval=10,
+        n_rows=len(X),
+    )
+
+
+FIXED = {
+    "learning_rate_init": 1e-3,
+    "alpha_per_row": 1e-4,
+    "l1_per_row": 1e-6,
+    "beta_1": 0.9,
+    "beta_2": 0.999,
+    "max_onehot": 64,
+    "weight_decay": 1e-5,
+    "smooth": 10.0,
+    "max_epochs": 6,
+    "bn_momentum": 0.9,
+}
+
+
+def _step_seconds(folds, metric):
+    """Seconds of one lockstep step (every fold one epoch and its metrics), as a trial times it;
+    the report to the storage that ends a trial's step is counted as the model's ``STEP``."""
+    started = time.perf_counter()
+    for fold in folds:
+        fold.step(metric)
+    return time.perf_counter() - started + STEP
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"n_layers": 2, "width": 128, "batch_size": 32, "batch_norm": True, "dropout": 0.2},
+        {"n_layers": 1, "width": 256, "batch_size": 64, "batch_norm": False, "dropout": 0.0},
+    ],
+    ids=["2x128-bn-dropout", "1x256"],
+)
+def test_the_calibrated_cost_model_predicts_a_step_within_a_factor_of_2(other):
+    # The default network's measured steps calibrate the speed (as a study's first trial does);
+    # the prediction for another network is compared with its measured steps. The two networks
+    # take turns step by step, so a change of the machine's load hits both alike; medians of 6.
+    X, y = regtune.load_dataset("cps1988", return_X_y=True)
+    default = {**FIXED, "n_layers": 1, "width": 100, "batch_norm": False, "dropout": 0.0}
+    configs = [_config(X, {**default, "drop": ["batch_size"]}), _config(X, {**FIXED, **other})]
+    splits = cv_splits(y, task="regression", cv=3, seed=0)
+    runs = []
+    for config in configs:
+        params = config.space.suggest(optuna.trial.FixedTrial({}), has_categorical=True)
+        folds = [_Fold(params, config, X, y, train, valid, seed=0) for train, valid in splits]
+        model = CostModel(n_rows=len(y), n_inputs=folds[0].X_train.shape[1], n_outputs=1, cv=3)
+        runs.append((folds, model.cost(params), []))
+    for _ in range(6):
+        for folds, _, times in runs:
+            times.append(_step_seconds(folds, configs[0].metric))
+    (_, cost_a, times_a), (_, cost_b, times_b) = runs
+    speed = np.median(times_a) / cost_a  # the calibration: measured / predicted on the first
+    ratio = np.median(times_b) / (speed * cost_b)
+    assert 0.5 <= ratio <= 2.0, (ratio, times_a, times_b)
+    for folds, _, _ in runs:
+        for fold in folds:
+            fold.close()
+
+
+def test_budget_space_shrinks_default_ranges_only_and_fits_the_largest_network():
+    default = SearchSpace.default()
+    assert budget_space(default, n_rows=28_000, n_inputs=6, n_outputs=1, cv=5, timeout=None) == default
+    sizes = {"n_inputs": 6, "n_outputs": 1, "cv": 5}
+    short = budget_space(default, n_rows=28_000, timeout=20, **sizes)
+    longer = budget_space(default, n_rows=28_000, timeout=300, **sizes)
+    small = budget_space(default, n_rows=300, timeout=20, **sizes)
+
+    def widest(space):
+        param = space["width"]
+        return param.value if param.fixed else param.high
+
+    assert widest(short) <= widest(longer) <= widest(small) <= 1024
+    assert widest(short) < 1024 and short.max_epochs() < longer.max_epochs() <= 50
+    for space, timeout, rows in ((short, 20, 28_000), (longer, 300, 28_000), (small, 20, 300)):
+        cost = CostModel(n_rows=rows, **sizes).cost(_largest(space))
+        assert MIN_EPOCHS * cost <= MAX_TRIAL_SHARE * timeout
+    # A range the user set is kept, however slow.
+    mine = default.override({"width": {"low": 512, "high": 1024}, "n_layers": 5})
+    kept = budget_space(mine, n_rows=28_000, timeout=20, **sizes)
+    assert kept["width"] == mine["width"] and kept["n_layers"] == mine["n_layers"]
+    # Rows as a fidelity: only on large data with a short budget.
+    assert train_rows_cap(n_rows=2_000, timeout=20, **sizes) is None
+    assert train_rows_cap(n_rows=28_000, timeout=20, **sizes) < 28_000 * 4 // 5  # 3 x 256: a cap
+    cap = train_rows_cap(n_rows=500_000, n_inputs=30, n_outputs=1, cv=5, timeout=30)
+    assert 1000 <= cap < 400_000
+
+
+# --- the best model so far ---------------------------------------------------------------------
+
+
+class _Trial:
+    def __init__(self, number):
+        self.number = number
+
+
+def test_the_model_file_only_ever_gets_better(tmp_path):
+    path = tmp_path / "m.regtune"
+    models = {}
+
+    def offer(writer, number, score, complete):
+        model = regtune.MLPRegressor((2,), max_iter=1, random_state=number).fit(np.eye(3), [1.0, 2.0, 3.0])
+        models[number] = model
+        return writer.offer(_Trial(number), score, complete, lambda: model)
+
+    first = BestModel("uid", "minimize", path)  # two processes sharing the file
+    second = BestModel("uid", "minimize", path, keep=False)
+    assert offer(first, 0, 0.5, complete=False)  # stopped by the deadline: better than nothing
+    assert not offer(second, 1, 0.9, complete=True)  # a worse score, complete or not
+    assert offer(second, 2, 0.5, complete=True)  # on a tie, the complete trial
+    assert offer(first, 3, 0.4, complete=True)
+    assert not offer(second, 4, 0.6, complete=True)  # the other process's record is read
+    assert read_record(path) == {
+        "study": "uid",
+        "trial": 3,
+        "score": 0.4,
+        "complete": True,
+        "save_seconds": read_record(path)["save_seconds"],
+    }
+    np.testing.assert_array_equal(regtune.load(path).coefs_[0], models[3].coefs_[0])
+    assert first.record["trial"] == 3 and first.model is models[3] and second.model is None
+    assert holds(path, "uid", 3) and not holds(path, "uid", 1) and not holds(path, "other", 3)
+    # Another study writing the same file starts afresh.
+    assert offer(BestModel("new", "minimize", path), 5, 0.99, complete=True)
+    # tune moves the record into the study at the end and puts it back when it resumes.
+    study = optuna.create_study()
+    store_record(study, path)
+    assert not lock_path(path).exists() and study.user_attrs["model_file"]["trial"] == 5
+    restore_record(study, path)
+    assert read_record(path)["trial"] == 5 and json.loads(lock_path(path).read_text())["study"] == "new"
+
+
+def test_maximized_metrics_keep_the_highest(tmp_path):
+    writer = BestModel("uid", "maximize", tmp_path / "m.regtune")
+    model = regtune.MLPRegressor((2,), max_iter=1).fit(np.eye(3), [1.0, 2.0, 3.0])
+    assert writer.offer(_Trial(0), 0.7, True, lambda: model)
+    assert not writer.offer(_Trial(1), 0.6, True, lambda: model)
+    assert writer.offer(_Trial(2), 0.8, True, lambda: model)
+
+
+# --- the final model ----------------------------------------------------------------------------
+
+
+def test_array_input_gives_a_model_that_predicts_arrays(tmp_path, tiny_space):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    y = X[:, 0] - X[:, 1] + 0.1 * rng.normal(size=80)
+    path = tmp_path / "m.regtune"
+    result = tune(X, y, n_trials=2, cv=2, storage=MEMORY, space=tiny_space, progress=False, save_to=path)
+    model = result.best_pipeline
+    assert isinstance(model[-1], FoldEnsemble)
+    members = model[-1].members_
+    expected = np.mean([m.predict(pd.DataFrame(X, columns=["x0", "x1", "x2"])) for m in members], axis=0)
+    np.testing.assert_allclose(model.predict(X), expected, rtol=1e-12)
+    np.testing.assert_allclose(regtune.load(path).predict(X), expected, rtol=1e-12)
+    _, std = model.predict(X, return_std=True)
+    assert std.shape == (80,) and (std >= 0).all()
