@@ -60,7 +60,14 @@ def test_refit_best_on_arrays(small_binary):
     numeric = X.select_dtypes("number").to_numpy()
     space = {"n_layers": 1, "width": 4, "max_epochs": 2, "batch_size": 32}
     result = tune(
-        numeric, y.to_numpy(), n_trials=2, cv=2, storage=MEMORY, space=space, progress=False, final_model="refit"
+        numeric,
+        y.to_numpy(),
+        n_trials=2,
+        cv=2,
+        storage=MEMORY,
+        space=space,
+        progress=False,
+        final_model="refit",
     )
     model = refit_best(result.study, numeric, y.to_numpy())
     np.testing.assert_allclose(model.predict_proba(numeric), result.best_pipeline.predict_proba(numeric))
