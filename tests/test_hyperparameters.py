@@ -357,7 +357,6 @@ PIPELINE_RECIPE = {
     "width": 256,
     "max_epochs": 50,
     "early_stopping": True,
-    "label_smoothing": 0.1,
     "standardize_target": True,
     "max_onehot": 64,
 }

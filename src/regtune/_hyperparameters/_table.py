@@ -426,7 +426,6 @@ _ENTRIES = [
         "float",
         0.0,
         bounds=_FRACTION,
-        pipeline_default=0.1,  # breast cancer log loss -30%, fair and happiness within noise (3 seeds)
         doc="""``MLPClassifier`` only (the regressor accepts and ignores it): train on
         ``(1 - eps) * onehot + eps/K`` (``K`` classes; one logistic output: ``(1 - eps) y + eps/2``)
         instead of the labels. ``loss_curve_`` and ``train_loss`` are the smoothed loss the

@@ -82,7 +82,6 @@ class _Tabular(BaseEstimator):
         l1_per_row=0.0,
         beta_1=0.9,
         beta_2=0.999,
-        label_smoothing=0.1,
         standardize_target=True,
         max_onehot=64,
         numeric_scaling="robust",
@@ -106,7 +105,6 @@ class _Tabular(BaseEstimator):
         self.l1_per_row = l1_per_row
         self.beta_1 = beta_1
         self.beta_2 = beta_2
-        self.label_smoothing = label_smoothing
         self.standardize_target = standardize_target
         self.max_onehot = max_onehot
         self.numeric_scaling = numeric_scaling
