@@ -27,6 +27,7 @@ LAYERS = {
     "neural_network": 2,
     "encoding": 2,
     "persistence": 2,
+    "ensemble": 2,
     "preprocessing": 3,
     "tuning": 4,
     "export": 4,
