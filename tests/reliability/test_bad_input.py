@@ -724,6 +724,8 @@ def shared(tmp_path_factory):
             f"sqlite:///{root / 'studies.db'}",
             "--study",
             "bi",
+            "--final-model",  # the checks read the pipeline's steps
+            "refit",
             "--out",
             root / "tuned",
             "-q",

@@ -239,7 +239,9 @@ def test_ctrl_c_during_tune_keeps_finished_trials_and_leaves_no_partial_file(slo
     os.killpg(tune.pid, signal.SIGINT)  # what Ctrl-C at a terminal does: the whole group
     code, _, err = tools.finish(tune, SLOW)
     assert (code, err.strip().splitlines()) == (1, ["Error: interrupted"])
-    assert tools.files_under(slow_files / "out") == []
+    # The best model so far is there, whole (written when the COMPLETE trial ended); nothing else.
+    assert tools.files_under(slow_files / "out") == ["model.regtune"]
+    regtune.load(slow_files / "out" / "model.regtune")
     interrupted = tools.trials(storage, "c")
     assert before.items() <= _finished(interrupted).items()
     stopped = [t for t in interrupted if t.user_attrs.get("interrupted")]

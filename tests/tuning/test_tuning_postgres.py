@@ -119,8 +119,7 @@ def test_three_workers_finish_exactly_the_budget(postgres_url, small_binary, tmp
     assert sorted(t.number for t in trials) == list(range(30))
     workers = Counter(t.user_attrs["worker"] for t in trials)
     assert len(workers) >= 2, workers  # the work was shared
-    # tune's own process is worker 0 beside the 2 processes it started: 3 workers at most.
-    assert len(workers) <= 3, workers
+    assert all(t.user_attrs["worker"].split(":")[1] != str(os.getpid()) for t in trials)
     assert result.best_score == min(t.value for t in trials if t.state == TrialState.COMPLETE)
     summary = {s["name"]: s for s in list_studies(postgres_url)}["budget30"]
     assert summary["n_complete"] + summary["n_pruned"] == 30

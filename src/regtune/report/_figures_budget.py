@@ -85,31 +85,47 @@ def _config(trial):
     return ", ".join(f"{n}={trial.params[n]}" for n in names if n in trial.params)
 
 
+def _model_score(trial):
+    """The cross-validated score of a trial's model: a complete trial's value, or the best epoch's
+    of a trial stopped by the deadline (None for any other)."""
+    if trial.state.name == "COMPLETE":
+        return trial.value
+    if trial.user_attrs.get("pruned_reason") == "deadline":
+        return trial.user_attrs.get("best_score")
+    return None
+
+
 def best_over_time_figure(records):
-    """The best score found so far against seconds since the first trial started."""
-    trials = [t for t in records.complete if t.datetime_start is not None and t.datetime_complete is not None]
+    """The best model's score so far against seconds since the first trial started."""
+    trials = [
+        t
+        for t in records.complete + records.pruned
+        if t.datetime_start is not None and t.datetime_complete is not None and _model_score(t) is not None
+    ]
     if not trials:
-        return "No trial has completed yet."
+        return "No trial has ended with a model yet."
     starts = [
         t.datetime_start for t in records.complete + records.pruned + records.failed if t.datetime_start
     ]
     origin = min(starts).timestamp()
     trials.sort(key=lambda t: t.datetime_complete)
     sign = -1.0 if records.maximize else 1.0
-    times, best, value = [], [], math.inf
+    times, scores, best, value = [], [], [], math.inf
     for trial in trials:
-        if sign * trial.value < value:
-            value = sign * trial.value
+        score = float(_model_score(trial))
+        value = min(value, sign * score)
         times.append(trial.datetime_complete.timestamp() - origin)
+        scores.append(score)
         best.append(sign * value)
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
             x=times,
-            y=[t.value for t in trials],
+            y=scores,
             mode="markers",
-            name="complete trials",
+            name="trials with a model (complete, or stopped by the deadline)",
             marker={"color": GRAY, "size": 6},
+            text=[f"trial {t.number}" for t in trials],
         )
     )
     fig.add_trace(
@@ -133,5 +149,5 @@ def best_over_time_figure(records):
             )
     fig.update_xaxes(title="seconds since the first trial started")
     fig.update_yaxes(title=chart_text(records.metric))
-    note = "The model file holds the best so far at every moment (written when a better trial completes)."
+    note = "The model file holds the best so far at every moment (written when a better trial ends)."
     return base_layout(fig, "Best score against wall-clock time"), note

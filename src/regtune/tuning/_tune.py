@@ -184,8 +184,8 @@ def tune(
     timeout : float, optional
         The wall-clock budget of the whole call in seconds (see above).
     n_workers : int, default=1
-        Workers on this machine: this process and ``n_workers - 1`` worker processes (each with
-        one BLAS thread).
+        Workers on this machine (each with one BLAS thread): ``n_workers`` worker processes, or
+        with a ``timeout`` this process and ``n_workers - 1`` worker processes.
     storage : str, optional
         Optuna storage URL; default ``sqlite:///regtune.db`` in the current directory.
     study_name : str, optional
@@ -352,7 +352,9 @@ def tune(
             )
         if n_workers == 1:
             run_study(study, config, X_frame, y_series, progress=progress, best_model=best_model)
-        else:
+        elif timeout is None:  # this process only watches: a worker's death never ends the job
+            run_local_workers(study, config, storage_url, n_workers, progress)
+        else:  # with a budget, this process works too: worker processes need seconds to start
 
             def run_here(display):  # one BLAS thread, as each worker process
                 from threadpoolctl import threadpool_limits

@@ -1,0 +1,43 @@
+"""The report's time-budget charts read the records the tuner writes (and explain when there are none)."""
+
+import optuna
+import pytest
+
+import regtune
+from regtune.report._figures_budget import best_over_time_figure, cost_model_figure
+from regtune.report._records import read_study
+from regtune.tuning import tune
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(scope="module")
+def budgeted():
+    X, y = regtune.load_dataset("penguins", return_X_y=True)
+    space = {"n_layers": 1, "width": {"low": 4, "high": 16}, "max_epochs": 6, "batch_size": 64}
+    return tune(X, y, n_trials=5, cv=2, timeout=60, storage="sqlite:///:memory:", space=space, progress=False)
+
+
+def test_cost_model_chart_plots_predicted_against_measured_steps(budgeted):
+    records = read_study(budgeted.study)
+    fig, note = cost_model_figure(records)
+    points = fig.data[-1]
+    finished = records.complete + records.pruned
+    assert list(points.x) == [t.user_attrs["predicted_step_seconds"] for t in finished]
+    assert list(points.y) == [t.user_attrs["step_seconds"] for t in finished]
+    assert "within a factor of 2" in note
+
+
+def test_best_over_time_never_gets_worse_and_shows_the_deadline(budgeted):
+    records = read_study(budgeted.study)
+    fig, _ = best_over_time_figure(records)
+    best = list(fig.data[1].y)
+    assert best == sorted(best, reverse=True)  # log loss: the best so far only goes down
+    assert best[-1] == pytest.approx(budgeted.best_score)
+    assert len(fig.layout.shapes) == 2  # the search deadline and the end of the budget
+
+
+def test_studies_without_the_records_get_a_sentence():
+    records = read_study(optuna.create_study())
+    assert isinstance(cost_model_figure(records), str)
+    assert isinstance(best_over_time_figure(records), str)
