@@ -84,7 +84,7 @@ _ENTRIES = [
         "float",
         0.0,
         bounds=_NON_NEGATIVE,
-        search=Search(1e-3, 100.0, log=True),
+        search=Search(1e-3, 10.0, log=True),
         regularization=True,
         doc="""Decoupled weight decay ``W <- W - eta_t * weight_decay * W`` before each step, outside the
         adaptive update (AdamW style); ``eta_t`` is the scheduled learning rate. Both this decay
