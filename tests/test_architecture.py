@@ -18,6 +18,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "regtune"
 LAYERS = {
     "exceptions": 0,
     "_atomic": 0,
+    "_lazy": 0,
     "_data": 0,
     "_sklearn_internals": 0,
     "nn": 0,

@@ -4,7 +4,7 @@ The public names are imported lazily, so ``import regtune`` stays light: NumPy, 
 Optuna load only when the name that needs them is first used.
 """
 
-from importlib import import_module
+from ._lazy import lazy_names
 
 __version__ = "0.1.0"
 
@@ -27,13 +27,4 @@ _LAZY = {
 __all__ = ["__version__", *_LAZY]
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'regtune' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())

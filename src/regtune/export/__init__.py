@@ -13,7 +13,7 @@ lists the opset and the input conventions. Imports are lazy: onnx, skl2onnx, onn
 load only when the function that needs them is called.
 """
 
-from importlib import import_module
+from .._lazy import lazy_names
 
 _LAZY = {
     "export_onnx": "._convert",
@@ -28,13 +28,4 @@ _LAZY = {
 __all__ = list(_LAZY)
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'regtune.export' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())

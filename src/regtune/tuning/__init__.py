@@ -10,7 +10,7 @@ The names are imported lazily, as in ``regtune``: ``from regtune.tuning import D
 loads neither Optuna nor scikit-learn (the command line's ``--help`` stays fast).
 """
 
-from importlib import import_module
+from .._lazy import lazy_names
 
 _LAZY = {
     "DEFAULT_STORAGE": "._defaults",
@@ -38,13 +38,4 @@ _LAZY = {
 __all__ = list(_LAZY)
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'regtune.tuning' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())
