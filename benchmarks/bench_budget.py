@@ -289,54 +289,165 @@ def _timed(command, env=None):
     return time.monotonic() - started, completed
 
 
-def part_wall(quick, postgres=False):
-    """Wall time of `regtune tune` (a fresh process) on cps1988 against the promise 1.1 T + 5 s."""
-    timeouts = (30,) if quick else (30, 60, 300)
+def _wall_data(name, folder, max_rows):
+    """(path, tune options, test frame, test target, table) of data set ``name`` in ``folder``.
+
+    ``cps1988``: the bundled CSV, all rows (no test split). Any other name: a table of the
+    quality benchmark (``quality_data``; needs the bench extras), capped at ``max_rows``, whose
+    seed-0 training rows (75 %) are written to Parquet (category columns stay categories) and
+    whose test rows score the model the command saved.
+    """
+    if name == "cps1988-csv":
+        return CPS, ["--target", "wage"], None, None, None
+    import quality_data
+
+    table = quality_data.load(name, max_rows)
+    train, test = quality_data.split(table, 0)
+    frame = table.X.iloc[train].reset_index(drop=True)
+    frame["target__"] = table.y[train]
+    path = Path(folder) / f"{name}.parquet"
+    frame.to_parquet(path)
+    options = ["--target", "target__", "--task", table.task]
+    if table.categorical:
+        options += ["--categorical", ",".join(table.categorical)]
+    return path, options, table.X.iloc[test].reset_index(drop=True), table.y[test], table
+
+
+def _trial_curve(storage, started):
+    """Best cross-validated value [(seconds since ``started``, best)] of a finished study."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.load_study(study_name="regtune", storage=storage)
+    events = [
+        (t.datetime_complete.timestamp() - started, t.value)
+        for t in study.get_trials(deepcopy=False)
+        if t.value is not None and t.datetime_complete is not None
+    ]
+    sign = -1.0 if study.direction == optuna.study.StudyDirection.MAXIMIZE else 1.0
+    return [(moment, sign * value) for moment, value in _curve([(m, sign * v) for m, v in events])]
+
+
+def _defaults_error(table, X_test, y_test):
+    """Test error of regtune's untuned defaults, fit on the same training rows (seed 0)."""
+    import quality_arms
+    import quality_data
+
+    train, _ = quality_data.split(table, 0)
+    model = quality_arms.regtune_defaults(table, 0).fit(table.X.iloc[train], table.y[train])
+    return _model_error(model, table, X_test, y_test)
+
+
+def _model_error(model, table, X_test, y_test):
+    import quality_arms
+
+    n_classes = 0 if table.task == "regression" else int(table.y.max()) + 1
+    return quality_arms.score(table.task, y_test, model, X_test, n_classes)["error"]
+
+
+def part_wall(
+    quick, postgres=False, datasets=("cps1988-csv",), timeouts=None, workers=(1, 2), max_rows=20_000
+):
+    """Wall time of `regtune tune` (a fresh process) against the promise 1.1 T + 5 s, per data set.
+
+    On the quality benchmark's tables it also scores the saved model on the test rows, against
+    regtune's untuned defaults fit on the same training rows (the goal: never worse at T = 60 s),
+    and reads the best cross-validated score over time from the study (time to quality).
+    """
+    timeouts = timeouts or ((30,) if quick else (30, 60, 300))
     rows = []
-    print("\n== wall time of `regtune tune cps1988.csv --timeout T` (fresh process; promise 1.1 T + 5 s) ==")
-    print(f"{'T s':>5} {'workers':>8} {'wall s':>8} {'bound s':>8} {'trials':>7} {'complete':>9} {'ok':>4}")
+    print("\n== wall time of `regtune tune DATA --timeout T` (fresh process; promise 1.1 T + 5 s) ==")
+    print(
+        f"{'data set':12} {'T s':>5} {'workers':>8} {'wall s':>8} {'bound s':>8} {'trials':>7} "
+        f"{'complete':>9} {'load':>5} {'ok':>4} {'test error':>11} {'defaults':>9} {'ratio':>6} "
+        f"{'own final reached at':>21}"
+    )
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    for timeout in timeouts:
-        for workers in (1, 2):
-            with tempfile.TemporaryDirectory() as folder:
-                wall, done = _timed(
-                    _regtune_command(
-                        "tune",
-                        CPS,
-                        "--target",
-                        "wage",
-                        "--timeout",
-                        f"{timeout}s",
-                        "--workers",
-                        workers,
-                        "--storage",
-                        f"sqlite:///{folder}/s.db",
-                        "--out",
-                        f"{folder}/out",
-                        "-q",
-                    ),
-                    env,
-                )
-                trials = (
-                    done.stdout.split("Trials: ")[-1].split("\n")[0] if "Trials: " in done.stdout else "-"
-                )
-                n_complete = trials.split(" complete")[0] if trials != "-" else "-"
-                n_all = (
-                    sum(int(w) for w in trials.replace(",", "").split() if w.isdigit())
-                    if trials != "-"
-                    else 0
-                )
-                ok = done.returncode == 0 and Path(folder, "out", "model.regtune").is_file()
-            rows.append(("sqlite", timeout, workers, wall, ok))
-            bound = 1.1 * timeout + 5
-            print(
-                f"{timeout:5d} {workers:8d} {wall:8.1f} {bound:8.1f} {n_all:7d} {n_complete:>9} "
-                f"{'yes' if ok and wall <= bound else 'NO':>4}",
-                flush=True,
-            )
+    defaults = {}
+    for name in datasets:
+        with tempfile.TemporaryDirectory() as data_folder:
+            path, options, X_test, y_test, table = _wall_data(name, data_folder, max_rows)
+            for timeout in timeouts:
+                for n_workers in workers:
+                    rows.append(
+                        _wall_run(
+                            name, path, options, timeout, n_workers, env, (X_test, y_test, table), defaults
+                        )
+                    )
     if postgres:
         rows += _wall_postgres(timeouts, env)
     return {"rows": rows}
+
+
+def _wall_run(name, path, options, timeout, n_workers, env, test, defaults):
+    import regtune
+
+    X_test, y_test, table = test
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as folder:
+        storage = f"sqlite:///{folder}/s.db"
+        started = time.time()
+        wall, done = _timed(
+            _regtune_command(
+                "tune",
+                path,
+                *options,
+                "--timeout",
+                f"{timeout}s",
+                "--workers",
+                n_workers,
+                "--trials",
+                100_000,
+                "--storage",
+                storage,
+                "--out",
+                f"{folder}/out",
+                "-q",
+            ),
+            env,
+        )
+        trials = done.stdout.split("Trials: ")[-1].split("\n")[0] if "Trials: " in done.stdout else "-"
+        n_complete = trials.split(" complete")[0] if trials != "-" else "-"
+        n_all = sum(int(w) for w in trials.replace(",", "").split() if w.isdigit()) if trials != "-" else 0
+        model_file = Path(folder, "out", "model.regtune")
+        ok = done.returncode == 0 and model_file.is_file()
+        if not ok:
+            print(done.stdout[-2000:], done.stderr[-2000:], flush=True)
+        curve = _trial_curve(storage, started) if ok else []
+        error = ratio = reference = np.nan
+        if ok and table is not None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                error = _model_error(regtune.load(model_file), table, X_test, y_test)
+                if name not in defaults:
+                    defaults[name] = _defaults_error(table, X_test, y_test)
+            reference = defaults[name]
+            ratio = error / reference
+    final = curve[-1][1] if curve else np.nan
+    reach = next((t for t, v in curve if v == final), np.nan)
+    bound = 1.1 * timeout + 5
+    print(
+        f"{name:12} {timeout:5d} {n_workers:8d} {wall:8.1f} {bound:8.1f} {n_all:7d} {n_complete:>9} "
+        f"{load:5.1f} {'yes' if ok and wall <= bound else 'NO':>4} {error:11.4g} {reference:9.4g} "
+        f"{ratio:6.3f} {reach:19.1f} s",
+        flush=True,
+    )
+    return {
+        "dataset": name,
+        "timeout": timeout,
+        "workers": n_workers,
+        "wall": wall,
+        "bound": bound,
+        "ok": ok,
+        "trials": n_all,
+        "complete": n_complete,
+        "load": load,
+        "test_error": error,
+        "defaults_error": reference,
+        "ratio": ratio,
+        "curve": curve,
+        "reach": reach,
+    }
 
 
 def _wall_postgres(timeouts, env):
@@ -396,7 +507,16 @@ def _wall_postgres(timeouts, env):
                 + f" s (bound {bound:.1f} s; exit codes {codes})",
                 flush=True,
             )
-            rows.append(("postgres", timeout, 4, max(ended.values()), all(c == 0 for c in codes)))
+            rows.append(
+                {
+                    "dataset": "cps1988-csv",
+                    "timeout": timeout,
+                    "workers": "tune + 3 on PostgreSQL",
+                    "wall": max(ended.values()),
+                    "bound": bound,
+                    "ok": all(c == 0 for c in codes),
+                }
+            )
     finally:
         server.remove()
     return rows
@@ -572,11 +692,30 @@ def main(argv=None):
     parser.add_argument("--parts", default=",".join(PARTS), help=f"comma list of {list(PARTS)}")
     parser.add_argument("--json", help="write the results there")
     parser.add_argument("--postgres", action="store_true", help="wall: also tune + 3 workers on PostgreSQL")
+    parser.add_argument(
+        "--datasets",
+        default="cps1988-csv",
+        help="wall: comma list of quality benchmark tables (needs the bench extras), 'all' for the 11, "
+        "or cps1988-csv (the bundled CSV, all rows, no test error)",
+    )
+    parser.add_argument("--timeouts", help="wall: comma list of seconds (default 30,60,300; quick 30)")
+    parser.add_argument("--workers", default="1,2", help="wall: comma list of worker counts")
+    parser.add_argument("--max-rows", type=int, default=20_000, help="wall: row cap of the tables")
     args = parser.parse_args(argv)
     results = {}
     for part in args.parts.split(","):
         if part == "wall":
-            results[part] = part_wall(args.quick, postgres=args.postgres)
+            import quality_data
+
+            datasets = list(quality_data.DATASETS) if args.datasets == "all" else args.datasets.split(",")
+            results[part] = part_wall(
+                args.quick,
+                postgres=args.postgres,
+                datasets=datasets,
+                timeouts=[int(t) for t in args.timeouts.split(",")] if args.timeouts else None,
+                workers=[int(w) for w in args.workers.split(",")],
+                max_rows=args.max_rows,
+            )
         else:
             results[part] = PARTS[part](args.quick)
     if args.json:
