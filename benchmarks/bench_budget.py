@@ -325,7 +325,20 @@ def _trial_curve(storage, started):
         if t.value is not None and t.datetime_complete is not None
     ]
     sign = -1.0 if study.direction == optuna.study.StudyDirection.MAXIMIZE else 1.0
-    return [(moment, sign * value) for moment, value in _curve([(m, sign * v) for m, v in events])]
+    curve = [(moment, sign * value) for moment, value in _curve([(m, sign * v) for m, v in events])]
+    return curve, _first_rung(study.get_trials(deepcopy=False), started)
+
+
+def _first_rung(trials, started):
+    """Seconds from ``started`` to the end of the first trial's first epoch step (all its folds):
+    when Hyperband's first rung has its first value."""
+    first = min(trials, key=lambda t: t.number, default=None)
+    if first is None or not first.user_attrs.get("step_times"):
+        return np.nan
+    attrs = first.user_attrs
+    return (
+        first.datetime_start.timestamp() - started + attrs.get("setup_seconds", 0.0) + attrs["step_times"][0]
+    )
 
 
 def _defaults_error(table, X_test, y_test):
@@ -360,7 +373,7 @@ def part_wall(
     print(
         f"{'data set':12} {'T s':>5} {'workers':>8} {'wall s':>8} {'bound s':>8} {'trials':>7} "
         f"{'complete':>9} {'load':>5} {'ok':>4} {'test error':>11} {'defaults':>9} {'ratio':>6} "
-        f"{'own final reached at':>21}"
+        f"{'own final reached at':>21} {'first rung at':>14}"
     )
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     defaults = {}
@@ -413,7 +426,7 @@ def _wall_run(name, path, options, timeout, n_workers, env, test, defaults):
         ok = done.returncode == 0 and model_file.is_file()
         if not ok:
             print(done.stdout[-2000:], done.stderr[-2000:], flush=True)
-        curve = _trial_curve(storage, started) if ok else []
+        curve, first_rung = _trial_curve(storage, started) if ok else ([], np.nan)
         error = ratio = reference = np.nan
         if ok and table is not None:
             with warnings.catch_warnings():
@@ -429,7 +442,7 @@ def _wall_run(name, path, options, timeout, n_workers, env, test, defaults):
     print(
         f"{name:12} {timeout:5d} {n_workers:8d} {wall:8.1f} {bound:8.1f} {n_all:7d} {n_complete:>9} "
         f"{load:5.1f} {'yes' if ok and wall <= bound else 'NO':>4} {error:11.4g} {reference:9.4g} "
-        f"{ratio:6.3f} {reach:19.1f} s",
+        f"{ratio:6.3f} {reach:19.1f} s {first_rung:12.1f} s",
         flush=True,
     )
     return {

@@ -1,6 +1,7 @@
 """The parts of the time budget: the default trial, the cost model, the budget-sized space, the
 best-model file, the final model from array input."""
 
+import dataclasses
 import json
 import time
 
@@ -10,16 +11,19 @@ import pandas as pd
 import pytest
 
 import regtune
+from regtune._hyperparameters import HYPERPARAMETERS
 from regtune.ensemble import FoldEnsemble
 from regtune.tuning import SearchSpace, build_pipeline, tune
+from regtune.tuning import _objective as objective_module
 from regtune.tuning._best_model import BestModel, holds, lock_path, read_record, restore_record, store_record
 from regtune.tuning._budget import MAX_TRIAL_SHARE
 from regtune.tuning._budget_space import MIN_EPOCHS, _largest, budget_space, train_rows_cap
 from regtune.tuning._config import StudyConfig
 from regtune.tuning._cost import STEP, CostModel
-from regtune.tuning._default_trial import default_trial, space_defaults
+from regtune.tuning._default_trial import DEFAULT_EPOCHS, default_epochs, default_trial, space_defaults
 from regtune.tuning._metrics import resolve_metric
-from regtune.tuning._objective import _Fold, cv_splits, full_params
+from regtune.tuning._objective import _Fold, cv_splits, full_params, run_cv_trial
+from regtune.tuning._slots import enqueue_slot
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -252,3 +256,77 @@ def test_array_input_gives_a_model_that_predicts_arrays(tmp_path, tiny_space):
     np.testing.assert_allclose(regtune.load(path).predict(X), expected, rtol=1e-12)
     _, std = model.predict(X, return_std=True)
     assert std.shape == (80,) and (std >= 0).all()
+
+
+# --- the default trial trains the untuned epochs -----------------------------------------------
+
+TINY_TRIAL = {
+    "n_layers": 1,
+    "width": 8,
+    "batch_size": 32,
+    "learning_rate_init": 0.01,
+    "dropout": 0.0,
+    "alpha_per_row": 1e-5,
+    "l1_per_row": 1e-5,
+    "weight_decay": 0.0,
+    "batch_norm": False,
+    "smooth": 10.0,
+    "beta_1": 0.9,
+    "beta_2": 0.999,
+    "max_onehot": 64,
+}
+
+
+def _binary_config(X, space):
+    return dataclasses.replace(
+        _config(X, space), task="binary", metric=resolve_metric(None, "binary"), target="label"
+    )
+
+
+def test_default_epochs_only_when_the_budget_shortened_them():
+    default = SearchSpace.default()
+    assert default_epochs(default) is None  # the space keeps the untuned 50 epochs
+    shortened = default.override({"max_epochs": 5})  # as budget_space shortens it
+    assert default_epochs(shortened) == 50
+    assert default_epochs(shortened, user_set=["max_epochs"]) is None  # the user asked for 5
+    sized = budget_space(default, n_rows=20_000, n_inputs=30, n_outputs=1, cv=5, timeout=60)
+    assert sized.max_epochs() < 50 and default_epochs(sized) == 50
+
+
+def test_the_default_trial_trains_past_the_shortened_epochs_and_stops_as_the_untuned_model(
+    small_binary, monkeypatch
+):
+    X, y = small_binary
+    space = {**TINY_TRIAL, "max_epochs": 2}  # what a short budget leaves every trial
+    config = _binary_config(X, space)
+    patience = 3
+    entry = dataclasses.replace(HYPERPARAMETERS["n_iter_no_change"], default=patience)
+    monkeypatch.setitem(objective_module.HYPERPARAMETERS, "n_iter_no_change", entry)
+    study = optuna.create_study()
+    enqueue_slot(study, 0, default=({}, []), default_epochs=40)
+    folds = cv_splits(y, task="binary", cv=3, seed=0)
+    study.optimize(lambda t: run_cv_trial(t, config, X, y, folds), n_trials=1)
+    (trial,) = study.get_trials(deepcopy=False)
+    assert trial.state == optuna.trial.TrialState.COMPLETE
+    mean = np.mean(np.array(trial.user_attrs["valid_curve"]), axis=0)
+    trained, best = len(mean), int(np.argmin(mean)) + 1
+    assert trained > 2  # more than the space's epochs
+    # Either all 40 epochs, or exactly `patience` epochs after the last improvement.
+    assert trained == 40 or trained - best == patience
+    assert trial.user_attrs["best_epoch"] == best
+
+    # A sampled trial of the same study trains the space's 2 epochs.
+    study.optimize(lambda t: run_cv_trial(t, config, X, y, folds), n_trials=1)
+    assert study.trials[-1].user_attrs["n_epochs"] == 2
+
+
+@pytest.mark.filterwarnings("ignore:no trial completed within the budget")
+def test_tune_queues_the_untuned_epochs_when_the_budget_shortens_them(small_binary):
+    X, y = small_binary
+    big = pd.concat([X] * 100, ignore_index=True)  # 24,000 rows: 5 epochs in a quarter of 4 s
+    label = pd.concat([y] * 100, ignore_index=True)
+    result = tune(big, label, n_trials=1, cv=2, timeout=4, storage=MEMORY, progress=False)
+    (trial,) = result.study.get_trials(deepcopy=False)
+    space = SearchSpace.from_dict(result.study.user_attrs["space"])
+    assert space.max_epochs() < 50
+    assert trial.system_attrs[DEFAULT_EPOCHS] == 50

@@ -24,9 +24,10 @@ from optuna.trial import TrialState
 
 from regtune.ensemble import FoldEnsemble
 
+from .._hyperparameters import HYPERPARAMETERS
 from ._config import trial_seed
 from ._cost import CostModel, calibrated_speed
-from ._default_trial import default_trial_unsampled
+from ._default_trial import default_trial_record
 from ._optuna_internals import set_user_attrs
 from ._pipeline import build_pipeline, column_encodings
 
@@ -171,6 +172,7 @@ def run_cv_trial(
     max_train_rows=None,
     offer=None,
     on_epoch=None,
+    default_trial_seconds=None,
 ):
     """Run one trial of a study; return its value (the best mean validation metric over epochs).
 
@@ -191,14 +193,25 @@ def run_cv_trial(
     ``max_trial_seconds`` caps the epochs to what the predicted step time allows;
     ``max_train_rows`` the rows each fold's network trains on (a fixed random subset).
     ``on_epoch()`` is called after each reported epoch (the periodic log line).
+
+    The default trial whose epochs the budget shortened (``_default_trial.default_epochs``) trains
+    the untuned epochs instead, within ``default_trial_seconds`` (its cap set again from its own
+    first step, which no calibration predicts), and completes once the mean validation score has
+    not improved for the untuned ``n_iter_no_change`` epochs, as the untuned estimator stops.
     """
     start = time.perf_counter()
     seed = trial_seed(config.seed, trial.number)
     set_user_attrs(trial, {"seed": seed, "worker": worker_name()})
-    unsampled = default_trial_unsampled(trial)
+    unsampled, untuned_epochs = default_trial_record(trial)
     space = config.space if unsampled is None else config.space.override(drop=unsampled)
     params = space.suggest(trial, has_categorical=bool(config.categorical), has_numeric=bool(config.numeric))
     n_epochs = int(params.get("max_epochs", space.max_epochs()))
+    patience = None  # epochs without a better mean score before the trial completes
+    if untuned_epochs is not None:
+        n_epochs, patience = int(untuned_epochs), int(HYPERPARAMETERS["n_iter_no_change"].default)
+        params = {**params, "max_epochs": n_epochs}  # the networks' own epoch budget too
+        if default_trial_seconds is not None:
+            max_trial_seconds = default_trial_seconds
     fold_runs, mean_curve, step_times, state = [], [], [], "failed"
     sign = 1.0 if config.metric.direction == "minimize" else -1.0  # sign * score: lower is better
     try:
@@ -209,6 +222,7 @@ def run_cv_trial(
         cap, records = _epoch_cap(trial, config, params, fold_runs[0], len(y), y, max_trial_seconds)
         set_user_attrs(trial, {**setup, **records})
         n_epochs = n_epochs if cap is None else min(n_epochs, cap)
+        best_at = 0
         for epoch in range(1, n_epochs + 1):
             tick = time.perf_counter()
             scores = [fold.step(config.metric) for fold in fold_runs]
@@ -218,6 +232,7 @@ def run_cv_trial(
             if not mean_curve or sign * mean < min(sign * m for m in mean_curve):
                 for fold in fold_runs:
                     fold.keep()
+                best_at = epoch
             mean_curve.append(mean)
             trial.report(mean, epoch)
             if on_epoch is not None:
@@ -235,6 +250,15 @@ def run_cv_trial(
                 step_times.append(time.perf_counter() - tick)
                 raise optuna.TrialPruned(f"pruned at epoch {epoch}")
             step_times.append(time.perf_counter() - tick)
+            if patience is not None:
+                if epoch == 1 and cap is not None:  # the default trial's cap from its measured step
+                    cap = max(1, math.floor(max_trial_seconds / step_times[0]))
+                    n_epochs = min(n_epochs, cap)
+                    set_user_attrs(trial, {"epoch_cap": cap})
+                if epoch - best_at >= patience:
+                    break  # no better mean score for `patience` epochs: the untuned stop
+            if epoch >= n_epochs:
+                break
         state = "complete"
     finally:
         for fold in fold_runs:

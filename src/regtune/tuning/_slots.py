@@ -20,7 +20,7 @@ previous one runs.
 import optuna
 from optuna.trial import TrialState
 
-from ._default_trial import DEFAULT_TRIAL, default_trial_unsampled
+from ._default_trial import DEFAULT_EPOCHS, DEFAULT_TRIAL, default_trial_unsampled
 from ._optuna_internals import fixed_params_of, queued_trial_attrs, storage_of, trial_id
 
 __all__ = [
@@ -42,23 +42,26 @@ def slot_number(trial):
     return trial.system_attrs.get(SLOT)
 
 
-def enqueue_slot(study, number, default=None):
+def enqueue_slot(study, number, default=None, default_epochs=None):
     """Queue a WAITING trial for budget slot ``number``: empty, or with ``default`` given
-    (``(fixed_params, unsampled)`` of ``_default_trial.default_trial``) the study's default trial."""
+    (``(fixed_params, unsampled)`` of ``_default_trial.default_trial``) the study's default trial,
+    which trains ``default_epochs`` (``_default_trial.default_epochs``) when that is not None."""
     system_attrs = {**queued_trial_attrs(None if default is None else default[0]), SLOT: int(number)}
     if default is not None:
         system_attrs[DEFAULT_TRIAL] = list(default[1])
+        if default_epochs is not None:
+            system_attrs[DEFAULT_EPOCHS] = int(default_epochs)
     study.add_trial(optuna.trial.create_trial(state=TrialState.WAITING, system_attrs=system_attrs))
 
 
-def top_up_slots(study, n_trials, default=None):
+def top_up_slots(study, n_trials, default=None, default_epochs=None):
     """Queue the slots that no claim will queue, so every slot below ``n_trials`` gets its turn.
 
     For each chain (slot numbers with the same remainder modulo ``SLOT_CHAINS``): nothing to do
     while its highest slot is WAITING (claiming it continues the chain); otherwise its next
     number is queued if it is below ``n_trials`` (a new study, or a resumed one whose budget was
     raised or whose chains had ended). Slot 0, queued only for a new study, is the default trial
-    when ``default`` is given (``_default_trial.default_trial``).
+    when ``default`` is given (``_default_trial.default_trial``), training ``default_epochs``.
     """
     highest = {}  # chain -> (highest slot number, whether a trial with it is WAITING)
     for trial in study.get_trials(deepcopy=False):
@@ -76,7 +79,10 @@ def top_up_slots(study, n_trials, default=None):
         top, waiting = highest.get(chain, (chain - SLOT_CHAINS, False))
         if not waiting and top + SLOT_CHAINS < n_trials:
             number = top + SLOT_CHAINS
-            enqueue_slot(study, number, default if number == 0 else None)
+            if number == 0:
+                enqueue_slot(study, number, default, default_epochs)
+            else:
+                enqueue_slot(study, number)
 
 
 def give_back_slot(study, trial):
@@ -85,7 +91,9 @@ def give_back_slot(study, trial):
     if number is None:
         study.enqueue_trial({})
     elif default_trial_unsampled(trial) is not None:
-        enqueue_slot(study, number, (fixed_params_of(trial), default_trial_unsampled(trial)))
+        unsampled = default_trial_unsampled(trial)
+        epochs = trial.system_attrs.get(DEFAULT_EPOCHS)
+        enqueue_slot(study, number, (fixed_params_of(trial), unsampled), epochs)
     else:
         enqueue_slot(study, number)
 

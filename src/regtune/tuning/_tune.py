@@ -18,7 +18,7 @@ from ._budget import FINAL_MODELS, Budget
 from ._budget_space import budget_space, train_rows_cap
 from ._config import StudyConfig
 from ._cost import network_sizes
-from ._default_trial import default_trial
+from ._default_trial import default_epochs, default_trial
 from ._final_model import final_model_of, final_trial, recover_best
 from ._fingerprint import FINGERPRINT, check_same_data, data_fingerprint
 from ._local_workers import run_local_workers, write_data
@@ -333,7 +333,12 @@ def tune(
         set_study_user_attrs(study, attrs)
         default = SearchSpace.default()
         user_set = [n for n in requested_space if n not in default or requested_space[n] != default[n]]
-        top_up_slots(study, config.n_trials, default=default_trial(config.space, user_set))
+        top_up_slots(
+            study,
+            config.n_trials,
+            default=default_trial(config.space, user_set),
+            default_epochs=default_epochs(config.space, user_set),
+        )
         uid = attrs["study_uid"]
         best_model = BestModel(uid, resolved_metric.direction, model_path)
         if model_path is not None:

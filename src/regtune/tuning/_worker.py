@@ -101,6 +101,7 @@ def run_study(
             folds,
             deadline=watch,
             max_trial_seconds=budget.max_trial_seconds,
+            default_trial_seconds=budget.default_trial_seconds,
             max_train_rows=budget.max_train_rows,
             offer=best_model.offer,
             on_epoch=log.tick,
