@@ -11,6 +11,11 @@ ones, a 3 x 256 relu network. The peer is the same pipeline built from scikit-le
 (``sklearn.preprocessing.TargetEncoder``, ``sklearn.neural_network.MLPRegressor``). Weights come from
 ``--epochs`` epochs of training: latency does not depend on how good they are.
 
+The default final model of ``tune`` is a ``FoldEnsemble``: ``--members`` (5) pipelines of the same
+shape, one per cross-validation fold (``FoldEnsemble.fit``, ``cv=--members``), whose mean is the
+prediction. It is measured beside the single pipeline: its own ``predict`` and its ONNX graph (one
+graph, the members' sub-graphs on the shared inputs, then the mean).
+
 One row: the median over ``--rows`` different rows, the predictors taking turns in blocks of 25
 rows, each call on a one-row data frame (ONNX Runtime: on the ready input arrays, and from the frame with
 ``predict_onnx``). Batch: 100,000 rows drawn from the data, median of ``--repeats`` passes, one
@@ -27,6 +32,7 @@ from threadpoolctl import threadpool_limits
 
 import regtune
 from regtune.datasets import load_dataset
+from regtune.ensemble import FoldEnsemble
 from regtune.export import OnnxPredictor, compile_predictor, to_onnx
 from regtune.tuning import build_pipeline
 
@@ -35,17 +41,20 @@ NUMERIC = ["education", "experience"]
 BATCH = 100_000
 
 
-def fitted_pipelines(epochs):
+def fitted_pipelines(epochs, members):
+    """The data, regtune's pipeline, scikit-learn's and a ``members``-fold ensemble of regtune's."""
     X, y = load_dataset("cps1988", return_X_y=True)
     X = X[CATEGORICAL + NUMERIC]
     params = {"width": 256, "n_layers": 3, "max_epochs": epochs, "batch_size": 256}
     ours = build_pipeline(params, task="regression", categorical=CATEGORICAL, numeric=NUMERIC)
     peer = sklearn_pipeline(epochs)
+    ensemble = FoldEnsemble(ours, cv=members)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a few epochs do not converge
+        ensemble.fit(X, y.to_numpy())  # clones of the unfitted pipeline, one per fold
         ours.fit(X, y.to_numpy())
         peer.fit(X, y.to_numpy())
-    return X, ours, peer
+    return X, ours, peer, ensemble
 
 
 def sklearn_pipeline(epochs):
@@ -83,17 +92,22 @@ def main():
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--rows", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--members", type=int, default=5, help="folds (members) of the FoldEnsemble")
     args = parser.parse_args()
 
     with threadpool_limits(limits=1):
-        X, ours, peer = fitted_pipelines(args.epochs)
+        X, ours, peer, ensemble = fitted_pipelines(args.epochs, args.members)
         compiled = compile_predictor(ours)
         onnx32 = OnnxPredictor(to_onnx(ours, dtype=np.float32).SerializeToString(), threads=1)
         onnx64 = OnnxPredictor(to_onnx(ours, dtype=np.float64).SerializeToString(), threads=1)
+        ens32 = OnnxPredictor(to_onnx(ensemble, dtype=np.float32).SerializeToString(), threads=1)
+        ens64 = OnnxPredictor(to_onnx(ensemble, dtype=np.float64).SerializeToString(), threads=1)
         rng = np.random.default_rng(0)
         rows = [X.iloc[[i]] for i in rng.choice(len(X), args.rows, replace=False)]
         feeds32 = {id(r): onnx32.feed(r) for r in rows}
         feeds64 = {id(r): onnx64.feed(r) for r in rows}
+        ens_feeds32 = {id(r): ens32.feed(r) for r in rows}
+        ens_feeds64 = {id(r): ens64.feed(r) for r in rows}
         one_row = {
             "regtune pipeline.predict": ours.predict,
             "regtune compile_predictor": compiled.predict,
@@ -101,6 +115,9 @@ def main():
             "ONNX Runtime float32 (arrays)": lambda r: onnx32.session.run(None, feeds32[id(r)]),
             "ONNX Runtime float64 (arrays)": lambda r: onnx64.session.run(None, feeds64[id(r)]),
             "ONNX Runtime float32 (predict_onnx)": lambda r: regtune.export.predict_onnx(onnx32, r),
+            "ensemble: FoldEnsemble.predict": ensemble.predict,
+            "ensemble: ONNX Runtime float32 (arrays)": lambda r: ens32.session.run(None, ens_feeds32[id(r)]),
+            "ensemble: ONNX Runtime float64 (arrays)": lambda r: ens64.session.run(None, ens_feeds64[id(r)]),
         }
         for r in rows[:20]:  # warm-up
             for call in one_row.values():
@@ -109,6 +126,7 @@ def main():
 
         batch = X.iloc[rng.integers(0, len(X), BATCH)].reset_index(drop=True)
         feed32, feed64 = onnx32.feed(batch), onnx64.feed(batch)
+        ens_feed32, ens_feed64 = ens32.feed(batch), ens64.feed(batch)
         throughput = interleaved_medians(
             {
                 "regtune pipeline.predict (NumPy)": lambda _: ours.predict(batch),
@@ -116,13 +134,16 @@ def main():
                 "ONNX Runtime float32, 1 thread": lambda _: onnx32.session.run(None, feed32),
                 "ONNX Runtime float64, 1 thread": lambda _: onnx64.session.run(None, feed64),
                 "ONNX input arrays from the frame": lambda _: onnx32.feed(batch),
+                "ensemble: FoldEnsemble.predict (NumPy)": lambda _: ensemble.predict(batch),
+                "ensemble: ONNX Runtime float32, 1 thread": lambda _: ens32.session.run(None, ens_feed32),
+                "ensemble: ONNX Runtime float64, 1 thread": lambda _: ens64.session.run(None, ens_feed64),
             },
             list(range(args.repeats)),
         )
 
     print(f"One row, median over {args.rows} rows (microseconds per prediction):")
     for name, seconds in latency.items():
-        print(f"  {name:<38} {seconds * 1e6:9.1f} us")
+        print(f"  {name:<42} {seconds * 1e6:9.1f} us")
     base = latency["regtune pipeline.predict"]
     peer_time = latency["scikit-learn pipeline.predict"]
     for name in (
@@ -136,10 +157,24 @@ def main():
         )
     print(f"\n{BATCH:,} rows, median of {args.repeats} passes (rows per second):")
     for name, seconds in throughput.items():
-        print(f"  {name:<38} {BATCH / seconds:12,.0f} rows/s  ({seconds:.3f} s)")
+        print(f"  {name:<42} {BATCH / seconds:12,.0f} rows/s  ({seconds:.3f} s)")
     numpy_time = throughput["regtune pipeline.predict (NumPy)"]
     for name in ("ONNX Runtime float32, 1 thread", "ONNX Runtime float64, 1 thread"):
         print(f"  {name}: {numpy_time / throughput[name]:.2f}x regtune's NumPy predict")
+
+    print(f"\nFoldEnsemble of {args.members} members against its own predict and one member's graph:")
+    ens_base = latency["ensemble: FoldEnsemble.predict"]
+    ens_numpy = throughput["ensemble: FoldEnsemble.predict (NumPy)"]
+    for kind in ("float32", "float64"):
+        one, batch_time = (
+            latency[f"ensemble: ONNX Runtime {kind} (arrays)"],
+            throughput[f"ensemble: ONNX Runtime {kind}, 1 thread"],
+        )
+        print(
+            f"  ONNX Runtime {kind}: one row {ens_base / one:.1f}x FoldEnsemble.predict, "
+            f"{one / latency[f'ONNX Runtime {kind} (arrays)']:.1f}x the single pipeline's time; "
+            f"{BATCH:,} rows {ens_numpy / batch_time:.2f}x FoldEnsemble.predict's rows/s"
+        )
 
 
 if __name__ == "__main__":

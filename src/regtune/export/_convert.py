@@ -12,8 +12,8 @@ try:
 except ImportError as exc:
     raise ImportError(f"ONNX export needs {exc.name}: pip install 'regtune[onnx]'") from None
 
-from . import _encoders, _imputer, _mlp, _numeric  # noqa: F401  (they register their converters)
-from ._inputs import raw_columns
+from . import _encoders, _ensemble, _imputer, _mlp, _numeric  # noqa: F401  (they register converters)
+from ._inputs import computing_steps, raw_columns
 from ._nodes import FLOAT_TYPES, ML_DOMAIN
 from ._registry import CONVERTERS, converter_for
 from ._routing import parse_column_transformer, parse_pipeline
@@ -46,7 +46,11 @@ def to_onnx(model, *, dtype=np.float32, opset=DEFAULT_OPSET):
     columns = raw_columns(model)
     input_types = {"string": StringTensorType, "number": DoubleTensorType, "float": float_type}
     initial_types = [(name, input_types[raw.kind]([None, 1])) for name, raw in columns]
-    parsers = {kind: partial(c.parse, float_type=float_type) for kind, c in CONVERTERS.items()}
+    markers = {name: raw.missing for name, raw in columns if raw.missing is not None}
+    parsers = {
+        kind: partial(c.parse, float_type=float_type, **({"markers": markers} if c.raw_columns else {}))
+        for kind, c in CONVERTERS.items()
+    }
     parsers[ColumnTransformer] = partial(parse_column_transformer, float_type=float_type)
     parsers[Pipeline] = partial(parse_pipeline, float_type=float_type)
     try:
@@ -60,6 +64,7 @@ def to_onnx(model, *, dtype=np.float32, opset=DEFAULT_OPSET):
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValueError(f"cannot export {type(model).__name__} to ONNX: {first}") from None
     _raise_ml_opset(graph)
+    _drop_unused(graph.graph)
     _set_metadata(graph, model, columns, dtype)
     import onnx
 
@@ -138,22 +143,43 @@ def _check_convertible(model):
 
 
 def _leaf_steps(step, path):
-    """``(path, step)`` for every step below the Pipeline/ColumnTransformer/FeatureUnion tree."""
+    """``(path, step)`` for every step below the Pipeline/ColumnTransformer/FeatureUnion tree, and
+    for every step that holds others (an ensemble: itself, then its members' steps)."""
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import FeatureUnion, Pipeline
 
+    converter = converter_for(step)
     if isinstance(step, Pipeline):
-        children = step.steps
+        computed = {id(s) for s in computing_steps(step)}
+        children = [(name, s) for name, s in step.steps if id(s) in computed]
     elif isinstance(step, ColumnTransformer):
         children = [(name, t) for name, t, _ in step.transformers_]
     elif isinstance(step, FeatureUnion):
         children = step.transformer_list
+    elif converter is not None and converter.children is not None:
+        yield path, step
+        children = converter.children(step)
     else:
         yield path, step
         return
     for name, child in children:
         if not isinstance(child, str) and child is not None:
             yield from _leaf_steps(child, f"{path} > {name}")
+
+
+def _drop_unused(graph):
+    """Remove the nodes that no output of ``graph`` depends on (the labels of an ensemble's
+    members), and the initializers only they read. The nodes are in topological order."""
+    needed = {output.name for output in graph.output}
+    kept = []
+    for item in reversed(graph.node):
+        if any(name in needed for name in item.output):
+            kept.append(item)
+            needed.update(item.input)
+    initializers = [tensor for tensor in graph.initializer if tensor.name in needed]
+    del graph.node[:], graph.initializer[:]
+    graph.node.extend(reversed(kept))
+    graph.initializer.extend(initializers)
 
 
 def _raise_ml_opset(graph):

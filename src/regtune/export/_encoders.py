@@ -10,9 +10,10 @@
                                to the value (one node per column)
 
 and the columns' outputs are concatenated in input order. A string input's missing value is its
-marker (``""``, see ``_inputs.py``). Unseen categories of a ``TargetEncoder`` with
-``handle_unknown="error"`` encode as NaN (a graph cannot raise). Shape: ``n_features_in_``
-inputs ``(N, 1)`` in, ``(N, n_features_out)`` out.
+column's marker (``""``, see ``_inputs.py``; the parser is given the graph's markers, which may
+differ from the one the encoder's own categories imply when other steps read the column too).
+Unseen categories of a ``TargetEncoder`` with ``handle_unknown="error"`` encode as NaN (a graph
+cannot raise). Shape: ``n_features_in_`` inputs ``(N, 1)`` in, ``(N, n_features_out)`` out.
 """
 
 import numpy as np
@@ -33,9 +34,10 @@ def raw_columns(encoder):
 
 
 def parser(alias):
-    def parse(scope, encoder, inputs, custom_parsers=None, *, float_type):
+    def parse(scope, encoder, inputs, custom_parsers=None, *, float_type, markers):
         operator = scope.declare_local_operator(alias, encoder)
         operator.inputs = list(inputs)
+        operator.missing_markers = [markers.get(variable.raw_name) for variable in inputs]
         width = len(encoder.get_feature_names_out())
         operator.outputs.append(scope.declare_local_variable("encoded", float_type([None, width])))
         return operator.outputs
@@ -48,7 +50,13 @@ def converter(tables_of):
         encoder = operator.raw_operator
         dtype = numpy_dtype(operator.outputs[0])
         columns = _input_columns(scope, operator, container, encoder.n_features_in_)
-        encoded = [_encode(scope, container, x, t, dtype) for x, t in zip(columns, tables_of(encoder))]
+        markers = operator.missing_markers
+        if len(markers) != len(columns):  # one matrix input: no string columns
+            markers = [None] * len(columns)
+        encoded = [
+            _encode(scope, container, x, t, dtype, marker)
+            for x, t, marker in zip(columns, tables_of(encoder), markers)
+        ]
         output = operator.outputs[0].full_name
         if len(encoded) == 1:
             node(scope, container, "Identity", encoded, "encoded", output=output)
@@ -58,24 +66,26 @@ def converter(tables_of):
     return convert
 
 
-def _encode(scope, container, x, column, dtype):
-    """``column.table[row(x)]``, shape ``(N, q)``, in ``dtype``."""
+def _encode(scope, container, x, column, dtype, marker):
+    """``column.table[row(x)]``, shape ``(N, q)``, in ``dtype``; ``marker``: the input's string
+    for a missing value (None: the one the column's categories imply)."""
     table = column.table.astype(dtype)
     if table.shape[1] == 1:  # the lookup yields the value itself
-        return _lookup(scope, container, x, column, table[:, 0])
-    row = _lookup(scope, container, x, column, np.arange(len(table), dtype=np.int64))
+        return _lookup(scope, container, x, column, table[:, 0], marker)
+    row = _lookup(scope, container, x, column, np.arange(len(table), dtype=np.int64), marker)
     flat = node(scope, container, "Reshape", [row, constant(scope, container, "shape", FLAT)], "row")
     return node(
         scope, container, "Gather", [constant(scope, container, "table", table), flat], "encoded", axis=0
     )
 
 
-def _lookup(scope, container, x, column, values):
+def _lookup(scope, container, x, column, values, marker):
     """``values[row(x)]``, shape ``(N, 1)``."""
     n = len(column.categories)
     raw = categorical_column(column.categories)
     if raw.kind == "string":
-        keys = np.array([str(c) for c in column.categories] + [raw.missing], dtype=object)
+        marker = raw.missing if marker is None else marker
+        keys = np.array([str(c) for c in column.categories] + [marker], dtype=object)
         return _label_encoder(
             scope, container, x, keys, values[[*range(n), column.missing]], values[column.unknown]
         )

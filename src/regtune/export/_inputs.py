@@ -7,11 +7,17 @@ column is numeric: an input of the graph's float type, NaN for a missing value.
 
 A string input cannot hold NaN, so a missing category is the empty string ``""``, unless ``""``
 was itself a category in training; then it is ``"<missing>"`` (with as many trailing ``_`` as
-needed to differ from every category). The marker of each column is stored in the graph's
+needed to differ from every category). When several steps read a column (the members of a
+``FoldEnsemble``, each fitted on other rows), the marker differs from the categories of all of
+them, and every encoder uses that one. The marker of each column is stored in the graph's
 metadata (``regtune.missing_markers``).
+
+The members of a step that holds others (a converter's ``children``) read the raw columns as the
+step does; a ``FunctionTransformer`` without ``func`` (what ``tune`` puts in front of a model
+fitted on a NumPy array, to name its columns ``x0, x1, ...``) passes them through unchanged.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,6 +27,7 @@ __all__ = [
     "RawColumn",
     "categorical_reader",
     "column_names",
+    "computing_steps",
     "missing_marker",
     "raw_columns",
     "selected_columns",
@@ -31,10 +38,11 @@ __all__ = [
 class RawColumn:
     """How a raw column enters the graph: ``kind`` "string", "number" (double) or "float" (the
     graph's float type, numeric columns); ``missing`` is the string that stands for a missing
-    value in a string input (None otherwise)."""
+    value in a string input (None otherwise); ``categories``: the strings a reader learned."""
 
     kind: str
     missing: str | None = None
+    categories: frozenset = field(default=frozenset(), compare=False, repr=False)
 
 
 NUMERIC = RawColumn("float")
@@ -56,7 +64,7 @@ def categorical_column(categories):
     categories = np.asarray(categories)
     if categories.dtype.kind in "iufb" and len(categories):
         return RawColumn("number")
-    return RawColumn("string", missing_marker(categories))
+    return RawColumn("string", missing_marker(categories), frozenset(str(c) for c in categories))
 
 
 def column_names(step):
@@ -93,17 +101,48 @@ def raw_columns(model):
     names = column_names(model)
     found = {}
     _visit(model, names, found)
-    return [(name, found.get(name, NUMERIC)) for name in names]
+    return [(name, _merged(name, found[name]) if name in found else NUMERIC) for name in names]
+
+
+def _merged(name, readers):
+    """One ``RawColumn`` for the steps that read column ``name``: they must agree on its kind; a
+    string column's marker differs from every category any of them learned."""
+    kinds = sorted({raw.kind for raw in readers})
+    if len(kinds) > 1:
+        raise ValueError(
+            f"column {name!r} is read by two categorical steps that learned different kinds "
+            f"of values ({kinds[0]} and {kinds[1]}); it cannot be one ONNX input"
+        )
+    if kinds[0] != "string":
+        return readers[0]
+    categories = frozenset().union(*(raw.categories for raw in readers))
+    return RawColumn("string", missing_marker(categories), categories)
+
+
+def computing_steps(pipeline):
+    """The steps of a ``Pipeline`` that the graph computes: not None or "passthrough", and not a
+    ``FunctionTransformer`` without ``func`` (the identity; it names an array's columns)."""
+    from sklearn.preprocessing import FunctionTransformer
+
+    def identity(step):
+        return (
+            isinstance(step, FunctionTransformer)
+            and step.func is None
+            and not callable(step.feature_names_out)
+        )
+
+    return [step for _, step in pipeline.steps if step not in (None, "passthrough") and not identity(step)]
 
 
 def _visit(step, columns, found):
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import FeatureUnion, Pipeline
 
+    converter = converter_for(step)
     if isinstance(step, Pipeline):
-        first = next((s for _, s in step.steps if s not in (None, "passthrough")), None)
-        if first is not None:
-            _visit(first, columns, found)
+        steps = computing_steps(step)
+        if steps:
+            _visit(steps[0], columns, found)
     elif isinstance(step, ColumnTransformer):
         for _, transformer, spec in step.transformers_:
             if not isinstance(transformer, str):
@@ -112,13 +151,12 @@ def _visit(step, columns, found):
         for _, transformer in step.transformer_list:
             if not isinstance(transformer, str):
                 _visit(transformer, columns, found)
+    elif converter is not None and converter.children is not None:
+        for _, child in converter.children(step):
+            _visit(child, columns, found)
     else:
         for name, raw in zip(columns, categorical_reader(step) or []):
-            if found.setdefault(name, raw) != raw:
-                raise ValueError(
-                    f"column {name!r} is read by two categorical steps that learned different kinds "
-                    f"of values ({found[name].kind} and {raw.kind}); it cannot be one ONNX input"
-                )
+            found.setdefault(name, []).append(raw)
 
 
 def categorical_reader(step):

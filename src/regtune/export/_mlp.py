@@ -86,8 +86,13 @@ def convert_classifier(scope, operator, container):
         op = "Identity" if is_output else "Softmax"
         attrs = {} if is_output else {"axis": 1}
         node(scope, container, op, [z], "proba", output=proba.full_name, **attrs)
-    best = node(scope, container, "ArgMax", [proba.full_name], "best", axis=1, keepdims=0)
-    classes = np.asarray(mlp.classes_)
+    label_of(scope, container, mlp.classes_, proba.full_name, label.full_name)
+
+
+def label_of(scope, container, classes, proba, output):
+    """``output`` = ``classes[argmax(proba, axis=1)]``, typed as ``label_type(classes)``."""
+    best = node(scope, container, "ArgMax", [proba], "best", axis=1, keepdims=0)
+    classes = np.asarray(classes)
     if classes.dtype.kind in "iu":
         classes = classes.astype(np.int64)
     elif classes.dtype.kind == "f":
@@ -95,7 +100,7 @@ def convert_classifier(scope, operator, container):
     elif classes.dtype.kind != "b":
         classes = np.array([str(c) for c in classes], dtype=object)
     table = constant(scope, container, "classes", classes)
-    node(scope, container, "Gather", [table, best], "label", output=label.full_name, axis=0)
+    node(scope, container, "Gather", [table, best], "label", output=output, axis=0)
 
 
 def network_problem(mlp):

@@ -6,6 +6,10 @@ function (registered with skl2onnx under ``alias``). A type not listed is left t
 converters (``StandardScaler``, ``Pipeline``, linear models...). Adding a step regtune should export
 (a new encoder, an ensemble) is one ``register`` call in the module that converts it.
 
+A step that holds other fitted models (``FoldEnsemble``'s members) names them with ``children``:
+the export checks each of them as it checks the steps of a ``Pipeline``, and the raw columns they
+read decide the graph's inputs as if they read them directly.
+
 ``raw_columns`` marks the steps that read raw categorical columns: given the fitted step it
 returns one :class:`~regtune.export._inputs.RawColumn` per input column (string or number, and
 the string that stands for a missing value), which decides the graph's input types.
@@ -26,7 +30,9 @@ class Converter:
     alias : str
         Operator type the parser declares and the converter is registered under.
     parse : callable
-        ``parse(scope, step, inputs, custom_parsers, *, float_type)`` -> output variables.
+        ``parse(scope, step, inputs, custom_parsers, *, float_type)`` -> output variables; a step
+        with ``raw_columns`` also gets ``markers``: ``{column: the string that stands for a
+        missing value in that string input}`` (see ``_inputs.py``).
     convert : callable
         ``convert(scope, operator, container)``: adds the step's nodes.
     raw_columns : callable or None
@@ -34,6 +40,9 @@ class Converter:
     problem : callable or None
         ``problem(step)`` -> why this fitted step has no ONNX form (one line), or None; checked
         before conversion.
+    children : callable or None
+        ``children(step)`` -> ``[(name, sub_step), ...]``: the fitted models inside a step that
+        holds others (an ensemble's members), each checked as a step of its own.
     """
 
     alias: str
@@ -41,6 +50,7 @@ class Converter:
     convert: Callable
     raw_columns: Callable | None = None
     problem: Callable | None = None
+    children: Callable | None = None
 
 
 CONVERTERS: dict[type, Converter] = {}

@@ -4,31 +4,48 @@ The graph has one input per raw column. A ``ColumnTransformer`` entry takes its 
 step that reads raw categories gets them as separate inputs (strings and numbers may sit side by
 side); any other step gets one matrix, the columns joined with ``Concat``. (skl2onnx would join
 them with ``FeatureVectorizer``, whose output is float32 even for double inputs.) The entries'
-outputs are joined in order, as ``ColumnTransformer.transform`` stacks them.
+outputs are joined in order, as ``ColumnTransformer.transform`` stacks them. A Pipeline's steps
+are its ``computing_steps`` (an identity ``FunctionTransformer`` is skipped).
 """
 
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from ._inputs import categorical_reader, selected_columns
+from ._inputs import categorical_reader, computing_steps, selected_columns
+from ._registry import converter_for
 from ._skl2onnx import parse_step
 
-__all__ = ["parse_column_transformer", "parse_pipeline"]
+__all__ = ["parse_column_transformer", "parse_on_columns", "parse_pipeline"]
 
 
 def parse_pipeline(scope, pipeline, inputs, custom_parsers=None, *, float_type):
-    steps = [step for _, step in pipeline.steps if step not in (None, "passthrough")]
-    if len(inputs) > 1 and not _reads_raw_columns(steps[0]):
-        inputs = [_concat(scope, inputs, float_type)]
-    for step in steps:
+    steps = computing_steps(pipeline)
+    if not steps:
+        raise ValueError("a Pipeline whose steps are all passthrough cannot be exported to ONNX")
+    inputs = parse_on_columns(scope, steps[0], inputs, custom_parsers, float_type)
+    for step in steps[1:]:
         inputs = parse_step(scope, step, inputs, custom_parsers)
     return inputs
 
 
+def parse_on_columns(scope, step, inputs, custom_parsers, float_type):
+    """``step``'s outputs on the column inputs: the columns as they are for a step that reads raw
+    columns (or holds steps that do), else joined into one matrix."""
+    if len(inputs) > 1 and not _reads_raw_columns(step):
+        inputs = [_concat(scope, inputs, float_type)]
+    return parse_step(scope, step, inputs, custom_parsers)
+
+
 def _reads_raw_columns(step):
     if isinstance(step, Pipeline):
-        step = next(s for _, s in step.steps if s not in (None, "passthrough"))
-    return isinstance(step, (ColumnTransformer, FeatureUnion)) or categorical_reader(step) is not None
+        steps = computing_steps(step)
+        return bool(steps) and _reads_raw_columns(steps[0])
+    converter = converter_for(step)
+    return (
+        isinstance(step, (ColumnTransformer, FeatureUnion))
+        or categorical_reader(step) is not None
+        or (converter is not None and converter.children is not None)
+    )
 
 
 def parse_column_transformer(scope, transformer, inputs, custom_parsers=None, *, float_type):
