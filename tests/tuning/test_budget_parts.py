@@ -330,3 +330,20 @@ def test_tune_queues_the_untuned_epochs_when_the_budget_shortens_them(small_bina
     space = SearchSpace.from_dict(result.study.user_attrs["space"])
     assert space.max_epochs() < 50
     assert trial.system_attrs[DEFAULT_EPOCHS] == 50
+
+
+class _AlwaysPrune(optuna.pruners.BasePruner):
+    def prune(self, study, trial):
+        return True
+
+
+def test_the_pruner_never_stops_the_default_trial(small_binary):
+    X, y = small_binary
+    config = _binary_config(X, {**TINY_TRIAL, "max_epochs": 3})
+    study = optuna.create_study(pruner=_AlwaysPrune())
+    enqueue_slot(study, 0, default=({}, []))
+    folds = cv_splits(y, task="binary", cv=3, seed=0)
+    study.optimize(lambda t: run_cv_trial(t, config, X, y, folds), n_trials=2)
+    default, sampled = study.get_trials(deepcopy=False)
+    assert default.state == optuna.trial.TrialState.COMPLETE and default.user_attrs["n_epochs"] == 3
+    assert sampled.state == optuna.trial.TrialState.PRUNED and sampled.user_attrs["pruned_at"] == 1

@@ -194,10 +194,12 @@ def run_cv_trial(
     ``max_train_rows`` the rows each fold's network trains on (a fixed random subset).
     ``on_epoch()`` is called after each reported epoch (the periodic log line).
 
-    The default trial whose epochs the budget shortened (``_default_trial.default_epochs``) trains
-    the untuned epochs instead, within ``default_trial_seconds`` (its cap set again from its own
-    first step, which no calibration predicts), and completes once the mean validation score has
-    not improved for the untuned ``n_iter_no_change`` epochs, as the untuned estimator stops.
+    The pruner never stops the default trial: it is the baseline every tuned result must beat,
+    on equal terms. The default trial whose epochs the budget shortened
+    (``_default_trial.default_epochs``) trains the untuned epochs instead, within
+    ``default_trial_seconds`` (its cap set again from its own first step, which no calibration
+    predicts), and completes once the mean validation score has not improved for the untuned
+    ``n_iter_no_change`` epochs, as the untuned estimator stops.
     """
     start = time.perf_counter()
     seed = trial_seed(config.seed, trial.number)
@@ -245,7 +247,7 @@ def run_cv_trial(
                 state = "deadline"
                 step_times.append(time.perf_counter() - tick)
                 raise optuna.TrialPruned(f"stopped by the study's deadline at epoch {epoch}")
-            if trial.should_prune():
+            if unsampled is None and trial.should_prune():  # the pruner never stops the default
                 state = "pruned"  # recorded as pruned_at = the epochs trained
                 step_times.append(time.perf_counter() - tick)
                 raise optuna.TrialPruned(f"pruned at epoch {epoch}")
