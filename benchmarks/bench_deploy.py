@@ -74,6 +74,38 @@ def sklearn_pipeline(epochs):
     return Pipeline([("preprocess", preprocess), ("mlp", mlp)])
 
 
+def plain_predict_models(X, ours, epochs, fit_rows=5_000):
+    """What users call ``predict`` on, by name: the refit pipeline (a ``FastPipeline``), its steps
+    in scikit-learn's own ``Pipeline`` (the path without kernels), the fold ensemble ``tune``
+    returns by default (5 members, fitted on ``fit_rows`` rows: latency does not depend on it) and
+    ``TabularRegressor`` (its default network is 3 x 256)."""
+    from sklearn.pipeline import Pipeline
+
+    from regtune.ensemble import FoldEnsemble
+
+    y = load_dataset("cps1988", return_X_y=True)[1].to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a few epochs do not converge
+        ensemble = FoldEnsemble(ours, cv=5).fit(X.iloc[:fit_rows], y[:fit_rows])
+        tabular = regtune.TabularRegressor(max_epochs=epochs, batch_size=256, random_state=0)
+        tabular.fit(X.iloc[:fit_rows], y[:fit_rows])
+    return {
+        "regtune refit pipeline (FastPipeline)": ours.predict,
+        "its steps in sklearn's Pipeline": Pipeline(ours.steps).predict,
+        "regtune FoldEnsemble, 5 members": ensemble.predict,
+        "regtune TabularRegressor": tabular.predict,
+    }
+
+
+def print_plain_predict(latency, rows):
+    """The one-row latency of plain ``model.predict``, against scikit-learn's pipeline."""
+    peer_time = latency["scikit-learn pipeline.predict"]
+    print(f"\nPlain model.predict on a one-row frame, median over {rows} rows:")
+    for name, seconds in latency.items():
+        ratio = peer_time / seconds
+        print(f"  {name:<38} {seconds * 1e6:9.1f} us  ({ratio:5.1f}x scikit-learn's MLPRegressor pipeline)")
+
+
 def interleaved_medians(calls, inputs, block=1):
     """Median seconds per call of each callable on ``inputs``: the callables take turns, each
     running ``block`` inputs in a row (warm caches), so all see the same machine load."""
@@ -123,6 +155,12 @@ def main():
             for call in one_row.values():
                 call(r)
         latency = interleaved_medians(one_row, rows, block=25)
+        plain = plain_predict_models(X, ours, args.epochs)
+        plain["scikit-learn pipeline.predict"] = peer.predict
+        for r in rows[:20]:  # warm-up
+            for call in plain.values():
+                call(r)
+        plain_latency = interleaved_medians(plain, rows, block=25)
 
         batch = X.iloc[rng.integers(0, len(X), BATCH)].reset_index(drop=True)
         feed32, feed64 = onnx32.feed(batch), onnx64.feed(batch)
@@ -155,6 +193,7 @@ def main():
             f"  {name}: {base / latency[name]:.1f}x regtune's pipeline.predict, "
             f"{peer_time / latency[name]:.1f}x scikit-learn's"
         )
+    print_plain_predict(plain_latency, args.rows)
     print(f"\n{BATCH:,} rows, median of {args.repeats} passes (rows per second):")
     for name, seconds in throughput.items():
         print(f"  {name:<42} {BATCH / seconds:12,.0f} rows/s  ({seconds:.3f} s)")

@@ -30,10 +30,10 @@ LAYERS = {
     "persistence": 2,
     "ensemble": 2,
     "preprocessing": 3,
-    "tuning": 4,
     "export": 4,
-    "report": 5,
-    "cli": 6,
+    "tuning": 5,
+    "report": 6,
+    "cli": 7,
 }
 
 

@@ -1,5 +1,9 @@
 """``compile_predictor`` gives exactly the pipeline's outputs, fast path or not, and the MLP's
-shortcut past ``validate_data`` returns what ``validate_data`` would."""
+shortcut past ``validate_data`` returns what ``validate_data`` would.
+
+The oracle is scikit-learn's own ``Pipeline`` over the same fitted steps (``plain``): the models
+here are ``FastPipeline``s, whose own ``predict`` takes the compiled path too.
+"""
 
 import warnings
 
@@ -7,11 +11,17 @@ import numpy as np
 import pandas as pd
 import pytest
 from export_cases import CATEGORICAL, NUMERIC, fit, mixed_frame, preprocessing_pipeline, unseen_frame
+from sklearn.pipeline import Pipeline
 
 from regtune import MLPRegressor, compile_predictor
 from regtune.export._fast import MAX_ROWS
 
 COLUMNS = CATEGORICAL + NUMERIC
+
+
+def plain(model):
+    """scikit-learn's Pipeline over the fitted steps of ``model``: the path without kernels."""
+    return Pipeline(model.steps)
 
 
 def _rows(frame):
@@ -29,9 +39,9 @@ def test_identical_outputs_row_by_row(task, params):
     frame = pd.concat([unseen_frame()[COLUMNS], mixed_frame(40, 9)[COLUMNS]], ignore_index=True)
     for rows in _rows(frame):
         assert predictor._features(rows) is not None  # the compiled path ran
-        np.testing.assert_array_equal(predictor.predict(rows), model.predict(rows))
+        np.testing.assert_array_equal(predictor.predict(rows), plain(model).predict(rows))
         if task != "regression":
-            np.testing.assert_array_equal(predictor.predict_proba(rows), model.predict_proba(rows))
+            np.testing.assert_array_equal(predictor.predict_proba(rows), plain(model).predict_proba(rows))
 
 
 def test_bundled_wages_row_by_row():
@@ -45,7 +55,7 @@ def test_bundled_wages_row_by_row():
     predictor = compile_predictor(model)
     rows = X[categorical + numeric]
     for i in range(0, 400, 7):
-        np.testing.assert_array_equal(predictor.predict(rows.iloc[[i]]), model.predict(rows.iloc[[i]]))
+        np.testing.assert_array_equal(predictor.predict(rows.iloc[[i]]), plain(model).predict(rows.iloc[[i]]))
 
 
 @pytest.mark.parametrize(
@@ -66,7 +76,7 @@ def test_other_inputs_go_to_the_model(change):
     assert predictor._features(frame) is None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # column order/extra columns may warn; both paths the same
-        np.testing.assert_array_equal(predictor.predict_proba(frame), model.predict_proba(frame))
+        np.testing.assert_array_equal(predictor.predict_proba(frame), plain(model).predict_proba(frame))
 
 
 def test_wrong_values_raise_the_models_error():
@@ -75,7 +85,7 @@ def test_wrong_values_raise_the_models_error():
     frame = unseen_frame()[COLUMNS].iloc[[0]].astype({"city": object})
     frame.iloc[0, 0] = 12  # a number where the encoder learned strings
     with pytest.raises(ValueError) as expected:
-        model.predict(frame)
+        plain(model).predict(frame)
     with pytest.raises(ValueError, match=str(expected.value)[:40]):
         predictor.predict(frame)
 
@@ -114,4 +124,37 @@ def test_identical_outputs_with_regtune_preprocessing(max_onehot):
     predictor = compile_predictor(model)
     for rows in _rows(frame):
         assert predictor._features(rows) is not None
-        np.testing.assert_array_equal(predictor.predict_proba(rows), model.predict_proba(rows))
+        np.testing.assert_array_equal(predictor.predict_proba(rows), plain(model).predict_proba(rows))
+
+
+def _outcome(method, frame):
+    """What ``method(frame)`` returns, or the type and message of what it raises."""
+    try:
+        return method(frame)
+    except Exception as error:  # the outcome under comparison, whatever it is
+        return type(error), str(error)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("x1", np.inf),  # scikit-learn refuses infinity in numeric columns
+        ("x2", -np.inf),
+        ("code", np.inf),  # a numeric category that is no number the encoder compares exactly
+        ("code", 2.0**60),
+        ("code", 3 + 0j),  # complex: equal to the category 3 in a dict, not in the encoder
+        ("code", np.float32(np.nan)),  # missing, in another float type
+        ("city", np.float32(np.nan)),
+    ],
+)
+def test_values_the_kernels_do_not_take_exactly_give_the_pipelines_outcome(column, value):
+    model = fit("multiclass")
+    predictor = compile_predictor(model)
+    frame = unseen_frame()[COLUMNS].iloc[[20]].astype({column: object})
+    frame.iloc[0, COLUMNS.index(column)] = value
+    expected = _outcome(plain(model).predict_proba, frame)
+    got = _outcome(predictor.predict_proba, frame)
+    if isinstance(expected, tuple):
+        assert got == expected
+    else:
+        np.testing.assert_array_equal(got, expected)

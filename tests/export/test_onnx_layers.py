@@ -84,6 +84,8 @@ def test_a_layer_without_onnx_form_raises_one_line(monkeypatch):
 
     model = _fitted("regression", {"n_members": 3})
     monkeypatch.delitem(_network._LAYERS, "member_adapter")
-    message = r"^cannot export step Pipeline > mlp \(regtune\.\S+\) to ONNX: layer 'member_adapter': [^\n]+$"
+    message = (
+        r"^cannot export step FastPipeline > mlp \(regtune\.\S+\) to ONNX: layer 'member_adapter': [^\n]+$"
+    )
     with pytest.raises(ValueError, match=message):
         to_onnx(model)

@@ -217,7 +217,7 @@ def test_zip_bomb_and_huge_declared_sizes_are_refused(saved_pipeline, tmp_path):
             zf.writestr(name, data)
         zf.writestr("zeros.npy", b"\0" * (40 * 2**20))
     model = _load_bytes(tmp_path, _wrap(out.getvalue()))  # an unused member is ignored
-    assert type(model).__name__ == "Pipeline"
+    assert type(model).__name__ == "FastPipeline"
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import regtune
@@ -179,3 +180,107 @@ def test_importing_the_estimators_does_not_load_optuna():
 def test_clone_keeps_the_parameters():
     model = TabularClassifier(width=32, max_onehot=0, numeric_scaling="standard", clip=False)
     assert clone(model).get_params() == model.get_params()
+
+
+# -- short frames: the pipeline's compiled kernels (regtune.export._fast) ------------------------------
+
+
+@pytest.fixture
+def transforms(monkeypatch):
+    """The number of rows of every ``ColumnTransformer.transform`` call (the checked path's)."""
+    from sklearn.compose import ColumnTransformer
+
+    calls, original = [], ColumnTransformer.transform
+
+    def counted(self, X, **params):
+        calls.append(len(X))
+        return original(self, X, **params)
+
+    monkeypatch.setattr(ColumnTransformer, "transform", counted)
+    return calls
+
+
+@pytest.fixture
+def slow_path(monkeypatch):
+    """A function running a call with the compiled path switched off: the checked path."""
+    from regtune.export import _fast
+
+    def run(method, *args):
+        with monkeypatch.context() as patch:
+            patch.setattr(_fast, "_compiled", lambda pipeline: None)
+            return method(*args)
+
+    return run
+
+
+def _fitted_pair():
+    X, y = _raw_frame()
+    regressor = TabularRegressor(**FAST, random_state=0).fit(X, y)
+    classifier = TabularClassifier(**FAST, random_state=0).fit(X, np.digitize(y, [0.5, 1.5]))
+    requests = _raw_frame(n_rows=12, seed=5)[0]
+    requests.loc[0:1, "city"] = ["west", None]  # unknown and missing categories
+    requests.loc[2, "shop"] = "s999"
+    requests.loc[3:4, ["age", "income"]] = np.nan  # income had no missing value in training
+    return regressor, classifier, requests
+
+
+def test_short_frames_take_the_compiled_path_with_the_same_outputs(tmp_path, transforms, slow_path):
+    regressor, classifier, requests = _fitted_pair()
+    loaded = regtune.load(regtune.save(classifier, tmp_path / "classifier.regtune"))
+    old = clone(regressor)  # as saved before FastPipeline: a plain scikit-learn pipeline_
+    old.__dict__.update(vars(regressor), pipeline_=Pipeline(regressor.pipeline_.steps))
+    calls = [(m, "predict") for m in (regressor, old)]
+    calls += [(m, method) for m in (classifier, loaded) for method in ("predict", "predict_proba")]
+    for rows in [requests.iloc[[i]] for i in range(len(requests))] + [requests.iloc[:7]]:
+        for model, method in calls:
+            expected = slow_path(getattr(model, method), rows)
+            transforms.clear()
+            np.testing.assert_array_equal(getattr(model, method)(rows), expected)
+            assert transforms == []
+
+
+def _outcome(method, X):
+    """``(result or (error type, message), warning messages)`` of ``method(X)``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = method(X)
+        except Exception as error:  # the outcome under comparison, whatever it is
+            result = (type(error), str(error))
+    return result, [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda f: f.to_numpy(),  # an array, for a model fitted on a frame: a warning
+        lambda f: f.rename(columns={"age": "Age"}),
+        lambda f: f[f.columns[::-1]],
+        lambda f: f.assign(income=f["income"] + 1j),  # complex: refused by the checks
+        lambda f: f.assign(shop=1j),  # a complex category
+        lambda f: pd.concat([f] * 30, ignore_index=True),  # more than 64 rows
+    ],
+    ids=["array", "renamed", "reordered", "complex", "complex-category", "large"],
+)
+def test_other_inputs_get_the_checked_paths_outcome(change, transforms, slow_path):
+    regressor, classifier, requests = _fitted_pair()
+    frame = change(requests.iloc[:3])
+    for method in (regressor.predict, classifier.predict, classifier.predict_proba):
+        expected = slow_path(_outcome, method, frame)
+        transforms.clear()
+        got = _outcome(method, frame)
+        assert got[1] == expected[1]
+        if isinstance(expected[0], tuple):
+            assert got[0] == expected[0]
+        else:
+            np.testing.assert_array_equal(got[0], expected[0])
+
+
+def test_a_model_fitted_on_an_array_checks_a_frame_first():
+    X, y = _raw_frame()
+    array = X[["shop", "age", "income"]].to_numpy(dtype=object)
+    model = TabularRegressor(**FAST, categorical=[0], random_state=0).fit(array, y)
+    frame = pd.DataFrame(array[:1], columns=["x0", "x1", "x2"]).infer_objects()
+    with pytest.warns(UserWarning, match="X has feature names"):  # the checks ran
+        prediction = model.predict(frame)
+    np.testing.assert_array_equal(prediction, model.predict(array[:1]))

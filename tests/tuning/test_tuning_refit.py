@@ -42,6 +42,7 @@ def test_refit_best_is_the_pipeline_tune_refit(tuned, penguins):
     model = refit_best(tuned.study, frame)
     np.testing.assert_allclose(model.predict_proba(X), expected, rtol=1e-12)
     assert list(model.feature_names_in_) == list(X.columns)
+    assert type(tuned.best_pipeline).__name__ == type(model).__name__ == "FastPipeline"  # fast rows
 
 
 def test_refit_best_names_what_is_missing(tuned, penguins):

@@ -76,6 +76,7 @@ def test_penguins_end_to_end_with_saving(penguins, tiny_space, tmp_path):
     members = result.best_pipeline.members_
     assert len(members) == 2
     for member in members:
+        assert type(member).__name__ == "FastPipeline"  # short frames take the compiled path
         assert member.named_steps["mlp"].n_iter_ == best.user_attrs["best_epoch"]
         assert member.named_steps["mlp"].random_state == best.user_attrs["seed"]
     assert set(result.best_pipeline.predict(X)) <= set(y)

@@ -5,8 +5,9 @@ native predictor for single rows.
   layer, probabilities and labels) as an ONNX graph over the raw named columns;
 * :func:`predict_onnx`: run an exported graph on a data frame with ONNX Runtime;
 * :func:`log_model`: log a model to MLflow as a pyfunc over its ONNX graph (no pickle);
-* :func:`compile_predictor`: ``predict``/``predict_proba`` of a fitted pipeline with the per-call
-  validation done once, for one-row requests.
+* :func:`compile_predictor` and :class:`FastPipeline` (what ``build_pipeline`` builds):
+  ``predict``/``predict_proba`` of a fitted pipeline with the per-call validation done once, for
+  one-row requests.
 
 The ONNX converters live in a registry keyed by step type (``_registry.py``); ``docs/deployment.md``
 lists the opset and the input conventions. Imports are lazy: onnx, skl2onnx, onnxruntime and mlflow
@@ -23,6 +24,7 @@ _LAZY = {
     "log_model": "._mlflow",
     "compile_predictor": "._fast",
     "CompiledPredictor": "._fast",
+    "FastPipeline": "._fast",
 }
 
 __all__ = list(_LAZY)

@@ -13,6 +13,7 @@ except ImportError as exc:
     raise ImportError(f"ONNX export needs {exc.name}: pip install 'regtune[onnx]'") from None
 
 from . import _encoders, _ensemble, _imputer, _mlp, _numeric  # noqa: F401  (they register converters)
+from ._fast import FastPipeline
 from ._inputs import computing_steps, raw_columns
 from ._nodes import FLOAT_TYPES, ML_DOMAIN
 from ._registry import CONVERTERS, converter_for
@@ -53,6 +54,7 @@ def to_onnx(model, *, dtype=np.float32, opset=DEFAULT_OPSET):
     }
     parsers[ColumnTransformer] = partial(parse_column_transformer, float_type=float_type)
     parsers[Pipeline] = partial(parse_pipeline, float_type=float_type)
+    parsers[FastPipeline] = parsers[Pipeline]  # build_pipeline's Pipeline (skl2onnx looks up exact types)
     try:
         graph = convert_sklearn(
             model,

@@ -1,224 +1,145 @@
-"""``compile_predictor``: a fitted pipeline's ``predict``/``predict_proba`` for one-row requests,
-with the checks that do not depend on the request done once.
+"""Fast prediction on short data frames: ``FastPipeline``, ``compile_predictor`` and their cache.
 
 ``Pipeline.predict`` on a one-row frame spends about 95% of its time outside the network: every
 step re-validates its input (``check_array``, feature names), ``ColumnTransformer`` selects columns
 through pandas indexing, ``TargetEncoder`` factorizes a one-value column. A compiled predictor
-knows the columns and what each step computes, and runs each step as a small NumPy kernel doing
-the same arithmetic in the same order, so the outputs are identical (``tests/export``).
+knows the columns and what each step computes, and runs each step as a small NumPy kernel
+(``_kernels.py``) doing the same arithmetic in the same order, so the outputs are identical
+(``tests/export``).
 
 The kernels run only when that is safe: a pandas frame of at most ``MAX_ROWS`` rows with exactly
-the fitted columns, in order, numeric columns of NumPy integer, bool or float64 dtype, and
-categorical values of the kind the encoder learned. Anything else (including inputs the model
-would reject) goes to the model's own ``predict``, which gives the same result or the same error.
-Steps without a kernel here run their own ``transform``.
+the fitted columns, in order, numeric columns of NumPy integer, bool or float64 dtype without
+infinity, and categorical values of the kind the encoder learned. Anything else (including inputs
+the model would reject) goes to the model's own method, which gives the same result or the same
+error.
+
+Who takes the compiled path:
+
+* :class:`FastPipeline`, what ``regtune.tuning.build_pipeline`` builds (so ``tune``'s refit
+  model, ``regtune fit``, the tabular estimators' ``pipeline_`` and the members of a tuned
+  ``FoldEnsemble``): its ``predict`` and ``predict_proba`` do, by themselves;
+* :func:`compiled_output`, for any fitted Pipeline (``TabularRegressor.predict`` calls it);
+* :func:`compile_predictor`, the same as an object, for any fitted Pipeline (one saved by an
+  earlier version as a plain scikit-learn ``Pipeline``).
+
+The first two share one compiled predictor per fitted pipeline, kept in a ``WeakKeyDictionary``:
+nothing is stored on the pipeline, so nothing reaches a saved file, ``get_params``, ``clone`` or
+``__dict__``. A compiled predictor remembers every attribute of the fitted objects it was built
+from; when one is no longer the same object (a refit, a replaced step), it is rebuilt.
 """
 
-import numpy as np
+import weakref
+from operator import is_
 
-from ._tables import categorical_encoder_tables, target_encoder_tables
+from sklearn.pipeline import Pipeline
+from sklearn.utils.metaestimators import available_if
 
-__all__ = ["MAX_ROWS", "CompiledPredictor", "compile_predictor"]
+from ._kernels import Block, NotFast, compile_steps
+
+__all__ = ["MAX_ROWS", "CompiledPredictor", "FastPipeline", "compile_predictor", "compiled_output"]
 
 MAX_ROWS = 64  # larger batches: the model's own vectorized predict is as fast
 
 
-class NotFast(Exception):
-    """This input leaves the compiled path; the model's own method handles it."""
+def _state(obj):
+    """What a fitted object is now: its attributes (a pipeline's steps too), compared by identity."""
+    attributes = vars(obj)
+    steps = attributes.get("steps") if isinstance(obj, Pipeline) else None
+    return (*attributes.values(), *steps) if steps is not None else tuple(attributes.values())
 
 
-_NUMBERS = (int, float, np.integer, np.float64)  # bool is an int; np.float32 is left to scikit-learn
+def _same(now, then):
+    return len(now) == len(then) and all(map(is_, now, then))
 
 
-class _Block:
-    """The columns a step reads: raw columns of a frame (first steps) or an array (later steps).
+class _Compiled:
+    """One fitted pipeline's kernels and what they were built from; no reference to the pipeline
+    itself (the cache's values must not keep its keys alive)."""
 
-    Frame cells are read once per column: ``DataFrame.iat`` for one row (a few microseconds a
-    cell), ``Series.tolist`` for more (``frame[name]`` alone costs tens of microseconds).
+    def __init__(self, pipeline):
+        import pandas as pd
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(pipeline)
+        self.estimator = pipeline.steps[-1][1]
+        names = getattr(pipeline, "feature_names_in_", None)
+        self.columns = None if names is None else pd.Index([str(n) for n in names])
+        if hasattr(self.estimator, "feature_names_in_"):  # fitted on a frame (set_output): not ours
+            self.columns = None
+        watched = []
+        self.transform = compile_steps([step for _, step in pipeline.steps[:-1]], watched)
+        self.positions = [] if self.columns is None else list(range(len(self.columns)))
+        self.pipeline_state = _state(pipeline)
+        self.watched = [(obj, _state(obj)) for obj in watched]
+
+    def current(self, pipeline):
+        """Whether ``pipeline`` and every fitted object the kernels were built from are as they were."""
+        return _same(_state(pipeline), self.pipeline_state) and all(
+            _same(_state(obj), then) for obj, then in self.watched
+        )
+
+    def features(self, X):
+        """The transformed rows, or None when the pipeline's own path must run."""
+        import pandas as pd
+        from sklearn import get_config
+
+        if self.columns is None or not (isinstance(X, pd.DataFrame) and 0 < len(X) <= MAX_ROWS):
+            return None
+        if not X.columns.equals(self.columns) or get_config()["transform_output"] != "default":
+            return None
+        try:
+            return self.transform(Block(X, self.positions))
+        except NotFast:
+            return None
+
+
+_COMPILED = weakref.WeakKeyDictionary()  # fitted pipeline -> its _Compiled
+
+
+def _compiled(pipeline):
+    """The pipeline's current kernels, built when missing or out of date; None when they cannot be
+    built (not fitted, or a step the kernels cannot read: the pipeline's own path runs)."""
+    compiled = _COMPILED.get(pipeline)
+    if compiled is None or not compiled.current(pipeline):
+        try:
+            compiled = _Compiled(pipeline)
+        except Exception:  # compiling is only a shortcut: whatever fails, the pipeline's own path runs
+            return None
+        _COMPILED[pipeline] = compiled
+    return compiled
+
+
+def compiled_output(pipeline, method, X, params=None):
+    """``getattr(pipeline, method)(X, **params)`` through the pipeline's compiled kernels.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        A Pipeline (fitted or not).
+    method : {"predict", "predict_proba"}
+    X : object
+        What the caller received.
+    params : dict, optional
+        Keyword arguments of the final estimator's ``method`` (not with metadata routing).
+
+    Returns
+    -------
+    ndarray or None
+        The output, identical to the pipeline's own; None when ``X`` leaves the compiled path
+        (then the caller runs its own).
     """
-
-    def __init__(self, frame=None, positions=None, array=None):
-        self.frame, self.positions, self.array = frame, positions, array
-
-    def cells(self):
-        """One list of values per column, as the frame holds them."""
-        frame = self.frame
-        if len(frame) == 1:
-            return [[frame.iat[0, j]] for j in self.positions]
-        return [frame.iloc[:, j].tolist() for j in self.positions]
-
-    def values(self):
-        """One sequence of values per column."""
-        if self.array is not None:
-            return [self.array[:, j].tolist() for j in range(self.array.shape[1])]
-        return self.cells()
-
-    def matrix(self):
-        """A float64 matrix, as ``check_array(dtype=FLOAT_DTYPES)`` makes it (a copy)."""
-        if self.array is not None:
-            if self.array.dtype != np.float64:
-                raise NotFast
-            return self.array.copy()
-        frame = self.frame
-        dtypes = [frame.dtypes.iloc[j] for j in self.positions] if len(frame) > 1 else None
-        if dtypes is not None and not all(
-            isinstance(d, np.dtype) and (d.kind in "iub" or d == np.float64) for d in dtypes
-        ):
-            raise NotFast  # float32 stays float32 in scikit-learn; extension dtypes convert their own way
-        cells = self.cells()
-        if dtypes is None and not all(isinstance(v[0], _NUMBERS) for v in cells):
-            raise NotFast
-        return np.array(cells, dtype=np.float64).T.copy()
-
-    def data(self):
-        """What scikit-learn would pass the step: the frame's columns, or the array."""
-        return self.array if self.array is not None else self.frame.iloc[:, self.positions]
-
-
-def _generic(step):
-    return lambda block: step.transform(block.data())
-
-
-def _pipeline(pipeline):
-    kernels = [compile_step(step) for _, step in pipeline.steps if step not in (None, "passthrough")]
-
-    def run(block):
-        for kernel in kernels:
-            block = _Block(array=kernel(block))
-        return block.array
-
-    return run
-
-
-def _column_transformer(transformer):
-    from ._inputs import column_names, selected_columns
-
-    if getattr(transformer, "sparse_output_", False) or transformer.transformer_weights is not None:
-        return _generic(transformer)
-    position = {name: j for j, name in enumerate(column_names(transformer))}
-    parts = []
-    for _, step, spec in transformer.transformers_:
-        names = selected_columns(transformer, spec)
-        if (isinstance(step, str) and step == "drop") or not names:
-            continue
-        if isinstance(step, str):  # passthrough keeps the frame's dtypes: leave it to scikit-learn
-            return _generic(transformer)
-        parts.append(([position[name] for name in names], compile_step(step)))
-
-    def run(block):
-        if block.frame is None:
-            raise NotFast
-        return np.hstack([kernel(_Block(block.frame, positions)) for positions, kernel in parts])
-
-    return run
-
-
-def _imputer(imputer):
-    statistics = np.asarray(imputer.statistics_)
-    if statistics.dtype.kind != "f":
-        return _generic(imputer)
-    kept = (
-        np.arange(len(statistics)) if imputer.keep_empty_features else np.flatnonzero(~np.isnan(statistics))
-    )
-    indicated = imputer.indicator_.features_ if imputer.add_indicator else None
-    fill = statistics[kept]
-    missing_value = imputer.missing_values
-    nan_is_missing = isinstance(missing_value, float) and np.isnan(missing_value)
-
-    def run(block):
-        X = block.matrix()
-        missing = np.isnan(X) if nan_is_missing else np.equal(X, missing_value)
-        imputed = np.where(missing[:, kept], fill, X[:, kept])
-        return imputed if indicated is None else np.hstack((imputed, missing[:, indicated]))
-
-    return run
-
-
-def _scaler(scaler):
-    def run(block):
-        X = block.matrix()
-        if scaler.with_mean:
-            X -= scaler.mean_
-        if scaler.with_std:
-            X /= scaler.scale_
-        return X
-
-    return run
-
-
-def _tables(tables, dtype):
-    """Each column's categories in a dict; ``out[:, block] = table[row]`` (see ``_tables.py``)."""
     import pandas as pd
+    from sklearn import get_config
 
-    columns = []
-    for column in tables:
-        rows = {value: row for row, value in enumerate(column.categories.tolist())}
-        columns.append((rows, column.categories.dtype.kind == "U", column))
-
-    def row_of(value, rows, strings, column):
-        if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-            return column.missing
-        if strings != isinstance(value, str) or (strings and value.endswith("\0")):
-            raise NotFast  # the encoder's own lookup decides (or raises)
-        return rows.get(value, column.unknown)
-
-    def run(block):
-        values = block.values()
-        parts = []
-        for cells, (rows, strings, column) in zip(values, columns):
-            parts.append(column.table[[row_of(v, rows, strings, column) for v in cells]])
-        return np.hstack(parts).astype(dtype, copy=False)
-
-    return run
-
-
-def _target_encoder(encoder):
-    if encoder.handle_unknown == "error":
-        return _generic(encoder)  # unseen values must raise: leave them to transform
-    return _tables(target_encoder_tables(encoder), encoder.dtype)
-
-
-def _categorical_encoder(encoder):
-    return _tables(categorical_encoder_tables(encoder), np.float64)
-
-
-def _numeric_scaler(scaler):
-    from ..preprocessing._numeric import smooth_clip
-
-    def run(block):
-        X = block.matrix()
-        missing = np.isnan(X)
-        z = np.where(missing, scaler.median_, X)
-        with np.errstate(over="ignore" if scaler.clip else "warn"):
-            z -= scaler.center_
-            z /= scaler.scale_
-        if scaler.clip:
-            z = smooth_clip(z, scaler.clip_bound)
-        return np.hstack([z, missing[:, scaler.missing_features_].astype(np.float64)])
-
-    return run
-
-
-def compile_step(step):
-    """A kernel ``block -> ndarray`` computing ``step.transform`` exactly."""
-    from sklearn.compose import ColumnTransformer
-    from sklearn.impute import SimpleImputer
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    from ..encoding import TargetEncoder
-    from ..preprocessing import CategoricalEncoder, NumericScaler
-
-    kernels = {
-        Pipeline: _pipeline,
-        ColumnTransformer: _column_transformer,
-        SimpleImputer: _imputer,
-        StandardScaler: _scaler,
-        TargetEncoder: _target_encoder,
-        CategoricalEncoder: _categorical_encoder,
-        NumericScaler: _numeric_scaler,
-    }
-    return kernels.get(type(step), _generic)(step)
+    if not (isinstance(X, pd.DataFrame) and 0 < len(X) <= MAX_ROWS):
+        return None  # before any other work: large frames and arrays pay nothing
+    if params and get_config()["enable_metadata_routing"]:
+        return None  # the parameters would be routed to the steps too
+    compiled = _compiled(pipeline)
+    features = None if compiled is None else compiled.features(X)
+    if features is None:
+        return None
+    return getattr(compiled.estimator, method)(features, **(params or {}))
 
 
 class CompiledPredictor:
@@ -236,45 +157,35 @@ class CompiledPredictor:
     """
 
     def __init__(self, model):
-        from sklearn.pipeline import Pipeline
         from sklearn.utils.validation import check_is_fitted
 
         if not isinstance(model, Pipeline):
             raise ValueError(f"model must be a fitted scikit-learn Pipeline, got {type(model).__name__}")
         check_is_fitted(model)
         self.model = model
-        self.estimator = model.steps[-1][1]
-        names = getattr(model, "feature_names_in_", None)
-        self._columns = None if names is None else tuple(str(n) for n in names)
-        self._transform = _pipeline(model[:-1])
+        _compiled(model)
 
     def _features(self, X):
         """The transformed rows, or None when the model's own path must run."""
-        import pandas as pd
-
-        if not (isinstance(X, pd.DataFrame) and 0 < len(X) <= MAX_ROWS) or self._columns is None:
-            return None
-        if tuple(X.columns) != self._columns:
-            return None
-        try:
-            features = self._transform(_Block(X, list(range(len(self._columns)))))
-        except NotFast:
-            return None
-        return features
+        compiled = _compiled(self.model)
+        return None if compiled is None else compiled.features(X)
 
     def predict(self, X):
         """Same as ``model.predict(X)``."""
-        features = self._features(X)
-        return self.model.predict(X) if features is None else self.estimator.predict(features)
+        output = compiled_output(self.model, "predict", X)
+        return self.model.predict(X) if output is None else output
 
     def predict_proba(self, X):
         """Same as ``model.predict_proba(X)``."""
-        features = self._features(X)
-        return self.model.predict_proba(X) if features is None else self.estimator.predict_proba(features)
+        output = compiled_output(self.model, "predict_proba", X)
+        return self.model.predict_proba(X) if output is None else output
 
 
 def compile_predictor(model):
     """A :class:`CompiledPredictor` for ``model``: the same predictions, about 10x faster per row.
+
+    A :class:`FastPipeline` (what regtune builds) predicts as fast by itself; this is for a plain
+    scikit-learn ``Pipeline``, such as a model saved by an earlier version of regtune.
 
     Examples
     --------
@@ -283,3 +194,52 @@ def compile_predictor(model):
     >>> predictor.predict(one_row_frame)  # doctest: +SKIP
     """
     return CompiledPredictor(model)
+
+
+def _final_step_has(method):
+    def check(pipeline):
+        getattr(pipeline.steps[-1][1], method)  # raises the final step's own AttributeError
+        return True
+
+    return check
+
+
+class FastPipeline(Pipeline):
+    """scikit-learn's ``Pipeline``, with ``predict`` and ``predict_proba`` fast on small frames.
+
+    On a pandas frame of at most ``MAX_ROWS`` rows with the fitted columns, the two methods run
+    the pipeline's compiled kernels (see ``regtune.export._fast``) and return exactly what
+    ``Pipeline`` returns; on anything else they are ``Pipeline``'s own. The compiled kernels are
+    built on the first such call and kept outside the object: saving, ``clone`` and
+    ``get_params`` see a plain ``Pipeline``. ``regtune.tuning.build_pipeline`` builds one.
+
+    Parameters
+    ----------
+    steps, transform_input, memory, verbose
+        As ``sklearn.pipeline.Pipeline``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn.pipeline import Pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from regtune.export import FastPipeline
+    >>> X, y = pd.DataFrame({"a": [1.0, 2.0, 4.0], "b": [0.0, 1.0, 1.0]}), [1.0, 2.0, 3.0]
+    >>> fast = FastPipeline([("scale", StandardScaler()), ("ridge", Ridge())]).fit(X, y)
+    >>> plain = Pipeline([("scale", StandardScaler()), ("ridge", Ridge())]).fit(X, y)
+    >>> bool(fast.predict(X.head(1)) == plain.predict(X.head(1)))
+    True
+    """
+
+    @available_if(_final_step_has("predict"))
+    def predict(self, X, **params):
+        """``Pipeline.predict``: the final step's prediction for the transformed ``X``."""
+        output = compiled_output(self, "predict", X, params)
+        return super().predict(X, **params) if output is None else output
+
+    @available_if(_final_step_has("predict_proba"))
+    def predict_proba(self, X, **params):
+        """``Pipeline.predict_proba``: the final step's probabilities for the transformed ``X``."""
+        output = compiled_output(self, "predict_proba", X, params)
+        return super().predict_proba(X, **params) if output is None else output

@@ -78,6 +78,7 @@ _REGTUNE = (
     "regtune.tuning._estimators.TabularRegressor",
     "regtune.tuning._estimators.TabularClassifier",
     "regtune.ensemble._fold_ensemble.FoldEnsemble",
+    "regtune.export._fast.FastPipeline",
 )
 
 TRUSTED_TYPES = frozenset(

@@ -122,9 +122,9 @@ class _Fold:
 
     def member(self):
         """This fold's pipeline at the kept epoch: the fitted preprocessing and network."""
-        from sklearn.pipeline import Pipeline
+        from regtune.export import FastPipeline
 
-        return Pipeline([("preprocess", self.preprocess), ("mlp", self.best_model)])
+        return FastPipeline([("preprocess", self.preprocess), ("mlp", self.best_model)])
 
     def close(self):
         self.epochs.close()

@@ -65,9 +65,10 @@ def build_pipeline(params, *, task, categorical, numeric, seed=0, n_rows=None):
 
     Returns
     -------
-    sklearn.pipeline.Pipeline
-        Steps ``"preprocess"`` (transformers ``"categorical"`` and ``"numeric"``, each present
-        when it has columns) and ``"mlp"``.
+    regtune.export.FastPipeline
+        A scikit-learn ``Pipeline`` whose ``predict`` and ``predict_proba`` are fast on frames of
+        up to 64 rows (same outputs). Steps ``"preprocess"`` (transformers ``"categorical"`` and
+        ``"numeric"``, each present when it has columns) and ``"mlp"``.
 
     Examples
     --------
@@ -78,8 +79,8 @@ def build_pipeline(params, *, task, categorical, numeric, seed=0, n_rows=None):
     ['preprocess', 'mlp']
     """
     from sklearn.compose import ColumnTransformer
-    from sklearn.pipeline import Pipeline
 
+    from regtune.export import FastPipeline
     from regtune.neural_network import MLPClassifier, MLPRegressor
     from regtune.preprocessing import CategoricalEncoder, NumericScaler
 
@@ -102,7 +103,7 @@ def build_pipeline(params, *, task, categorical, numeric, seed=0, n_rows=None):
     preprocess = ColumnTransformer(transformers, remainder="drop")
     model_class = MLPRegressor if task == "regression" else MLPClassifier
     mlp = model_class(**{"solver": "adam", **arguments.get(MLP, {}), "random_state": seed})
-    return Pipeline([("preprocess", preprocess), ("mlp", mlp)])
+    return FastPipeline([("preprocess", preprocess), ("mlp", mlp)])
 
 
 def column_encodings(fitted):
