@@ -12,6 +12,7 @@ import optuna
 import pandas as pd
 import pytest
 from cli_runner import assert_one_line_error, invoke
+from optuna.trial import TrialState
 
 import regtune
 from regtune.tuning import _periodic_log
@@ -111,6 +112,28 @@ def test_a_second_tune_says_it_resumes_and_how_to_extend_or_start_anew(files, tm
     assert sum(t.state.is_finished() for t in study.trials) == 4
     quiet = _tune(files, tmp_path, "-q", trials=4)
     assert quiet.exit_code == 0 and "resuming" not in quiet.output
+
+
+def test_a_resumed_study_sums_up_its_finished_trials_once_and_then_shows_only_new_ones(files, tmp_path):
+    first = _tune(files, tmp_path)
+    assert first.exit_code == 0, first.output
+    shown = re.findall(r"^\[regtune\] +[\d.]+s trial (\d+) (?:complete|pruned|failed)", first.stderr, re.M)
+    assert shown == ["0", "1", "2"], first.stderr
+    extended = _tune(files, tmp_path, trials=5)
+    assert extended.exit_code == 0, extended.output
+    shown = re.findall(r"^\[regtune\] +[\d.]+s trial (\d+) (?:complete|pruned|failed)", extended.stderr, re.M)
+    assert shown == ["3", "4"], extended.stderr
+    study = optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'studies.db'}")
+    earlier = [t for t in study.trials if t.number < 3]
+    states = [
+        sum(t.state == s for t in earlier) for s in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+    ]
+    best = min(t.value for t in earlier if t.state == TrialState.COMPLETE)
+    summary = re.findall(
+        r"^\[regtune\] +0\.\ds 3 trials finished before this run \| (.*)$", extended.stderr, re.M
+    )
+    expected = "complete={} pruned={} failed={}".format(*states) + f" best rmse={best:.5g}"
+    assert summary == [expected], extended.stderr
 
 
 def test_resuming_a_study_on_other_data_is_refused(files, tmp_path):

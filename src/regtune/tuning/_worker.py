@@ -89,7 +89,9 @@ def run_study(
     watch = DeadlineWatch(study, own=deadline)
     own_display = display is None
     if own_display:
-        display = Progress(progress, config.n_trials, config.metric.direction, config.metric.name)
+        display = Progress(
+            progress, config.n_trials, config.metric.direction, config.metric.name, study=study
+        )
     log = PeriodicLog(study, config, progress=progress, deadline=deadline)
 
     def objective(trial):
