@@ -20,6 +20,7 @@ from regtune._hyperparameters import (
     MLP,
     NUMERIC,
     Bounds,
+    DividedBy,
     Hyperparameter,
     Search,
     parameters_doc,
@@ -28,6 +29,7 @@ from regtune._hyperparameters import (
     route,
     searched,
 )
+from regtune._hyperparameters._table import _index
 from regtune.neural_network import MLPClassifier, MLPRegressor
 from regtune.nn import Network
 from regtune.preprocessing import CategoricalEncoder, NumericScaler
@@ -242,11 +244,56 @@ def test_a_per_row_strength_reaches_the_network_times_the_rows_it_is_fitted_on()
     assert (mlp.alpha, mlp.l1) == (20.0, 40.0)
 
 
+def test_a_decay_per_step_reaches_the_network_divided_by_the_learning_rate():
+    routed = route({"decay_per_step": 0.05, "learning_rate_init": 0.01, "width": 8}, PIPELINE_STEPS)
+    assert routed == {MLP: {"weight_decay": 5.0, "learning_rate_init": 0.01, "hidden_layer_sizes": (8,)}}
+    # without a learning rate, the network's own default (0.001) is the one it trains with
+    assert route({"decay_per_step": 0.05}, PIPELINE_STEPS)[MLP]["weight_decay"] == pytest.approx(50.0)
+    assert route({"decay_per_step": 0.0, "learning_rate_init": 0.0}, PIPELINE_STEPS)[MLP]["weight_decay"] == 0
+    with pytest.raises(
+        ValueError,
+        match=r"'decay_per_step' reaches its step divided by learning_rate_init, which must be a positive "
+        r"number, got 0\.0",
+    ):
+        route({"decay_per_step": 0.1, "learning_rate_init": 0.0}, PIPELINE_STEPS)
+    with pytest.raises(
+        ValueError, match=r"argument 'weight_decay' twice, from 'weight_decay' and from 'decay_per_step'"
+    ):
+        route({"weight_decay": 1.0, "decay_per_step": 0.1}, PIPELINE_STEPS)
+    # the pipeline: one step removes decay_per_step of the weights, whatever the learning rate
+    for lr in (1e-4, 0.1):
+        mlp = build_pipeline(
+            {"decay_per_step": 0.3, "learning_rate_init": lr}, task="binary", categorical=[], numeric=["x"]
+        ).named_steps["mlp"]
+        assert mlp.learning_rate_init * mlp.weight_decay == pytest.approx(0.3)
+    assert "decay_per_step" not in pipeline_configuration({"weight_decay": 0.5})
+    pipe = build_pipeline({"weight_decay": 0.5}, task="binary", categorical=[], numeric=["x"])
+    assert pipe.named_steps["mlp"].weight_decay == 0.5, "the lecture's weight_decay, given itself"
+    assert (
+        build_pipeline({}, task="binary", categorical=[], numeric=["x"]).named_steps["mlp"].weight_decay == 0
+    )
+
+
+def test_a_divisor_must_be_an_argument_of_the_same_step():
+    entry = Hyperparameter(
+        "x_per_step", "float", 0.0, bounds=Bounds(0, 1), argument=DividedBy("weight_decay", "smooth")
+    )
+    with pytest.raises(ValueError, match=r"'x_per_step': DividedBy names 'smooth', which is not an argument"):
+        _index([*HYPERPARAMETERS.values(), entry])
+
+
 def test_every_entry_goes_to_a_step_the_pipeline_builds():
     assert {e.step for e in HYPERPARAMETERS.values()} <= set(PIPELINE_STEPS)
     # every name at once (hidden_layer_sizes and max_iter come from n_layers, width and max_epochs;
-    # alpha and l1 are given themselves, not per row)
-    skipped = ("random_state", "hidden_layer_sizes", "max_iter", "alpha_per_row", "l1_per_row")
+    # alpha, l1 and weight_decay are given themselves, not per row or per step)
+    skipped = (
+        "random_state",
+        "hidden_layer_sizes",
+        "max_iter",
+        "alpha_per_row",
+        "l1_per_row",
+        "decay_per_step",
+    )
     everything = {e.name: e.default for e in HYPERPARAMETERS.values() if e.name not in skipped}
     pipe = build_pipeline(everything, task="binary", categorical=["c"], numeric=["x"], seed=4)
     built = pipe.named_steps["mlp"].get_params()
@@ -268,6 +315,7 @@ def test_the_reports_regularization_group_is_the_tables():
         "alpha",
         "l1",
         "weight_decay",
+        "decay_per_step",
         "dropout",
         "batch_norm",
         "smooth",

@@ -30,7 +30,7 @@ TRIVIAL_SPACE = {
     "batch_norm": False,
     "alpha_per_row": 1e-5,
     "l1_per_row": 0.0,
-    "weight_decay": 0.0,
+    "decay_per_step": 0.0,
     "smooth": 10.0,
     "learning_rate_init": {"low": 1e-3, "high": 1e-1},
 }

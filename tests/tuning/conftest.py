@@ -22,7 +22,7 @@ TINY_SPACE = {
     "dropout": {"low": 0.0, "high": 0.3},
     "alpha_per_row": 1e-5,
     "l1_per_row": 0.0,
-    "weight_decay": 0.0,
+    "decay_per_step": 0.0,
     "batch_norm": False,
     "smooth": 10.0,
 }

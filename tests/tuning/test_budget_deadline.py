@@ -37,7 +37,7 @@ SLOW_SPACE = {
     "beta_1": 0.9,
     "beta_2": 0.999,
     "max_onehot": 64,
-    "weight_decay": 1e-5,
+    "decay_per_step": 1e-8,  # weight_decay 1e-5 at learning rate 1e-3
     "dropout": 0.0,
     "batch_norm": False,
     "smooth": 10.0,

@@ -60,9 +60,9 @@ def test_defaults_outside_the_domain():
         {"alpha_per_row": {"choices": [0.0, 3.0]}, "width": {"low": 8, "high": 32}}
     )
     fixed, unsampled = default_trial(space, user_set=["alpha_per_row"])
-    # l1_per_row = 0 and weight_decay = 0 (log ranges), "auto" batch and smoothing, width 256 (a
+    # l1_per_row = 0 and decay_per_step = 0 (log ranges), "auto" batch and smoothing, width 256 (a
     # range narrowed by the budget, not by the user) are left to the pipeline's defaults ...
-    assert sorted(unsampled) == ["batch_size", "l1_per_row", "smooth", "weight_decay", "width"]
+    assert sorted(unsampled) == ["batch_size", "decay_per_step", "l1_per_row", "smooth", "width"]
     # ... a range the user set without the default is sampled, the rest is given.
     assert "alpha_per_row" in fixed  # 0.0 is one of the choices
     assert fixed == {
@@ -109,7 +109,7 @@ FIXED = {
     "beta_1": 0.9,
     "beta_2": 0.999,
     "max_onehot": 64,
-    "weight_decay": 1e-5,
+    "decay_per_step": 1e-8,  # weight_decay 1e-5 at learning rate 1e-3
     "smooth": 10.0,
     "max_epochs": 6,
     "bn_momentum": 0.9,

@@ -18,7 +18,7 @@ CITED = {
 # The penalties' ranges, measured to span no effect to the constant model on 500 and 20,000 rows
 # (docs/tuning.md; tests/tuning/test_tuning_penalty_ranges.py checks both ends).
 MEASURED = {
-    "weight_decay": (1e-3, 10.0, True),
+    "decay_per_step": (1e-5, 0.9, True),
     "alpha_per_row": (1e-5, 1e4, True),
     "l1_per_row": (1e-4, 10.0, True),
 }
@@ -31,7 +31,7 @@ def test_default_space_has_the_cited_ranges_and_every_parameter():
     expected = {
         "alpha_per_row",
         "l1_per_row",
-        "weight_decay",
+        "decay_per_step",
         "dropout",
         "batch_norm",
         "bn_momentum",
@@ -159,12 +159,12 @@ def test_toml_overrides_and_round_trip(tmp_path):
         "learning_rate_init = {low = 1e-3, high = 1e-2}\n"
         "n_layers = {choices = [1, 2]}\n"
         "batch_norm = true\n"
-        'drop = ["l1_per_row", "weight_decay"]\n'
+        'drop = ["l1_per_row", "decay_per_step"]\n'
     )
     space = SearchSpace.from_toml(path)
     assert space["dropout"].value == 0.0 and space["batch_norm"].value is True
     assert math.isclose(space["learning_rate_init"].high, 1e-2)
-    assert "l1_per_row" not in space and "weight_decay" not in space
+    assert "l1_per_row" not in space and "decay_per_step" not in space
     assert SearchSpace.from_dict(space.to_dict()) == space
     assert SearchSpace.from_dict(SearchSpace.default().to_dict()) == SearchSpace.default()
     # bn_momentum follows batch_norm=True (fixed): always sampled.

@@ -15,7 +15,7 @@ FIXED_NET = {
     "learning_rate_init": 0.01,
     "dropout": 0.0,
     "l1_per_row": 0.0,
-    "weight_decay": 0.0,
+    "decay_per_step": 0.0,
     "batch_norm": False,
 }
 

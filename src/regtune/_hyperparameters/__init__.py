@@ -5,14 +5,26 @@ docs, receiving pipeline step and whether the report groups it with regularizati
 the estimators' ``_parameter_constraints`` (:func:`sklearn_constraints`) and parameter docs
 (``Hyperparameter.doc_entry``), the search space's default ranges and limits (``SearchSpace``), the
 routing of a configuration to the pipeline's steps (:func:`route`, which multiplies a per-row
-strength such as ``alpha_per_row`` by the number of training rows) and the report's grouping
+strength such as ``alpha_per_row`` by the number of training rows and divides ``decay_per_step``
+by the learning rate) and the report's grouping
 (:func:`regularization_names`). Adding a hyperparameter is one entry plus its implementation.
 
 This package imports neither scikit-learn (until :func:`sklearn_constraints` is called) nor Optuna,
 so ``neural_network``, ``tuning`` and ``report`` all import it without an upward arrow.
 """
 
-from ._entry import CATEGORICAL, MLP, NUMERIC, STEP_DEFAULT, Bounds, Derived, Hyperparameter, PerRow, Search
+from ._entry import (
+    CATEGORICAL,
+    MLP,
+    NUMERIC,
+    STEP_DEFAULT,
+    Bounds,
+    Derived,
+    DividedBy,
+    Hyperparameter,
+    PerRow,
+    Search,
+)
 from ._route import route
 from ._sklearn import sklearn_constraints
 from ._table import HYPERPARAMETERS
@@ -25,6 +37,7 @@ __all__ = [
     "STEP_DEFAULT",
     "Bounds",
     "Derived",
+    "DividedBy",
     "Hyperparameter",
     "PerRow",
     "Search",

@@ -18,6 +18,7 @@ __all__ = [
     "STEP_DEFAULT",
     "Bounds",
     "Derived",
+    "DividedBy",
     "Hyperparameter",
     "PerRow",
     "Search",
@@ -156,6 +157,22 @@ class PerRow:
 
 
 @dataclass(frozen=True)
+class DividedBy:
+    """A step argument that is the hyperparameter's value divided by another hyperparameter's.
+
+    The decoupled decay removes ``eta * weight_decay`` of the weights per step, so a fixed
+    ``weight_decay`` removes ten times as much at ten times the learning rate, and past
+    ``eta * weight_decay = 1`` flips their sign. Searching the product ``d = eta * weight_decay``
+    keeps every sampled value in ``[0, 1)`` whatever ``eta``: the step receives
+    ``argument = d / divisor``, ``divisor`` being the configuration's value of that hyperparameter
+    (the table's default when the configuration has none).
+    """
+
+    argument: str
+    divisor: str
+
+
+@dataclass(frozen=True)
 class Hyperparameter:
     """One row of the table: everything regtune knows about one hyperparameter.
 
@@ -181,11 +198,12 @@ class Hyperparameter:
         The pipeline step that receives it: ``MLP`` (the network), ``CATEGORICAL`` (the categorical
         columns' encoder), ``NUMERIC`` (the numeric columns' scaler), or a new step's name that
         ``build_pipeline`` maps to that step's estimator.
-    argument : str, Derived or PerRow, optional
+    argument : str, Derived, PerRow or DividedBy, optional
         How the step receives it: None, under its own name; a str, under that name
         (``max_epochs`` -> ``max_iter``); a :class:`Derived`, computed together with others
         (``n_layers``, ``width`` -> ``hidden_layer_sizes``); a :class:`PerRow`, multiplied by the
-        number of training rows (``alpha_per_row`` -> ``alpha``).
+        number of training rows (``alpha_per_row`` -> ``alpha``); a :class:`DividedBy`, divided
+        by another hyperparameter (``decay_per_step / learning_rate_init`` -> ``weight_decay``).
     regularization : bool
         The report shows it in its regularization section rather than among the other parameters.
     pipeline_default : object, default=STEP_DEFAULT
@@ -204,7 +222,7 @@ class Hyperparameter:
     also: tuple = ()
     search: Search | None = None
     step: str = MLP
-    argument: str | Derived | PerRow | None = None
+    argument: str | Derived | PerRow | DividedBy | None = None
     regularization: bool = False
     pipeline_default: object = STEP_DEFAULT
 
@@ -260,7 +278,7 @@ class Hyperparameter:
     @property
     def target(self):
         """``(step, argument)``: the step argument this hyperparameter sets, alone or with others."""
-        if isinstance(self.argument, (Derived, PerRow)):
+        if isinstance(self.argument, (Derived, PerRow, DividedBy)):
             return self.step, self.argument.argument
         return self.step, self.argument or self.name
 

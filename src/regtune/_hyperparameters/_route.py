@@ -1,8 +1,8 @@
 """A configuration's way to the pipeline: each hyperparameter to the step and argument that take it."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
-from ._entry import Derived, PerRow
+from ._entry import Derived, DividedBy, PerRow
 from ._table import HYPERPARAMETERS
 
 __all__ = ["route"]
@@ -20,7 +20,10 @@ def route(params, steps, *, n_rows=None):
         the numeric scaler).
     n_rows : int, optional
         The number of rows the steps are fitted on. A per-row strength (``alpha_per_row``) reaches
-        its step as ``value * n_rows`` (``alpha``), so it needs ``n_rows``.
+        its step as ``value * n_rows`` (``alpha``), so it needs ``n_rows``. A value divided by
+        another (``decay_per_step``) reaches its step as ``value / divisor`` (``weight_decay =
+        decay_per_step / learning_rate_init``), the divisor taken from ``params`` or, when
+        ``params`` lacks it, its table default.
 
     Returns
     -------
@@ -32,7 +35,8 @@ def route(params, steps, *, n_rows=None):
     ValueError
         For a name the table does not have, a name whose step is not in ``steps``, and two names
         that set the same argument (``max_epochs`` and ``max_iter``, ``alpha`` and
-        ``alpha_per_row``), and a per-row strength without ``n_rows``.
+        ``alpha_per_row``), a per-row strength without ``n_rows``, and a divisor that is not a
+        positive number.
 
     Examples
     --------
@@ -40,6 +44,8 @@ def route(params, steps, *, n_rows=None):
     {'mlp': {'max_iter': 5, 'hidden_layer_sizes': (8, 8)}, 'categorical': {'smooth': 3.0}}
     >>> route({"l1_per_row": 0.01}, ["mlp"], n_rows=500)
     {'mlp': {'l1': 5.0}}
+    >>> route({"decay_per_step": 0.05, "learning_rate_init": 0.01}, ["mlp"])
+    {'mlp': {'weight_decay': 5.0, 'learning_rate_init': 0.01}}
     """
     steps = list(steps)
     routed, source, derived = {}, {}, {}
@@ -57,6 +63,9 @@ def route(params, steps, *, n_rows=None):
         elif isinstance(entry.argument, PerRow):
             strength = _times_rows(name, value, n_rows)
             _put(routed, source, entry.step, entry.argument.argument, strength, repr(name))
+        elif isinstance(entry.argument, DividedBy):
+            quotient = _divided(name, value, entry.argument.divisor, params)
+            _put(routed, source, entry.step, entry.argument.argument, quotient, repr(name))
         else:
             _put(routed, source, entry.step, entry.argument or name, value, repr(name))
     for (step, rule), given in derived.items():
@@ -82,6 +91,19 @@ def _times_rows(name, value, n_rows):
     if isinstance(n_rows, bool) or not isinstance(n_rows, Integral) or n_rows < 1:
         raise ValueError(f"n_rows must be a positive integer, got {n_rows!r}")
     return value * int(n_rows)
+
+
+def _divided(name, value, divisor, params):
+    """``value`` divided by the configuration's ``divisor`` (its table default when not given)."""
+    if value == 0 and not isinstance(value, bool):
+        return 0.0
+    by = params.get(divisor, HYPERPARAMETERS[divisor].default)
+    if isinstance(by, bool) or not isinstance(by, Real) or not by > 0:
+        raise ValueError(
+            f"hyperparameter {name!r} reaches its step divided by {divisor}, which must be a positive "
+            f"number, got {by!r}"
+        )
+    return value / by
 
 
 def _put(routed, source, step, argument, value, names):

@@ -12,7 +12,7 @@ chosen by ``benchmarks/bench_pipeline_defaults.py`` (the measurements are in
 
 import math
 
-from ._entry import CATEGORICAL, NUMERIC, Bounds, Derived, Hyperparameter, PerRow, Search
+from ._entry import CATEGORICAL, NUMERIC, Bounds, Derived, DividedBy, Hyperparameter, PerRow, Search
 
 __all__ = ["HYPERPARAMETERS"]
 
@@ -84,11 +84,29 @@ _ENTRIES = [
         "float",
         0.0,
         bounds=_NON_NEGATIVE,
-        search=Search(1e-3, 10.0, log=True),
         regularization=True,
         doc="""Decoupled weight decay ``W <- W - eta_t * weight_decay * W`` before each step, outside the
         adaptive update (AdamW style); ``eta_t`` is the scheduled learning rate. Both this decay
-        and the adaptive step act per step, so its effect does not depend on ``n``.""",
+        and the adaptive step act per step, so its effect does not depend on ``n``; past
+        ``eta_t * weight_decay = 1`` a step flips the weights' sign. The tuned pipeline searches
+        ``decay_per_step = learning_rate_init * weight_decay``.""",
+    ),
+    # Searched relative to the learning rate: the share of the weights one step removes stays
+    # below 1 at every learning rate, and spans no effect to the constant model on 500 and on
+    # 20,000 rows (benchmarks/bench_penalty_ranges.py, docs/tuning.md).
+    Hyperparameter(
+        "decay_per_step",
+        "float",
+        0.0,
+        bounds=_FRACTION,
+        search=Search(1e-5, 0.9, log=True),
+        argument=DividedBy("weight_decay", "learning_rate_init"),
+        regularization=True,
+        doc="""The tuned pipeline's decoupled weight decay as the share of the weights one step removes
+        at the initial learning rate: the network's ``weight_decay`` is
+        ``decay_per_step / learning_rate_init``, so each step multiplies the weights by
+        ``1 - decay_per_step`` (at most; less once a schedule lowers ``eta_t``) before the Adam
+        update, a factor in ``(0, 1]`` whatever the learning rate.""",
     ),
     Hyperparameter(
         "max_norm",
@@ -500,6 +518,13 @@ def _index(entries):
             raise ValueError(f"hyperparameter {entry.name!r} is declared twice")
         table[entry.name] = entry
     for entry in entries:
+        if isinstance(entry.argument, DividedBy):
+            divisor = table.get(entry.argument.divisor)
+            if divisor is None or divisor.step != entry.step or not divisor.direct:
+                raise ValueError(
+                    f"hyperparameter {entry.name!r}: DividedBy names {entry.argument.divisor!r}, which is "
+                    f"not an argument of the step {entry.step!r} under its own name"
+                )
         if entry.search is not None and entry.search.only_if is not None:
             parent = entry.search.only_if[0]
             if parent not in table or table[parent].search is None:

@@ -69,7 +69,7 @@ class _Tabular(BaseEstimator):
     def __init__(
         self,
         *,
-        weight_decay=0.0,
+        decay_per_step=0.0,
         dropout=0.0,
         batch_norm=False,
         bn_momentum=0.9,
@@ -92,7 +92,7 @@ class _Tabular(BaseEstimator):
         categorical=None,
         random_state=None,
     ):
-        self.weight_decay = weight_decay
+        self.decay_per_step = decay_per_step
         self.dropout = dropout
         self.batch_norm = batch_norm
         self.bn_momentum = bn_momentum

@@ -54,7 +54,8 @@ def build_pipeline(params, *, task, categorical, numeric, seed=0, n_rows=None):
         network parameters the estimator's defaults. ``n_layers`` and ``width`` make
         ``hidden_layer_sizes``, ``max_epochs`` is ``max_iter``, ``numeric_scaling`` is the
         scaler's ``scaling``, ``alpha_per_row`` and ``l1_per_row`` times ``n_rows`` are ``alpha``
-        and ``l1``. An unknown name, or two names for one argument, raise ``ValueError``.
+        and ``l1``, ``decay_per_step / learning_rate_init`` is ``weight_decay``. An unknown
+        name, or two names for one argument, raise ``ValueError``.
     task : {"binary", "multiclass", "regression"}
     categorical, numeric : list of str or list of int
         Column names (DataFrame input) or positions (NumPy input).

@@ -6,7 +6,7 @@ the table (``regtune._hyperparameters``); ``docs/tuning.md`` shows them with whe
 
 from dataclasses import dataclass, replace
 
-from .._hyperparameters import CATEGORICAL, HYPERPARAMETERS, NUMERIC, PerRow, searched
+from .._hyperparameters import CATEGORICAL, HYPERPARAMETERS, NUMERIC, DividedBy, PerRow, searched
 
 __all__ = ["Param", "SearchSpace"]
 
@@ -94,11 +94,14 @@ def _override(name, param, spec):
     return replace(param, low=low, high=high, log=log, choices=None, value=None)
 
 
-def _per_row_hint(name):
-    """`` (the search samples 'alpha_per_row' = alpha / rows)`` for a penalty searched per row."""
+def _search_unit_hint(name):
+    """`` (the search samples 'alpha_per_row' = alpha / rows)`` for a step argument searched in
+    other units (per training row, or times the learning rate)."""
     for entry in searched():
         if isinstance(entry.argument, PerRow) and entry.argument.argument == name:
             return f" (the search samples {entry.name!r} = {name} / rows)"
+        if isinstance(entry.argument, DividedBy) and entry.argument.argument == name:
+            return f" (the search samples {entry.name!r} = {name} * {entry.argument.divisor})"
     return ""
 
 
@@ -153,7 +156,7 @@ class SearchSpace:
             dropout = 0.0                          # fix
             learning_rate_init = {low = 1e-3, high = 1e-2}   # narrow (log scale kept)
             n_layers = {choices = [1, 2]}          # choices
-            drop = ["l1_per_row", "weight_decay"]  # drop (estimator defaults)
+            drop = ["l1_per_row", "decay_per_step"]  # drop (estimator defaults)
         """
         try:
             import tomllib
@@ -180,7 +183,7 @@ class SearchSpace:
             drop = [drop]
         for name in [*overrides, *drop]:
             if name not in _DEFAULTS:
-                hint = _per_row_hint(name)
+                hint = _search_unit_hint(name)
                 raise ValueError(
                     f"space has no hyperparameter {name!r}{hint}; known names: {sorted(_DEFAULTS)}"
                 )
