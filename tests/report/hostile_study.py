@@ -25,7 +25,7 @@ FAIL_REASON = "DivergenceError: loss is nan <script>alert(3)</script>"
 DISTRIBUTIONS = {
     "alpha_per_row": FloatDistribution(1e-6, 10.0, log=True),
     "l1_per_row": FloatDistribution(1e-6, 1.0, log=True),
-    "weight_decay": FloatDistribution(1e-6, 0.1, log=True),
+    "decay_per_step": FloatDistribution(1e-5, 0.9, log=True),
     "dropout": FloatDistribution(0.0, 0.5),
     "batch_norm": CategoricalDistribution([True, False]),
     "learning_rate_init": FloatDistribution(1e-4, 1e-1, log=True),

@@ -84,6 +84,21 @@ def test_overfitting_raises_the_penalties_and_widens_a_range_at_its_top():
     assert step.space["dropout"] == {"low": 0.75, "high": pytest.approx(0.9)}, "0.75 is in the top tenth"
 
 
+def test_a_wider_top_stays_within_the_tables_limits():
+    """decay_per_step must stay below 1 (a step would remove all the weights): its log range's
+    top is not multiplied by 10 but moved halfway to 1, which the space accepts."""
+    facts = _facts(best_params={"decay_per_step": 0.8, "alpha_per_row": 1e-3})
+    (step,) = plan_steps(facts, trend=None, gap=Gap(0.5, 1.0, 0.5), effects=[], top=None)
+    assert step.space["decay_per_step"] == {"low": 0.8, "high": pytest.approx(0.95)}
+    assert SearchSpace.default().override(step.space)["decay_per_step"].high == pytest.approx(0.95)
+    at_the_limit = _facts(
+        space=SearchSpace.from_dict({"decay_per_step": {"low": 0.5, "high": 0.999}}),
+        best_params={"decay_per_step": 0.99},
+    )
+    (step,) = plan_steps(at_the_limit, trend=None, gap=Gap(0.5, 1.0, 0.5), effects=[], top=None)
+    assert step.space["decay_per_step"]["high"] < 1.0
+
+
 def test_bias_drops_a_penalty_the_best_trial_barely_used_and_grows_the_network():
     (step,) = plan_steps(_facts(), trend=None, gap=Gap(1.0, 1.0, 0.0), effects=[], top=None)
     assert step.space["l1_per_row"] == 0.0, "1.5e-4 is in the bottom tenth of 1e-4..10 (log)"

@@ -90,6 +90,11 @@ def test_summary_matches_naive_recomputation(filled):
         text = f"{value:.4g}" if isinstance(value, float) else str(value)
         assert f"<tr><th>{html.escape(name)}</th><td>{html.escape(text)}</td></tr>" in page
     assert f"{100 * best.user_attrs['sparsity']:.1f}% of weights exactly zero" in page
+    decays = [t.params["decay_per_step"] for t in complete]
+    low, high = 100 * min(decays), 100 * max(decays)
+    assert (
+        f"<th>Weight decay searched</th><td>{low:.2g}% to {high:.2g}% of the weights removed per step" in page
+    )
     assert (f"12 trained per fold; best mean validation at epoch {best.user_attrs['best_epoch']}") in page
 
 
@@ -141,7 +146,7 @@ def test_penalties_are_on_log_axes_and_dropout_is_linear(filled):
     _, page = filled
     fig = _chart_titled(page, "Score vs the penalties")
     titles = [a["text"] for a in fig["layout"]["annotations"]]
-    assert titles == ["alpha_per_row", "l1_per_row", "weight_decay", "dropout"]
+    assert titles == ["alpha_per_row", "l1_per_row", "decay_per_step", "dropout"]
     kinds = [fig["layout"][f"xaxis{'' if i == 1 else i}"]["type"] for i in range(1, 5)]
     assert kinds == ["log", "log", "log", "linear"]
 
@@ -244,7 +249,7 @@ def test_log_axes_label_decades_only(filled):
         for key, axis in fig["layout"].items()
         if key.startswith(("xaxis", "yaxis")) and axis.get("type") == "log"
     ]
-    assert len(log_axes) >= 5, "alpha_per_row, l1_per_row, weight_decay, learning_rate_init, sparsity"
+    assert len(log_axes) >= 5, "alpha_per_row, l1_per_row, decay_per_step, learning_rate_init, sparsity"
     for axis in log_axes:
         assert isinstance(axis["dtick"], int) and axis["dtick"] >= 1, (
             "one label per decade (or per k decades)"

@@ -90,15 +90,16 @@ def pruning_figure(records):
     return fig
 
 
-# The searched penalties; a study made before the per-row strengths sampled alpha and l1 themselves.
-PENALTY_NAMES = ("alpha_per_row", "l1_per_row", "alpha", "l1", "weight_decay", "dropout")
+# The searched penalties; a study made before the per-row strengths and the decay per step sampled
+# alpha, l1 and weight_decay themselves.
+PENALTY_NAMES = ("alpha_per_row", "l1_per_row", "decay_per_step", "alpha", "l1", "weight_decay", "dropout")
 
 
 def penalties_figure(records):
     """Score against the L2 and L1 strengths, weight decay (log axes) and dropout; zeros noted, not drawn."""
     names = [n for n in PENALTY_NAMES if any(n in t.params for t in records.complete)]
     if not records.complete or not names:
-        return "No complete trial sampled alpha_per_row, l1_per_row, weight_decay or dropout."
+        return "No complete trial sampled alpha_per_row, l1_per_row, decay_per_step or dropout."
     return scatter_grid(records, names, "Score vs the penalties: L2, L1, weight decay (log), dropout")
 
 

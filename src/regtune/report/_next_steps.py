@@ -5,8 +5,9 @@ Each step names its reason. In order (a later step never changes a parameter an 
 1. the epoch budget is too small -> ``max_epochs`` doubled;
 2. a regularizer helped or hurt -> its range narrowed to the better side of the split (a boolean or a
    category fixed to the better value);
-3. overfitting -> every searched penalty (alpha_per_row, l1_per_row, weight_decay, dropout) starts at the best
-   trial's value; one the best trial took from the top ``EDGE`` of its range gets a wider range;
+3. overfitting -> every searched penalty (alpha_per_row, l1_per_row, decay_per_step, dropout) starts at the
+   best trial's value; one the best trial took from the top ``EDGE`` of its range gets a wider range
+   (never past the table's limits: ``decay_per_step`` stays below 1);
 4. bias -> every searched penalty ends at the best trial's value, or is fixed to 0 when the best
    trial took it from the bottom ``EDGE`` of its range; a layer width or count from the top quarter
    of its range may grow;
@@ -23,13 +24,14 @@ import math
 import shlex
 from dataclasses import dataclass, field
 
+from .._hyperparameters import HYPERPARAMETERS
 from ._effects import level_label
 
 EDGE = 0.1
 LATE_SEARCH = 0.25
 MIN_SEARCH = 8  # trials below which "the best came late" is not judged
 MAX_CV = 10
-PENALTIES = ("alpha_per_row", "l1_per_row", "alpha", "l1", "weight_decay", "dropout")
+PENALTIES = ("alpha_per_row", "l1_per_row", "decay_per_step", "alpha", "l1", "weight_decay", "dropout")
 DROPOUT_CAP = 0.9
 
 
@@ -99,11 +101,17 @@ def _typed(param, value):
 
 
 def _wider_top(name, param):
-    if param.log:
-        return param.high * 10
+    """A higher top for ``name``'s range, within the table's limits (an open limit is never reached:
+    ``decay_per_step`` 0.9 widens to 0.95, halfway to 1)."""
     if name == "dropout":
         return max(param.high, min(DROPOUT_CAP, param.high + 0.1))
-    return param.high + (param.high - param.low) / 2
+    top = param.high * 10 if param.log else param.high + (param.high - param.low) / 2
+    entry = HYPERPARAMETERS.get(name)
+    bounds = None if entry is None else entry.bounds
+    if bounds is None or bounds.high is None:
+        return top
+    limit = bounds.high if bounds.closed in ("right", "both") else (param.high + bounds.high) / 2
+    return max(param.high, min(top, limit))
 
 
 def _epoch_step(space, trend):

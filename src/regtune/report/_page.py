@@ -170,6 +170,12 @@ def _summary(records, storage, verdict):
     if len(explored) > 1:  # the search explored sparse solutions, or did not: say which
         low, high = 100 * min(explored), 100 * max(explored)
         pairs.append(("Sparsity searched", _e(f"{low:.1f}% to {high:.1f}% of weights exactly zero")))
+    decays = [float(t.params["decay_per_step"]) for t in records.complete if "decay_per_step" in t.params]
+    if len(decays) > 1:  # the decay the search explored, as the share of the weights a step removes
+        low, high = 100 * min(decays), 100 * max(decays)
+        pairs.append(
+            ("Weight decay searched", _e(f"{low:.2g}% to {high:.2g}% of the weights removed per step"))
+        )
     return (
         '<section id="summary"><h2>Summary</h2><table>' + _rows(pairs) + "</table>"
         "<h3>Best parameters</h3>" + _params_table(best.params if best else {}) + "</section>"

@@ -14,7 +14,15 @@ PALETTE = ["#2563eb", "#ea580c", "#16a34a", "#9333ea", "#0891b2"]
 
 # Parameters whose effect the lecture is about; they get their own section, on log axes where the
 # values span decades.
-LOG_PARAMS = ("alpha_per_row", "l1_per_row", "alpha", "l1", "weight_decay", "learning_rate_init")
+LOG_PARAMS = (
+    "alpha_per_row",
+    "l1_per_row",
+    "decay_per_step",
+    "alpha",
+    "l1",
+    "weight_decay",
+    "learning_rate_init",
+)
 REGULARIZATION_PARAMS = regularization_names()  # the table's entries marked regularization=True
 
 
