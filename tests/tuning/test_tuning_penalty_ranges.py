@@ -3,9 +3,13 @@
 The estimators keep the lecture's ``lambda/(2n)`` convention, so a fixed ``lambda`` weighs less the
 more rows there are: ``MLPClassifier(l1=10)`` on 5,000 rows left every weight nonzero, and the old
 range of ``l1`` (1e-6 .. 1) could never give a sparse network. The search now samples the per-row
-strengths ``alpha_per_row = alpha/n`` and ``l1_per_row = l1/n``. Oracle: the fitted networks
-themselves (their exact zeros, their held-out error) at both ends of each default range, on 500
-and on 5,000 rows of the bundled cps1988 data; and a seeded search whose trials span both.
+strengths ``alpha_per_row = alpha/n`` and ``l1_per_row = l1/n``. The decoupled decay removes
+``eta * weight_decay`` of the weights per step: the old range's top, ``weight_decay = 10``, went a
+sixth of the way to the constant model at the pipeline's learning rate, and a stronger one flips the
+weights' sign at the search's highest learning rate; the search now samples ``decay_per_step = eta *
+weight_decay`` in [1e-5, 0.9]. Oracle: the fitted networks themselves (their exact zeros, their
+weights' size, their held-out error) at both ends of each default range, on 500 and on 5,000 rows
+of the bundled cps1988 data; and seeded searches whose trials span both ends.
 """
 
 import numpy as np
@@ -76,16 +80,48 @@ def test_the_old_l1_range_left_every_weight_nonzero(wages):
 
 
 @pytest.mark.parametrize("n", [500, 5000])
-@pytest.mark.parametrize("name", ["alpha_per_row", "weight_decay"])
-def test_the_l2_and_decay_ranges_span_no_effect_to_a_near_constant_model(wages, n, name):
+def test_the_l2_range_spans_no_effect_to_a_near_constant_model(wages, n):
     """At the bottom, the held-out error of the network without it; at the top, near the constant's."""
-    param = SearchSpace.default()[name]
+    param = SearchSpace.default()["alpha_per_row"]
     reference = _fit(wages, n)
-    assert abs(_effect(wages, n, _fit(wages, n, **{name: param.low}), reference)) < 0.05
-    # weight_decay's top is bounded by stability (each step multiplies W by 1 - eta * decay, and
-    # learning_rate_init reaches 0.1), so with standardized targets it reaches 0.11-0.16, not 0.6.
-    strong = 0.6 if name == "alpha_per_row" else 0.1
-    assert _effect(wages, n, _fit(wages, n, **{name: param.high}), reference) > strong
+    assert abs(_effect(wages, n, _fit(wages, n, alpha_per_row=param.low), reference)) < 0.05
+    assert _effect(wages, n, _fit(wages, n, alpha_per_row=param.high), reference) > 0.6
+
+
+def _hidden_rms(model):
+    """Root mean square of the hidden layers' weights (the output layer carries the target's scale)."""
+    hidden = np.concatenate([W.ravel() for W in model.named_steps["mlp"].coefs_[:-1]])
+    return float(np.sqrt(np.mean(hidden**2)))
+
+
+@pytest.mark.parametrize("n", [500, 5000])
+@pytest.mark.parametrize("lr", [1e-4, 1e-3, 0.1], ids=["lowest lr", "default lr", "highest lr"])
+def test_the_decay_range_spans_no_effect_to_a_near_constant_model_at_every_learning_rate(wages, n, lr):
+    """At the bottom, the weights and error of the network without decay; at the top, weights near 0.
+
+    The learning rates are the default space's lowest and highest and the pipeline's own. One
+    step multiplies the weights by ``1 - decay_per_step``, so no value of the range diverges.
+    """
+    param = SearchSpace.default()["decay_per_step"]
+    reference, weak, strong = (
+        _fit(wages, n, learning_rate_init=lr, **penalty)
+        for penalty in ({}, {"decay_per_step": param.low}, {"decay_per_step": param.high})
+    )
+    assert strong.named_steps["mlp"].weight_decay == pytest.approx(param.high / lr), "the lecture's unit"
+    assert _hidden_rms(weak) / _hidden_rms(reference) > 0.95
+    assert _hidden_rms(strong) / _hidden_rms(reference) < 0.05
+    if lr <= 1e-3:  # at 0.1, 500 rows train chaotically: a 0.3% change of the weights moves the error
+        assert abs(_effect(wages, n, weak, reference)) < 0.05
+    # The weights left after a step at 0.9 are about its Adam update, eta in size: at lr = 0.1 on
+    # 500 rows that still carries some signal (measured 0.59 of the way; 1.0 on 5,000 rows).
+    strongest = 0.5 if (n, lr) == (500, 0.1) else 0.95
+    assert _effect(wages, n, strong, reference) > strongest
+
+
+def test_the_old_decay_range_stopped_a_sixth_of_the_way_at_the_pipelines_learning_rate(wages):
+    """Its top, weight_decay = 10, at learning rate 1e-3 removes 1% of the weights per step."""
+    reference, strongest = _fit(wages, 5000), _fit(wages, 5000, weight_decay=10.0)
+    assert _effect(wages, 5000, strongest, reference) < 0.2
 
 
 def test_the_search_explores_sparse_and_dense_networks(wages):
@@ -100,7 +136,7 @@ def test_the_search_explores_sparse_and_dense_networks(wages):
         "max_onehot": 64,  # fixed: only l1_per_row is sampled, as the seed was chosen for
         "beta_1": 0.9,
         "beta_2": 0.999,
-        "drop": ["alpha_per_row", "weight_decay"],
+        "drop": ["alpha_per_row", "decay_per_step"],
     }
     result = tune(
         X.head(400),
@@ -121,3 +157,45 @@ def test_the_search_explores_sparse_and_dense_networks(wages):
     page = build_report(result.study)
     low, high = 100 * min(sparsity.values()), 100 * max(sparsity.values())
     assert f"Sparsity searched</th><td>{low:.1f}% to {high:.1f}% of weights exactly zero" in page
+
+
+def test_the_search_explores_weak_and_strong_decay(wages):
+    """A seeded search over the default decay_per_step range reaches a near-constant model at its
+    strong end and keeps the best score at its weak end, and the report says which decays it tried."""
+    X, y = wages
+    space = {
+        **NETWORK,
+        "learning_rate_init": 3e-3,
+        "dropout": 0.0,
+        "batch_norm": False,
+        "smooth": 10.0,
+        "max_onehot": 64,  # fixed: only decay_per_step is sampled, as the seed was chosen for
+        "beta_1": 0.9,
+        "beta_2": 0.999,
+        "drop": ["alpha_per_row", "l1_per_row"],
+    }
+    result = tune(
+        X.head(400),
+        y.head(400),
+        n_trials=10,
+        cv=2,
+        space=space,
+        pruner="none",
+        seed=0,
+        storage="sqlite:///:memory:",
+        progress=False,
+        refit=False,
+    )
+    # trial 0 is the default configuration: no decay (0 lies outside the log range, so it is not sampled)
+    score = {t.params.get("decay_per_step", 0.0): t.value for t in result.study.trials}
+    weakest, strongest = min(score), max(score)
+    assert weakest == 0.0 and strongest > 0.3, score
+    constant = float(np.std(y.head(400)))  # about the constant model's cross-validated RMSE
+    best = min(score.values())
+    # no decay: near the best score (a moderate decay is the best trial: decay helps here)
+    assert score[weakest] - best < 0.2 * (constant - best)
+    assert score[strongest] - best > 0.6 * (constant - best), "the strongest: most of the way to constant"
+    sampled = [d for d in score if d > 0]
+    low, high = 100 * min(sampled), 100 * max(sampled)
+    page = build_report(result.study)
+    assert f"Weight decay searched</th><td>{low:.2g}% to {high:.2g}% of the weights removed per step" in page
