@@ -136,6 +136,26 @@ def test_a_resumed_study_sums_up_its_finished_trials_once_and_then_shows_only_ne
     assert summary == [expected], extended.stderr
 
 
+def test_a_study_that_searched_weight_decay_itself_is_refused_in_one_line(files, tmp_path):
+    """A study of a regtune that searched ``weight_decay`` (now ``decay_per_step``): its recorded
+    space and trials name a hyperparameter the search no longer samples."""
+    assert _tune(files, tmp_path, trials=2).exit_code == 0
+    study = optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'studies.db'}")
+    for key in ("space", "space_requested"):
+        space = {k: v for k, v in study.user_attrs[key].items() if k != "decay_per_step"}
+        study.set_user_attr(key, {"weight_decay": {"low": 1e-3, "high": 10.0, "log": True}, **space})
+    study.set_user_attr("regtune_version", "0.3.0")
+    message = (
+        "study 's' was made by regtune 0.3.0, whose search space has 'weight_decay', which this regtune "
+        "does not search (the search samples 'decay_per_step' = weight_decay * learning_rate_init); its "
+        "trials cannot be resumed or refit: start a new study under another name (--study NAME, "
+        "study_name=)"
+    )
+    assert_one_line_error(_tune(files, tmp_path, trials=3), message)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        regtune.tuning.best_configuration(study)
+
+
 def test_resuming_a_study_on_other_data_is_refused(files, tmp_path):
     assert _tune(files, tmp_path).exit_code == 0
     changed = pd.read_csv(files / "cps300.csv")

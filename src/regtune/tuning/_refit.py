@@ -10,6 +10,7 @@ from .._data_checks import check_columns, check_numeric, check_target, check_tra
 from ._config import StudyConfig
 from ._objective import full_params
 from ._pipeline import build_pipeline
+from ._resume import check_recorded_space
 
 __all__ = ["best_configuration", "fit_configuration", "refit_best", "refit_frame"]
 
@@ -42,6 +43,7 @@ def best_configuration(study):
             f"study {study.study_name!r} was not created by regtune.tune "
             "(its user_attrs lack 'task' and 'space')"
         )
+    check_recorded_space(study.study_name, attrs)
     config = StudyConfig.from_attrs(attrs)
     if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
         raise ValueError(f"study {study.study_name!r} has no complete trial yet")

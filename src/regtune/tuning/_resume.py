@@ -2,14 +2,42 @@
 
 Calling ``tune`` (``regtune tune``) again with the same storage and study name resumes the study
 (its data checked by ``_fingerprint``). Without a word, a second run whose budget is already spent
-runs no trial and shows the old result as if new; this line says so before anything runs.
+runs no trial and shows the old result as if new; this line says so before anything runs. A study
+whose recorded space names a hyperparameter this regtune no longer searches (``alpha``, ``l1``,
+``weight_decay``: now searched per row or per step) is refused with one line that says so.
 """
 
 import sys
 
 from ._slots import counted
+from ._space import SearchSpace, _search_unit_hint
 
-__all__ = ["announce_resume", "resume_line"]
+__all__ = ["announce_resume", "check_recorded_space", "resume_line"]
+
+
+def check_recorded_space(study_name, attrs):
+    """Refuse a study (``attrs``: its user attributes) whose recorded search space names a
+    hyperparameter this regtune does not search: its trials cannot be resumed nor refit.
+
+    Raises
+    ------
+    ValueError
+        One line naming the study, the old names, what is searched instead and what to do.
+    """
+    default = SearchSpace.default()
+    old = []
+    for key in ("space", "space_requested"):
+        spec = attrs.get(key) or {}
+        for name in [*spec, *spec.get("drop", ())]:
+            if name != "drop" and name not in default and name not in old:
+                old.append(name)
+    if old:
+        hints = "".join(_search_unit_hint(name) for name in old)
+        raise ValueError(
+            f"study {study_name!r} was made by regtune {attrs.get('regtune_version', '?')}, whose search "
+            f"space has {', '.join(map(repr, old))}, which this regtune does not search{hints}; its trials "
+            "cannot be resumed or refit: start a new study under another name (--study NAME, study_name=)"
+        )
 
 
 def resume_line(study, n_trials):

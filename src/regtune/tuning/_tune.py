@@ -26,7 +26,7 @@ from ._metrics import resolve_metric
 from ._optuna_internals import set_study_user_attrs
 from ._refit import refit_frame
 from ._result import require_complete_trial, tune_result
-from ._resume import announce_resume
+from ._resume import announce_resume, check_recorded_space
 from ._sampling import PRUNERS, make_pruner, make_sampler, startup_trials
 from ._slots import top_up_slots
 from ._space import SearchSpace
@@ -85,6 +85,7 @@ def _check_resume(study, attrs):
     old = dict(study.user_attrs)
     if not old:
         return
+    check_recorded_space(study.study_name, old)
     check_same_data(study.study_name, old.get(FINGERPRINT), attrs[FINGERPRINT])
     if "space_requested" not in old and "space" in old:  # a study of regtune 0.1
         old["space_requested"] = old["space"]

@@ -17,6 +17,7 @@ from ._objective import cv_splits, run_cv_trial
 from ._optuna_internals import storage_of
 from ._periodic_log import PeriodicLog
 from ._progress import Progress
+from ._resume import check_recorded_space
 from ._run import run_trials
 from ._sampling import make_pruner, make_sampler, startup_trials
 from ._storage import mask_password, open_storage, quiet_storage_retries
@@ -58,6 +59,7 @@ def open_study(storage, study_name, *, sampler_seed=None):
         raise ValueError(
             f"study {study_name!r} does not exist in {mask_password(storage)}; create it with tune"
         ) from None
+    check_recorded_space(study_name, attrs)
     config = StudyConfig.from_attrs(attrs)
     study = optuna.load_study(
         study_name=study_name,
