@@ -104,9 +104,9 @@ def _folds(X, y, task, config_tuple):
         "dropout": dropout,
         "max_epochs": 1000,
         "learning_rate_init": 1e-3,
-        "alpha": 1e-4,
-        "l1": 1e-6,
-        "weight_decay": 1e-5,
+        "alpha_per_row": 1e-5,  # the space names the per-row and per-step penalties
+        "l1_per_row": 1e-6,
+        "decay_per_step": 1e-8,
         "smooth": 10.0,
     }
     if batch != "auto":

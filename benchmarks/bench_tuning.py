@@ -203,9 +203,9 @@ def trials_per_minute(X, y, n_workers, budget, folder, tag="", trial="tiny"):
     space = {
         **SCALING_TRIALS[trial],
         "batch_size": 64,
-        "alpha": 1e-3,
-        "l1": 1e-5,
-        "weight_decay": 1e-4,
+        "alpha_per_row": 1e-5,  # the space names the per-row and per-step penalties
+        "l1_per_row": 1e-6,
+        "decay_per_step": 1e-7,
         "dropout": 0.1,
         "batch_norm": False,
         "learning_rate_init": 1e-3,

@@ -268,7 +268,7 @@ TINY_TRIAL = {
     "dropout": 0.0,
     "alpha_per_row": 1e-5,
     "l1_per_row": 1e-5,
-    "weight_decay": 0.0,
+    "decay_per_step": 0.0,
     "batch_norm": False,
     "smooth": 10.0,
     "beta_1": 0.9,
