@@ -30,6 +30,7 @@ FIXED = {
     "smooth": 10.0,
     "beta_1": 0.9,
     "beta_2": 0.999,
+    "max_onehot": 64,  # fixed as the naive loop's pipeline default: the study's sampler is not seeded
 }
 
 
