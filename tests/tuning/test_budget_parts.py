@@ -347,3 +347,19 @@ def test_the_pruner_never_stops_the_default_trial(small_binary):
     default, sampled = study.get_trials(deepcopy=False)
     assert default.state == optuna.trial.TrialState.COMPLETE and default.user_attrs["n_epochs"] == 3
     assert sampled.state == optuna.trial.TrialState.PRUNED and sampled.user_attrs["pruned_at"] == 1
+
+
+def test_the_default_trial_stops_as_the_untuned_model_without_a_budget(small_binary, monkeypatch):
+    X, y = small_binary
+    config = _binary_config(X, {**TINY_TRIAL, "max_epochs": 60, "learning_rate_init": 0.1})
+    entry = dataclasses.replace(HYPERPARAMETERS["n_iter_no_change"], default=2)
+    monkeypatch.setitem(objective_module.HYPERPARAMETERS, "n_iter_no_change", entry)
+    study = optuna.create_study()
+    enqueue_slot(study, 0, default=({}, []))  # the space keeps its epochs: nothing extended
+    folds = cv_splits(y, task="binary", cv=3, seed=0)
+    study.optimize(lambda t: run_cv_trial(t, config, X, y, folds), n_trials=2)
+    default, sampled = study.get_trials(deepcopy=False)
+    mean = np.mean(np.array(default.user_attrs["valid_curve"]), axis=0)
+    assert len(mean) == 60 or len(mean) - (int(np.argmin(mean)) + 1) == 2
+    assert len(mean) < 60  # a learning rate of 0.1 on 240 rows overfits long before 60 epochs
+    assert sampled.user_attrs["n_epochs"] == 60  # a sampled trial trains its epochs

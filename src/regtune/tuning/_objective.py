@@ -194,12 +194,12 @@ def run_cv_trial(
     ``max_train_rows`` the rows each fold's network trains on (a fixed random subset).
     ``on_epoch()`` is called after each reported epoch (the periodic log line).
 
-    The pruner never stops the default trial: it is the baseline every tuned result must beat,
-    on equal terms. The default trial whose epochs the budget shortened
-    (``_default_trial.default_epochs``) trains the untuned epochs instead, within
+    The default trial is trained as the untuned estimator trains: the pruner never stops it (it
+    is the baseline every tuned result must beat, on equal terms); it completes once the mean
+    validation score has not improved for the untuned ``n_iter_no_change`` epochs; it may use
     ``default_trial_seconds`` (its cap set again from its own first step, which no calibration
-    predicts), and completes once the mean validation score has not improved for the untuned
-    ``n_iter_no_change`` epochs, as the untuned estimator stops.
+    predicts); and when the budget shortened the space's epochs
+    (``_default_trial.default_epochs``) it trains the untuned epochs instead.
     """
     start = time.perf_counter()
     seed = trial_seed(config.seed, trial.number)
@@ -209,9 +209,11 @@ def run_cv_trial(
     params = space.suggest(trial, has_categorical=bool(config.categorical), has_numeric=bool(config.numeric))
     n_epochs = int(params.get("max_epochs", space.max_epochs()))
     patience = None  # epochs without a better mean score before the trial completes
-    if untuned_epochs is not None:
-        n_epochs, patience = int(untuned_epochs), int(HYPERPARAMETERS["n_iter_no_change"].default)
-        params = {**params, "max_epochs": n_epochs}  # the networks' own epoch budget too
+    if unsampled is not None:  # the default trial: trained as the untuned estimator trains
+        patience = int(HYPERPARAMETERS["n_iter_no_change"].default)
+        if untuned_epochs is not None:
+            n_epochs = int(untuned_epochs)
+            params = {**params, "max_epochs": n_epochs}  # the networks' own epoch budget too
         if default_trial_seconds is not None:
             max_trial_seconds = default_trial_seconds
     fold_runs, mean_curve, step_times, state = [], [], [], "failed"
@@ -223,9 +225,9 @@ def run_cv_trial(
         setup = {"setup_seconds": time.perf_counter() - start, "max_train_rows": max_train_rows}
         cap, records = _epoch_cap(trial, config, params, fold_runs[0], len(y), y, max_trial_seconds)
         set_user_attrs(trial, {**setup, **records})
-        n_epochs = n_epochs if cap is None else min(n_epochs, cap)
+        planned, n_epochs = n_epochs, n_epochs if cap is None else min(n_epochs, cap)
         best_at = 0
-        for epoch in range(1, n_epochs + 1):
+        for epoch in range(1, planned + 1):  # ends at n_epochs (below), which the cap may move
             tick = time.perf_counter()
             scores = [fold.step(config.metric) for fold in fold_runs]
             mean = float(np.mean(scores))
@@ -255,7 +257,7 @@ def run_cv_trial(
             if patience is not None:
                 if epoch == 1 and cap is not None:  # the default trial's cap from its measured step
                     cap = max(1, math.floor(max_trial_seconds / step_times[0]))
-                    n_epochs = min(n_epochs, cap)
+                    n_epochs = min(planned, cap)
                     set_user_attrs(trial, {"epoch_cap": cap})
                 if epoch - best_at >= patience:
                     break  # no better mean score for `patience` epochs: the untuned stop
