@@ -460,6 +460,7 @@ def _wall_run(name, path, options, timeout, n_workers, env, test, defaults):
         "ratio": ratio,
         "curve": curve,
         "reach": reach,
+        "first_rung": first_rung,
     }
 
 
@@ -696,6 +697,29 @@ def part_quality(quick):
     return {"budget": budget, "curves": results}
 
 
+def wall_markdown(rows):
+    """The wall part's rows (from ``--json``) as a markdown table, one line per run."""
+    lines = [
+        "| data set | T s | workers | wall s | bound s | trials (complete) | load | test error "
+        "| untuned defaults | ratio | own final at | first rung at |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        if r["dataset"] == "cps1988-csv" and "test_error" not in r:  # a PostgreSQL run
+            lines.append(
+                f"| cps1988 (CSV), PostgreSQL | {r['timeout']} | {r['workers']} | {r['wall']:.1f} "
+                f"| {r['bound']:.1f} | | | | | | | |"
+            )
+            continue
+        flag = "" if r["ok"] and r["wall"] <= r["bound"] else " **over**"
+        lines.append(
+            f"| {r['dataset']} | {r['timeout']} | {r['workers']} | {r['wall']:.1f}{flag} | {r['bound']:.1f} "
+            f"| {r['trials']} ({r['complete']}) | {r['load']:.1f} | {r['test_error']:.4g} "
+            f"| {r['defaults_error']:.4g} | {r['ratio']:.3f} | {r['reach']:.0f} s | {r['first_rung']:.1f} s |"
+        )
+    return "\n".join(lines)
+
+
 PARTS = {"cost": part_cost, "final": part_final, "wall": part_wall, "quality": part_quality}
 
 
@@ -714,7 +738,14 @@ def main(argv=None):
     parser.add_argument("--timeouts", help="wall: comma list of seconds (default 30,60,300; quick 30)")
     parser.add_argument("--workers", default="1,2", help="wall: comma list of worker counts")
     parser.add_argument("--max-rows", type=int, default=20_000, help="wall: row cap of the tables")
+    parser.add_argument(
+        "--markdown", nargs="+", help="only print the wall rows of these --json files as a table"
+    )
     args = parser.parse_args(argv)
+    if args.markdown:
+        for path in args.markdown:
+            print(wall_markdown(json.loads(Path(path).read_text())["wall"]["rows"]))
+        return
     results = {}
     for part in args.parts.split(","):
         if part == "wall":
