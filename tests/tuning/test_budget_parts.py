@@ -305,7 +305,8 @@ def test_the_default_trial_trains_past_the_shortened_epochs_and_stops_as_the_unt
     study = optuna.create_study()
     enqueue_slot(study, 0, default=({}, []), default_epochs=40)
     folds = cv_splits(y, task="binary", cv=3, seed=0)
-    study.optimize(lambda t: run_cv_trial(t, config, X, y, folds), n_trials=1)
+    budget = {"max_trial_seconds": 1e6, "default_trial_seconds": 1e6}  # a (long) time budget
+    study.optimize(lambda t: run_cv_trial(t, config, X, y, folds, **budget), n_trials=1)
     (trial,) = study.get_trials(deepcopy=False)
     assert trial.state == optuna.trial.TrialState.COMPLETE
     mean = np.mean(np.array(trial.user_attrs["valid_curve"]), axis=0)
@@ -316,7 +317,7 @@ def test_the_default_trial_trains_past_the_shortened_epochs_and_stops_as_the_unt
     assert trial.user_attrs["best_epoch"] == best
 
     # A sampled trial of the same study trains the space's 2 epochs.
-    study.optimize(lambda t: run_cv_trial(t, config, X, y, folds), n_trials=1)
+    study.optimize(lambda t: run_cv_trial(t, config, X, y, folds, **budget), n_trials=1)
     assert study.trials[-1].user_attrs["n_epochs"] == 2
 
 
@@ -349,17 +350,22 @@ def test_the_pruner_never_stops_the_default_trial(small_binary):
     assert sampled.state == optuna.trial.TrialState.PRUNED and sampled.user_attrs["pruned_at"] == 1
 
 
-def test_the_default_trial_stops_as_the_untuned_model_without_a_budget(small_binary, monkeypatch):
+def test_the_default_trial_stops_as_the_untuned_model_under_a_budget_only(small_binary, monkeypatch):
     X, y = small_binary
     config = _binary_config(X, {**TINY_TRIAL, "max_epochs": 60, "learning_rate_init": 0.1})
     entry = dataclasses.replace(HYPERPARAMETERS["n_iter_no_change"], default=2)
     monkeypatch.setitem(objective_module.HYPERPARAMETERS, "n_iter_no_change", entry)
-    study = optuna.create_study()
-    enqueue_slot(study, 0, default=({}, []))  # the space keeps its epochs: nothing extended
     folds = cv_splits(y, task="binary", cv=3, seed=0)
-    study.optimize(lambda t: run_cv_trial(t, config, X, y, folds), n_trials=2)
-    default, sampled = study.get_trials(deepcopy=False)
-    mean = np.mean(np.array(default.user_attrs["valid_curve"]), axis=0)
-    assert len(mean) == 60 or len(mean) - (int(np.argmin(mean)) + 1) == 2
-    assert len(mean) < 60  # a learning rate of 0.1 on 240 rows overfits long before 60 epochs
-    assert sampled.user_attrs["n_epochs"] == 60  # a sampled trial trains its epochs
+    epochs = {}
+    for budget in ({}, {"max_trial_seconds": 1e6, "default_trial_seconds": 1e6}):
+        study = optuna.create_study()
+        enqueue_slot(study, 0, default=({}, []))  # the space keeps its epochs: nothing extended
+        study.optimize(lambda t, b=budget: run_cv_trial(t, config, X, y, folds, **b), n_trials=2)
+        default, sampled = study.get_trials(deepcopy=False)
+        assert sampled.user_attrs["n_epochs"] == 60  # a sampled trial trains its epochs
+        mean = np.mean(np.array(default.user_attrs["valid_curve"]), axis=0)
+        epochs[bool(budget)] = len(mean)
+        assert len(mean) == 60 or len(mean) - (int(np.argmin(mean)) + 1) == 2
+    # Without a budget it trains all 60, as every trial; with one it stops as the untuned model
+    # (a learning rate of 0.1 on 240 rows overfits long before 60 epochs).
+    assert epochs == {False: 60, True: epochs[True]} and epochs[True] < 60

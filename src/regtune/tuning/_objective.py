@@ -194,12 +194,12 @@ def run_cv_trial(
     ``max_train_rows`` the rows each fold's network trains on (a fixed random subset).
     ``on_epoch()`` is called after each reported epoch (the periodic log line).
 
-    The default trial is trained as the untuned estimator trains: the pruner never stops it (it
-    is the baseline every tuned result must beat, on equal terms); it completes once the mean
-    validation score has not improved for the untuned ``n_iter_no_change`` epochs; it may use
-    ``default_trial_seconds`` (its cap set again from its own first step, which no calibration
-    predicts); and when the budget shortened the space's epochs
-    (``_default_trial.default_epochs``) it trains the untuned epochs instead.
+    The pruner never stops the default trial: it is the baseline every tuned result must beat,
+    on equal terms. With a time budget (``default_trial_seconds``) it is also trained as the
+    untuned estimator trains: it completes once the mean validation score has not improved for
+    the untuned ``n_iter_no_change`` epochs; it may use ``default_trial_seconds`` (its cap set
+    again from its own first step, which no calibration predicts); and when the budget shortened
+    the space's epochs (``_default_trial.default_epochs``) it trains the untuned epochs instead.
     """
     start = time.perf_counter()
     seed = trial_seed(config.seed, trial.number)
@@ -209,13 +209,13 @@ def run_cv_trial(
     params = space.suggest(trial, has_categorical=bool(config.categorical), has_numeric=bool(config.numeric))
     n_epochs = int(params.get("max_epochs", space.max_epochs()))
     patience = None  # epochs without a better mean score before the trial completes
-    if unsampled is not None:  # the default trial: trained as the untuned estimator trains
+    if unsampled is not None and default_trial_seconds is not None:
+        # The default trial of a study with a time budget: trained as the untuned estimator trains.
         patience = int(HYPERPARAMETERS["n_iter_no_change"].default)
+        max_trial_seconds = default_trial_seconds
         if untuned_epochs is not None:
             n_epochs = int(untuned_epochs)
             params = {**params, "max_epochs": n_epochs}  # the networks' own epoch budget too
-        if default_trial_seconds is not None:
-            max_trial_seconds = default_trial_seconds
     fold_runs, mean_curve, step_times, state = [], [], [], "failed"
     sign = 1.0 if config.metric.direction == "minimize" else -1.0  # sign * score: lower is better
     try:
