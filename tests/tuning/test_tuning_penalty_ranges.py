@@ -124,8 +124,11 @@ def test_the_old_decay_range_stopped_a_sixth_of_the_way_at_the_pipelines_learnin
     assert _effect(wages, 5000, strongest, reference) < 0.2
 
 
-def test_the_search_explores_sparse_and_dense_networks(wages):
-    """A seeded search over the default l1_per_row range finds both kinds, and the report says so."""
+PENALTIES = ("alpha_per_row", "l1_per_row", "decay_per_step")
+
+
+def _search_one_penalty(wages, name):
+    """A seeded 10-trial search of 400 wage rows in which only the penalty ``name`` is sampled."""
     X, y = wages
     space = {
         **NETWORK,
@@ -133,12 +136,12 @@ def test_the_search_explores_sparse_and_dense_networks(wages):
         "dropout": 0.0,
         "batch_norm": False,
         "smooth": 10.0,
-        "max_onehot": 64,  # fixed: only l1_per_row is sampled, as the seed was chosen for
+        "max_onehot": 64,  # fixed: only the penalty is sampled, as the seeds were chosen for
         "beta_1": 0.9,
         "beta_2": 0.999,
-        "drop": ["alpha_per_row", "decay_per_step"],
+        "drop": [other for other in PENALTIES if other != name],
     }
-    result = tune(
+    return tune(
         X.head(400),
         y.head(400),
         n_trials=10,
@@ -150,6 +153,11 @@ def test_the_search_explores_sparse_and_dense_networks(wages):
         progress=False,
         refit=False,
     )
+
+
+def test_the_search_explores_sparse_and_dense_networks(wages):
+    """A seeded search over the default l1_per_row range finds both kinds, and the report says so."""
+    result = _search_one_penalty(wages, "l1_per_row")
     trials = result.study.trials
     # trial 0 is the default configuration: no L1 (0 lies outside the log range, so it is not sampled)
     sparsity = {t.params.get("l1_per_row", 0.0): t.user_attrs["sparsity"] for t in trials}
@@ -162,35 +170,12 @@ def test_the_search_explores_sparse_and_dense_networks(wages):
 def test_the_search_explores_weak_and_strong_decay(wages):
     """A seeded search over the default decay_per_step range reaches a near-constant model at its
     strong end and keeps the best score at its weak end, and the report says which decays it tried."""
-    X, y = wages
-    space = {
-        **NETWORK,
-        "learning_rate_init": 3e-3,
-        "dropout": 0.0,
-        "batch_norm": False,
-        "smooth": 10.0,
-        "max_onehot": 64,  # fixed: only decay_per_step is sampled, as the seed was chosen for
-        "beta_1": 0.9,
-        "beta_2": 0.999,
-        "drop": ["alpha_per_row", "l1_per_row"],
-    }
-    result = tune(
-        X.head(400),
-        y.head(400),
-        n_trials=10,
-        cv=2,
-        space=space,
-        pruner="none",
-        seed=0,
-        storage="sqlite:///:memory:",
-        progress=False,
-        refit=False,
-    )
+    result = _search_one_penalty(wages, "decay_per_step")
     # trial 0 is the default configuration: no decay (0 lies outside the log range, so it is not sampled)
     score = {t.params.get("decay_per_step", 0.0): t.value for t in result.study.trials}
     weakest, strongest = min(score), max(score)
     assert weakest == 0.0 and strongest > 0.3, score
-    constant = float(np.std(y.head(400)))  # about the constant model's cross-validated RMSE
+    constant = float(np.std(wages[1].head(400)))  # about the constant model's cross-validated RMSE
     best = min(score.values())
     # no decay: near the best score (a moderate decay is the best trial: decay helps here)
     assert score[weakest] - best < 0.2 * (constant - best)
