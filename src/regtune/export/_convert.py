@@ -62,7 +62,7 @@ def to_onnx(model, *, dtype=np.float32, opset=DEFAULT_OPSET):
             target_opset={"": int(opset), ML_DOMAIN: _SKL2ONNX_ML_OPSET},
             custom_parsers=parsers,
         )
-    except (RuntimeError, ValueError, TypeError, KeyError) as exc:  # skl2onnx: NotImplementedError too
+    except (RuntimeError, ValueError, TypeError, KeyError) as exc:  # skl2onnx's refusals subclass these
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValueError(f"cannot export {type(model).__name__} to ONNX: {first}") from None
     _raise_ml_opset(graph)

@@ -10,9 +10,8 @@ them):
   first step boundary past it (``_objective``); the process that completes a new best trial
   moves it to fit that trial's final model (:func:`update_deadline`);
 * ``max_trial_seconds``: ``MAX_TRIAL_SHARE * T``, what one trial may cost; a trial's epochs are
-  capped to what its predicted step time allows (``_objective``, ``_cost``); the default trial,
-  when the budget shortened the space's epochs, may use ``DEFAULT_TRIAL_SHARE * T`` instead
-  (``_default_trial.default_epochs``);
+  capped to what its predicted step time allows (``_objective``, ``_cost``); the default trial
+  may use ``DEFAULT_TRIAL_SHARE * T`` instead (``_default_trial``);
 * ``max_train_rows``: on large data, the rows each fold's network trains on (a fixed random subset
   of the fold's training rows; ``_budget_space.train_rows_cap``), so the first rung comes fast;
 * ``final_model`` and ``model_path`` (where the best model so far is written, see ``_best_model``).
@@ -40,8 +39,8 @@ __all__ = [
 FINAL_MODELS = ("ensemble", "refit")
 # No single trial may need more than this share of the budget (its epochs are capped to fit).
 MAX_TRIAL_SHARE = 0.25
-# The default trial (trial 0), when the budget shortened the space's epoch budget, trains the untuned
-# epochs within this share instead: a tuned result must never be worse than the untuned default.
+# The default trial (trial 0) may use this share of the budget instead: it trains as the untuned
+# estimator does, and a tuned result must never be worse than the untuned default.
 DEFAULT_TRIAL_SHARE = 0.5
 # Seconds kept at the end for the wrap-up: the last step's records, the workers' exit, handing the
 # best model over (measured: 0.2-0.6 s on 2 busy cores with 2 workers), and 1% of the budget more.
@@ -91,7 +90,7 @@ class Budget:
 
     @property
     def default_trial_seconds(self):
-        """What the default trial may cost when its epochs were extended (None without a time limit)."""
+        """What the default trial may cost (None without a time limit)."""
         return None if self.timeout is None else DEFAULT_TRIAL_SHARE * self.timeout
 
     @classmethod

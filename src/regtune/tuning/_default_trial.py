@@ -12,13 +12,14 @@ trial 0 does not sample those parameters at all (:func:`default_trial_unsampled`
 keeps its own default for them, exactly as untuned. A range the user set is the exception: when
 it leaves the default out, the user asked for other values, and trial 0 samples it as any trial.
 
-The epochs too: when a budget shortened the space's epoch budget (``_budget_space``: ``max_epochs``
-becomes what fits a quarter of the budget, 5 on 15,000 rows in a minute), every sampled trial
-trains those few epochs, but trial 0 trains as the untuned pipeline does (:func:`default_epochs`):
-up to its ``max_epochs`` (50), stopped when the mean validation score has not improved for its
-``n_iter_no_change`` (10) epochs, within half the budget (``_budget.DEFAULT_TRIAL_SHARE``, its
-epochs capped by its own measured first step) and the study's deadline. Without that, the
-"default" of a short budget was a network stopped at epoch 5 that lost to the untuned model.
+The training too (``_objective.run_cv_trial``): the pruner never stops trial 0, and with a time
+budget it trains as the untuned pipeline does: stopped when the mean validation score has not
+improved for its ``n_iter_no_change`` (10) epochs, within half the budget
+(``_budget.DEFAULT_TRIAL_SHARE``, its epochs capped by its own measured first step) and the
+study's deadline; and where the budget shortened the space's epoch budget (``_budget_space``:
+``max_epochs`` becomes what fits a quarter of the budget, 5 on 15,000 rows in a minute), it still
+trains up to the untuned ``max_epochs`` (50, :func:`default_epochs`). Without that, the "default"
+of a short budget was a network stopped at epoch 5 that lost to the untuned model.
 """
 
 import optuna

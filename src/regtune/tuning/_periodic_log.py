@@ -13,7 +13,7 @@ import time
 
 from optuna.trial import TrialState
 
-from ._default_trial import DEFAULT_EPOCHS
+from ._default_trial import default_trial_record
 from ._slots import counted
 
 __all__ = ["LOG_INTERVAL", "PeriodicLog", "log_lines_wanted"]
@@ -83,7 +83,7 @@ class PeriodicLog:
         out = []
         for trial in running:
             n_epochs = int(trial.params.get("max_epochs", self.config.space.max_epochs()))
-            n_epochs = int(trial.system_attrs.get(DEFAULT_EPOCHS, n_epochs))  # the default trial's
+            n_epochs = int(default_trial_record(trial)[1] or n_epochs)  # a default trial's own
             n_epochs = min(n_epochs, int(trial.user_attrs.get("epoch_cap", n_epochs)))
             if trial.intermediate_values:
                 epoch = max(trial.intermediate_values)

@@ -20,7 +20,7 @@ previous one runs.
 import optuna
 from optuna.trial import TrialState
 
-from ._default_trial import DEFAULT_EPOCHS, DEFAULT_TRIAL, default_trial_unsampled
+from ._default_trial import DEFAULT_EPOCHS, DEFAULT_TRIAL, default_trial_record
 from ._optuna_internals import fixed_params_of, queued_trial_attrs, storage_of, trial_id
 
 __all__ = [
@@ -90,12 +90,12 @@ def give_back_slot(study, trial):
     number = slot_number(trial)
     if number is None:
         study.enqueue_trial({})
-    elif default_trial_unsampled(trial) is not None:
-        unsampled = default_trial_unsampled(trial)
-        epochs = trial.system_attrs.get(DEFAULT_EPOCHS)
-        enqueue_slot(study, number, (fixed_params_of(trial), unsampled), epochs)
-    else:
+        return
+    unsampled, epochs = default_trial_record(trial)
+    if unsampled is None:
         enqueue_slot(study, number)
+    else:
+        enqueue_slot(study, number, (fixed_params_of(trial), unsampled), epochs)
 
 
 def _continue_chain(study, trial, n_trials):
