@@ -326,7 +326,34 @@ def _trial_curve(storage, started):
     ]
     sign = -1.0 if study.direction == optuna.study.StudyDirection.MAXIMIZE else 1.0
     curve = [(moment, sign * value) for moment, value in _curve([(m, sign * v) for m, v in events])]
-    return curve, _first_rung(study.get_trials(deepcopy=False), started)
+    return curve, _first_rung(study.get_trials(deepcopy=False), started), _selection_facts(study, started)
+
+
+def _selection_facts(study, started):
+    """Which trial the final model came from (the default kept or not) and when the search first
+    had a trial tied with the best score's (not beaten by it by more than one standard error of
+    the paired fold differences, ``regtune.tuning._selection.clearly_better``)."""
+    from regtune.tuning._final_model import final_trial
+    from regtune.tuning._selection import best_scored, candidates_of, clearly_better
+
+    maximize = study.direction.name == "MAXIMIZE"
+    candidates = candidates_of(study)
+    final, best = final_trial(study), best_scored(candidates, maximize=maximize)
+    if final is None or best is None:
+        return {"final_trial": None, "final_is_default": None, "reach_tie": np.nan}
+    trials = study.get_trials(deepcopy=False)
+    tied = [
+        trials[c.number].datetime_complete.timestamp() - started
+        for c in candidates
+        if trials[c.number].datetime_complete is not None
+        and not clearly_better(best.folds, c.folds, maximize=maximize)
+    ]
+    return {
+        "final_trial": final.number,
+        "final_is_default": final.number == next((c.number for c in candidates if c.default), None),
+        "best_trial": best.number,
+        "reach_tie": min(tied, default=np.nan),
+    }
 
 
 def _first_rung(trials, started):
@@ -373,7 +400,7 @@ def part_wall(
     print(
         f"{'data set':12} {'T s':>5} {'workers':>8} {'wall s':>8} {'bound s':>8} {'trials':>7} "
         f"{'complete':>9} {'load':>5} {'ok':>4} {'test error':>11} {'defaults':>9} {'ratio':>6} "
-        f"{'own final reached at':>21} {'first rung at':>14}"
+        f"{'own final reached at':>21} {'first rung at':>14} {'final trial':>12} {'tie at':>8}"
     )
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     defaults = {}
@@ -426,7 +453,7 @@ def _wall_run(name, path, options, timeout, n_workers, env, test, defaults):
         ok = done.returncode == 0 and model_file.is_file()
         if not ok:
             print(done.stdout[-2000:], done.stderr[-2000:], flush=True)
-        curve, first_rung = _trial_curve(storage, started) if ok else ([], np.nan)
+        curve, first_rung, selection = _trial_curve(storage, started) if ok else ([], np.nan, {})
         error = ratio = reference = np.nan
         if ok and table is not None:
             with warnings.catch_warnings():
@@ -442,7 +469,8 @@ def _wall_run(name, path, options, timeout, n_workers, env, test, defaults):
     print(
         f"{name:12} {timeout:5d} {n_workers:8d} {wall:8.1f} {bound:8.1f} {n_all:7d} {n_complete:>9} "
         f"{load:5.1f} {'yes' if ok and wall <= bound else 'NO':>4} {error:11.4g} {reference:9.4g} "
-        f"{ratio:6.3f} {reach:19.1f} s {first_rung:12.1f} s",
+        f"{ratio:6.3f} {reach:19.1f} s {first_rung:12.1f} s {_final_text(selection):>12} "
+        f"{selection.get('reach_tie', np.nan):6.1f} s",
         flush=True,
     )
     return {
@@ -461,7 +489,16 @@ def _wall_run(name, path, options, timeout, n_workers, env, test, defaults):
         "curve": curve,
         "reach": reach,
         "first_rung": first_rung,
+        **selection,
     }
+
+
+def _final_text(selection):
+    """The final model's trial, "0 (default)" when the default was kept over a better score."""
+    if selection.get("final_trial") is None:
+        return "-"
+    kept = selection["final_is_default"] and selection["final_trial"] != selection["best_trial"]
+    return f"{selection['final_trial']}{' (kept)' if kept else ''}"
 
 
 def _wall_postgres(timeouts, env):
@@ -701,21 +738,22 @@ def wall_markdown(rows):
     """The wall part's rows (from ``--json``) as a markdown table, one line per run."""
     lines = [
         "| data set | T s | workers | wall s | bound s | trials (complete) | load | test error "
-        "| untuned defaults | ratio | own final at | first rung at |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| untuned defaults | ratio | own final at | first rung at | final trial | tie at |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         if r["dataset"] == "cps1988-csv" and "test_error" not in r:  # a PostgreSQL run
             lines.append(
                 f"| cps1988 (CSV), PostgreSQL | {r['timeout']} | {r['workers']} | {r['wall']:.1f} "
-                f"| {r['bound']:.1f} | | | | | | | |"
+                f"| {r['bound']:.1f} | | | | | | | | | |"
             )
             continue
         flag = "" if r["ok"] and r["wall"] <= r["bound"] else " **over**"
         lines.append(
             f"| {r['dataset']} | {r['timeout']} | {r['workers']} | {r['wall']:.1f}{flag} | {r['bound']:.1f} "
             f"| {r['trials']} ({r['complete']}) | {r['load']:.1f} | {r['test_error']:.4g} "
-            f"| {r['defaults_error']:.4g} | {r['ratio']:.3f} | {r['reach']:.0f} s | {r['first_rung']:.1f} s |"
+            f"| {r['defaults_error']:.4g} | {r['ratio']:.3f} | {r['reach']:.0f} s | {r['first_rung']:.1f} s "
+            f"| {_final_text(r)} | {r.get('reach_tie', np.nan):.0f} s |"
         )
     return "\n".join(lines)
 
