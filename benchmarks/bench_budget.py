@@ -16,14 +16,19 @@ Four parts, each printed as a table (``--parts`` picks some; ``--quick`` shrinks
   ``regtune worker`` processes on PostgreSQL beside it (``--postgres``, needs ``initdb``); the
   promise is ``wall <= 1.1 T + 5 s``.
 * ``quality``: the best cross-validated score over wall-clock time for ``regtune.tune``, Optuna
-  by hand on scikit-learn's ``MLPRegressor`` (as Optuna's docs show: ``cross_val_score`` in the
-  objective), and ``RandomizedSearchCV`` over ``HistGradientBoostingRegressor``, on cps1988
-  (RMSE of the wage, 5 folds), each with the same budget.
+  by hand on scikit-learn's MLP (as Optuna's docs show: ``cross_val_score`` in the objective),
+  and ``RandomizedSearchCV`` over ``HistGradientBoosting``, one after the other with the same
+  budget, the same 5 folds and the same metric (RMSE in the target's units, or log loss): on
+  the bundled cps1988 CSV (RMSE of the wage), or with ``--quality-datasets`` on the training
+  rows (seed-0 split, ``--max-rows`` cap) of the quality benchmark's tables; ``--plot`` draws
+  the curves, and a summary gives each method's median final score / the best final.
 
 Usage::
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/bench_budget.py --quick
     python benchmarks/bench_budget.py --parts cost,final   # the full size of those parts
+    python benchmarks/bench_budget.py --parts quality --quality-datasets cps1988,diamonds,401ksubs,digits \
+        --quality-budget 120 --json out.json --plot out.png
 
 Timings are wall-clock on whatever else the machine is doing; they go into no test.
 """
@@ -604,38 +609,116 @@ def _at(curve, moment):
     return values[-1] if values else np.nan
 
 
-def run_regtune(X, y, budget):
+QUALITY_MARKS = (0.1, 0.2, 1 / 3, 0.5, 1.0)  # fractions of the budget the table shows
+QUALITY_METRICS = {  # task kind -> (the metric's name, scikit-learn's scorer of it, regtune's name)
+    "regression": ("RMSE", "neg_root_mean_squared_error", "rmse"),
+    "classification": ("log loss", "neg_log_loss", "log_loss"),
+}
+
+
+def _quality_metric(task):
+    return QUALITY_METRICS["regression" if task == "regression" else "classification"]
+
+
+def _quality_tables(names, max_rows):
+    """The tables the methods search on, as ``quality_data.Table`` objects of training rows only.
+
+    ``names``: tables of ``quality_data`` (capped at ``max_rows``), each cut to the training rows
+    of its seed-0 split. None: the bundled cps1988 CSV, all rows, target the wage (not its log).
+    """
+    import dataclasses
+
+    import quality_data
+
+    if not names:
+        import regtune
+
+        X, y = regtune.load_dataset("cps1988", return_X_y=True)
+        categorical = [c for c in X.columns if X[c].dtype.kind not in "fiu"]
+        X = X.astype({c: "category" for c in categorical})
+        numeric = [c for c in X.columns if c not in categorical]
+        name = "cps1988 (bundled CSV, wage)"
+        return [quality_data.Table(name, X, y.to_numpy(float), "regression", categorical, numeric, 0.0)]
+    tables = []
+    for name in names:
+        table = quality_data.load(name, max_rows)
+        train, _ = quality_data.split(table, 0)
+        X = table.X.iloc[train].reset_index(drop=True)
+        tables.append(dataclasses.replace(table, X=X, y=table.y[train]))
+    return tables
+
+
+def _splitter(task, seed):
+    """The 5 folds of every method: regtune's own (``cv_splits``: stratified for classification)."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    return (KFold if task == "regression" else StratifiedKFold)(5, shuffle=True, random_state=seed)
+
+
+def _regtune_score(trial):
+    """A trial's cross-validated score: a complete trial's value, a deadline-stopped trial's
+    ``best_score`` (its best epoch so far); None for a pruned, failed or running trial."""
+    from optuna.trial import TrialState
+
+    if trial.state == TrialState.COMPLETE:
+        return trial.value
+    if trial.state == TrialState.PRUNED and trial.user_attrs.get("pruned_reason") == "deadline":
+        return trial.user_attrs.get("best_score")
+    return None
+
+
+def run_regtune(table, budget, seed=0):
+    """``regtune.tune`` with the budget as its timeout (its CV metric: RMSE in the target's
+    units, or log loss; the mean over the 5 folds at the trial's best epoch)."""
     from regtune.tuning import tune
 
     with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         start = time.time()
         result = tune(
-            X, y, n_trials=100_000, timeout=budget, storage=f"sqlite:///{folder}/s.db", progress=False
+            table.X,
+            table.y,
+            task=table.task,
+            categorical=table.categorical,
+            n_trials=100_000,
+            timeout=budget,
+            storage=f"sqlite:///{folder}/s.db",
+            progress=False,
+            cv=5,
+            seed=seed,
         )
+        wall = time.time() - start
         trials = result.study.get_trials(deepcopy=False)
-    events = [(t.datetime_complete.timestamp() - start, t.value) for t in trials if t.value is not None]
-    return _curve(events), len(trials)
+    if (result.metric, result.direction) != (_quality_metric(table.task)[2], "minimize"):
+        raise RuntimeError(f"regtune's study optimized {result.metric} ({result.direction}), not the peers'")
+    events = [
+        (t.datetime_complete.timestamp() - start, _regtune_score(t))
+        for t in trials
+        if _regtune_score(t) is not None
+    ]
+    return _curve(events), len(trials), wall
 
 
-def run_optuna_mlp(X, y, budget, seed=0):
-    """Optuna used by hand on scikit-learn's MLPRegressor, as Optuna's docs show it."""
+def run_optuna_mlp(table, budget, seed=0):
+    """Optuna used by hand on scikit-learn's MLP, as Optuna's docs show it (``cross_val_score``
+    in the objective): one-hot categories, median-imputed and standardized numbers."""
     import optuna
     from sklearn.compose import ColumnTransformer
-    from sklearn.model_selection import KFold, cross_val_score
-    from sklearn.neural_network import MLPRegressor
+    from sklearn.impute import SimpleImputer
+    from sklearn.model_selection import cross_val_score
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    categorical = [c for c in X.columns if X[c].dtype.kind not in "fiu"]
-    numeric = [c for c in X.columns if c not in categorical]
-    folds = KFold(5, shuffle=True, random_state=seed)
+    model_class = MLPRegressor if table.task == "regression" else MLPClassifier
+    scoring = _quality_metric(table.task)[1]
+    folds = _splitter(table.task, seed)
     start, events = time.time(), []
 
     def objective(trial):
         layers = trial.suggest_int("n_layers", 1, 3)
         width = trial.suggest_int("width", 16, 256, log=True)
-        model = MLPRegressor(
+        model = model_class(
             hidden_layer_sizes=(width,) * layers,
             alpha=trial.suggest_float("alpha", 1e-5, 10, log=True),
             learning_rate_init=trial.suggest_float("learning_rate_init", 1e-4, 1e-1, log=True),
@@ -644,12 +727,12 @@ def run_optuna_mlp(X, y, budget, seed=0):
         )
         preprocess = ColumnTransformer(
             [
-                ("categorical", OneHotEncoder(handle_unknown="ignore"), categorical),
-                ("numeric", StandardScaler(), numeric),
+                ("categorical", OneHotEncoder(handle_unknown="ignore"), table.categorical),
+                ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), table.numeric),
             ]
         )
         scores = cross_val_score(
-            make_pipeline(preprocess, model), X, y, cv=folds, scoring="neg_root_mean_squared_error"
+            make_pipeline(preprocess, model), table.X, table.y, cv=folds, scoring=scoring
         )
         value = -float(scores.mean())
         events.append((time.time() - start, value))
@@ -660,78 +743,152 @@ def run_optuna_mlp(X, y, budget, seed=0):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         study.optimize(objective, timeout=budget)
-    return _curve([e for e in events if e[0] <= budget]), len(study.trials)
+    return _curve([e for e in events if e[0] <= budget]), len(study.trials), time.time() - start
 
 
-def run_random_hgb(X, y, budget, seed=0):
-    """RandomizedSearchCV over HistGradientBoostingRegressor, one candidate at a time (so the
-    best score is known over time)."""
+def run_random_hgb(table, budget, seed=0):
+    """RandomizedSearchCV over HistGradientBoosting, one candidate at a time (so the best score is
+    known over time); categories encoded as the quality benchmark's ``hgb`` arm does."""
     from scipy.stats import loguniform, randint
-    from sklearn.ensemble import HistGradientBoostingRegressor
-    from sklearn.model_selection import KFold, RandomizedSearchCV
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.model_selection import RandomizedSearchCV
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OrdinalEncoder
 
     distributions = {
-        "learning_rate": loguniform(0.01, 0.3),
-        "max_leaf_nodes": randint(8, 128),
-        "min_samples_leaf": randint(5, 100),
-        "l2_regularization": loguniform(1e-6, 10),
-        "max_iter": randint(50, 500),
+        "hgb__learning_rate": loguniform(0.01, 0.3),
+        "hgb__max_leaf_nodes": randint(8, 128),
+        "hgb__min_samples_leaf": randint(5, 100),
+        "hgb__l2_regularization": loguniform(1e-6, 10),
+        "hgb__max_iter": randint(50, 500),
     }
-    model = HistGradientBoostingRegressor(categorical_features="from_dtype", random_state=seed)
-    frame = X.copy()
-    for column in frame.columns:
-        if frame[column].dtype.kind not in "fiu":
-            frame[column] = frame[column].astype("category")
-    folds = KFold(5, shuffle=True, random_state=seed)
+    # quality_arms' hgb arm: ordinal codes; native categorical splits up to max_bins (255) levels.
+    encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan)
+    encode = ColumnTransformer([("categorical", encoder, table.categorical)], remainder="passthrough")
+    native = [table.X[c].cat.categories.size <= 255 for c in table.categorical] + [False] * len(table.numeric)
+    model_class = (
+        HistGradientBoostingRegressor if table.task == "regression" else HistGradientBoostingClassifier
+    )
+    model = model_class(categorical_features=np.array(native, dtype=bool), random_state=seed)
+    pipeline = Pipeline([("encode", encode), ("hgb", model)])
+    folds, scoring = _splitter(table.task, seed), _quality_metric(table.task)[1]
     start, events, k = time.time(), [], 0
     while time.time() - start < budget:
         search = RandomizedSearchCV(
-            model,
-            distributions,
-            n_iter=1,
-            cv=folds,
-            scoring="neg_root_mean_squared_error",
-            refit=False,
-            random_state=seed + k,
+            pipeline, distributions, n_iter=1, cv=folds, scoring=scoring, refit=False, random_state=seed + k
         )
-        search.fit(frame, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            search.fit(table.X, table.y)
         moment = time.time() - start
         if moment <= budget:
             events.append((moment, -float(search.cv_results_["mean_test_score"][0])))
         k += 1
-    return _curve(events), k
+    return _curve(events), k, time.time() - start
 
 
-def part_quality(quick):
-    """Best cross-validated RMSE (cps1988, wage) over wall-clock time, one method at a time."""
-    import regtune
+QUALITY_METHODS = {
+    "regtune.tune": run_regtune,
+    "Optuna by hand, sklearn MLP": run_optuna_mlp,
+    "RandomizedSearchCV, HistGB": run_random_hgb,
+}
 
-    budget = 60 if quick else 300
-    X, y = regtune.load_dataset("cps1988", return_X_y=True)
-    print(
-        f"\n== time to quality on cps1988 (5-fold CV RMSE of wage, budget {budget} s each, 1 BLAS thread) =="
-    )
-    marks = [budget * f for f in (0.1, 0.2, 1 / 3, 0.5, 1.0)]
-    print(
-        f"{'method':34} {'trials':>7} "
-        + " ".join(f"{f'@{m:.0f}s':>9}" for m in marks)
-        + f" {'reaches own final at':>21}"
-    )
-    results = {}
-    for name, run in (
-        ("regtune.tune", run_regtune),
-        ("Optuna by hand, sklearn MLP", run_optuna_mlp),
-        ("RandomizedSearchCV, HistGB", run_random_hgb),
-    ):
-        curve, n = run(X, y, budget)
-        results[name] = curve
-        final = _at(curve, budget)
-        reach = next((t for t, v in curve if v <= final), np.nan)
+
+def part_quality(quick, datasets=None, budget=None, max_rows=20_000, plot=None):
+    """Best cross-validated score over wall-clock time, per data set, one method at a time.
+
+    ``datasets``: names of ``quality_data`` tables (their seed-0 training rows); None: the bundled
+    cps1988 CSV (RMSE of the wage). ``budget``: seconds per method (default 300; quick 60).
+    """
+    budget = budget or (60 if quick else 300)
+    marks = [budget * f for f in QUALITY_MARKS]
+    report = {"budget": budget, "datasets": {}}
+    for table in _quality_tables(datasets, max_rows):
+        metric = _quality_metric(table.task)[0]
         print(
-            f"{name:34} {n:7d} " + " ".join(f"{_at(curve, m):9.2f}" for m in marks) + f" {reach:19.1f} s",
-            flush=True,
+            f"\n== time to quality on {table.name} ({table.task}, {len(table.y):,} training rows; "
+            f"5-fold CV {metric}, budget {budget} s each, 1 BLAS thread) =="
         )
-    return {"budget": budget, "curves": results}
+        print(
+            f"{'method':30} {'trials':>7} "
+            + " ".join(f"{f'@{m:.0f}s':>9}" for m in marks)
+            + f" {'reaches own final at':>21} {'wall s':>7}"
+        )
+        methods = {}
+        for name, run in QUALITY_METHODS.items():
+            curve, n, wall = run(table, budget)
+            final = _at(curve, budget)
+            reach = next((t for t, v in curve if v <= final), np.nan)
+            print(
+                f"{name:30} {n:7d} "
+                + " ".join(f"{_at(curve, m):9.4g}" for m in marks)
+                + f" {reach:19.1f} s {wall:7.1f}",
+                flush=True,
+            )
+            methods[name] = {"curve": curve, "trials": n, "wall": wall, "final": final, "reach": reach}
+        report["datasets"][table.name] = {
+            "task": table.task,
+            "metric": metric,
+            "rows": len(table.y),
+            "methods": methods,
+        }
+    report["summary"] = _quality_summary(report["datasets"])
+    if plot:
+        _quality_plot(report, plot)
+    return report
+
+
+def _quality_summary(datasets):
+    """Per method, the median over data sets of its final score / the best final of the three."""
+    print(f"\n== final CV score / the best final of the three, median over {len(datasets)} data set(s) ==")
+    summary = {}
+    for name in QUALITY_METHODS:
+        ratios = []
+        for result in datasets.values():
+            finals = [m["final"] for m in result["methods"].values()]
+            ratios.append(result["methods"][name]["final"] / np.nanmin(finals))
+        summary[name] = float(np.nanmedian(ratios)) if not np.all(np.isnan(ratios)) else np.nan
+        missing = int(np.sum(np.isnan(ratios)))
+        print(
+            f"{name:30} {summary[name]:.3f} (lower is better, 1.0 = the winner)"
+            + (f"; no score within the budget on {missing}" if missing else "")
+        )
+    return summary
+
+
+def _quality_plot(report, path):
+    """One panel per data set: the best-so-far CV score against seconds, one line per method."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(report["datasets"])
+    columns = min(len(names), 4)
+    rows = -(-len(names) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.4 * rows), squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        result = report["datasets"][name]
+        finals = [m["final"] for m in result["methods"].values() if np.isfinite(m["final"])]
+        for color, (method, outcome) in enumerate(result["methods"].items()):
+            curve = outcome["curve"]  # drawn to the budget's end; a method without a score: no line
+            moments, values = zip(*curve, (report["budget"], curve[-1][1])) if curve else ((), ())
+            ax.plot(moments, values, drawstyle="steps-post", color=f"C{color}", label=method)
+        if finals:  # the finals and the approach to them; early, much worse scores are cut off
+            low, high = min(finals), max(finals)
+            ax.set_ylim(
+                low - 0.1 * (high - low) - 0.01 * abs(low), high + 1.5 * (high - low) + 0.05 * abs(low)
+            )
+        ax.set(xlim=(0, report["budget"]), title=f"{name} ({result['task']})", xlabel="seconds")
+        ax.set_ylabel(f"best 5-fold CV {result['metric']}")
+    for ax in axes.flat[len(names) :]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    print(f"plot written to {path}")
 
 
 def wall_markdown(rows):
@@ -779,6 +936,15 @@ def main(argv=None):
     parser.add_argument(
         "--markdown", nargs="+", help="only print the wall rows of these --json files as a table"
     )
+    parser.add_argument(
+        "--quality-datasets",
+        help="quality: comma list of quality benchmark tables (their seed-0 training rows, capped at "
+        "--max-rows), 'all' for the 11; default: the bundled cps1988 CSV (RMSE of the wage)",
+    )
+    parser.add_argument(
+        "--quality-budget", type=int, help="quality: seconds per method (default 300; quick 60)"
+    )
+    parser.add_argument("--plot", help="quality: write the best-so-far curves there as a PNG (matplotlib)")
     args = parser.parse_args(argv)
     if args.markdown:
         for path in args.markdown:
@@ -799,6 +965,17 @@ def main(argv=None):
                 timeouts=[int(t) for t in args.timeouts.split(",")] if args.timeouts else None,
                 workers=[int(w) for w in args.workers.split(",")],
                 max_rows=args.max_rows,
+            )
+        elif part == "quality":
+            import quality_data
+
+            names = args.quality_datasets
+            results[part] = part_quality(
+                args.quick,
+                datasets=list(quality_data.DATASETS) if names == "all" else names and names.split(","),
+                budget=args.quality_budget,
+                max_rows=args.max_rows,
+                plot=args.plot,
             )
         else:
             results[part] = PARTS[part](args.quick)
