@@ -414,6 +414,46 @@ def test_exploding_learning_rate_fails_those_trials_with_a_reason(tools, tmp_pat
     assert result.best_params["learning_rate_init"] == 1e-2
 
 
+def test_an_infinite_validation_score_fails_that_trial_with_its_reason(tools, tmp_path, monkeypatch):
+    """A fold whose validation metric is not finite (a network that predicts overflowing values
+    without diverging) fails its trial, with the metric named; the other trials go on."""
+    from regtune.tuning import _objective
+
+    step = _objective._Fold.step
+
+    def infinite_in_odd_trials(fold, metric):
+        score = step(fold, metric)
+        return math.inf if fold.seed % 2 and len(fold.valid_curve) == 2 else score
+
+    monkeypatch.setattr(_objective._Fold, "step", infinite_in_odd_trials)
+    init = _objective._Fold.__init__
+
+    def remember_seed(fold, params, config, X, y, train, valid, seed, max_train_rows=None):
+        init(fold, params, config, X, y, train, valid, seed, max_train_rows)
+        fold.seed = seed
+
+    monkeypatch.setattr(_objective._Fold, "__init__", remember_seed)
+    X, y = _regression(tools)
+    result = regtune.tune(
+        X,
+        y,
+        storage=f"sqlite:///{tmp_path / 'n.db'}",
+        n_trials=6,
+        cv=2,
+        space=NUMERIC_SPACE,
+        refit=False,
+        progress=False,
+        pruner="none",
+    )
+    failed = [t for t in result.study.trials if t.state == TrialState.FAIL]
+    complete = [t for t in result.study.trials if t.state == TrialState.COMPLETE]
+    assert failed and complete and len(failed) + len(complete) == 6
+    for trial in failed:
+        assert trial.user_attrs["seed"] % 2 == 1
+        assert trial.user_attrs["fail_reason"] == "FloatingPointError: mean validation rmse is inf"
+    assert all(t.user_attrs["seed"] % 2 == 0 for t in complete)
+
+
 def test_a_failure_in_every_trial_ends_the_study_with_one_clear_error(tools, tmp_path):
     """Every trial diverges. (No penalty of the space can make a trial fail any more: the weight
     decay is searched per step, below 1, and the huge decay this test used is refused.)"""
