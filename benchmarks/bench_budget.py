@@ -335,9 +335,9 @@ def _trial_curve(storage, started):
 
 
 def _selection_facts(study, started):
-    """Which trial the final model came from (the default kept or not) and when the search first
-    had a trial tied with the best score's (not beaten by it by more than one standard error of
-    the paired fold differences, ``regtune.tuning._selection.clearly_better``)."""
+    """Which trial the final model came from (the default kept or not), when it finished, and
+    when the search first had a trial tied with the best score's (not beaten by it by more than
+    one standard error of the paired fold differences, ``_selection.clearly_better``)."""
     from regtune.tuning._final_model import final_trial
     from regtune.tuning._selection import best_scored, candidates_of, clearly_better
 
@@ -345,7 +345,7 @@ def _selection_facts(study, started):
     candidates = candidates_of(study)
     final, best = final_trial(study), best_scored(candidates, maximize=maximize)
     if final is None or best is None:
-        return {"final_trial": None, "final_is_default": None, "reach_tie": np.nan}
+        return {"final_trial": None, "final_is_default": None, "final_at": np.nan, "reach_tie": np.nan}
     trials = study.get_trials(deepcopy=False)
     tied = [
         trials[c.number].datetime_complete.timestamp() - started
@@ -353,9 +353,11 @@ def _selection_facts(study, started):
         if trials[c.number].datetime_complete is not None
         and not clearly_better(best.folds, c.folds, maximize=maximize)
     ]
+    done = final.datetime_complete
     return {
         "final_trial": final.number,
         "final_is_default": final.number == next((c.number for c in candidates if c.default), None),
+        "final_at": np.nan if done is None else done.timestamp() - started,
         "best_trial": best.number,
         "reach_tie": min(tied, default=np.nan),
     }
