@@ -14,8 +14,10 @@ seeds), capped at ``--max-rows`` rows (default 20,000, as the quality benchmark'
 Metrics: test RMSE (regression) or log loss (classification), scored as ``quality_arms.score`` does;
 the CPU seconds of ``fit`` (``time.process_time`` of this process; one BLAS thread:
 ``threadpoolctl``, plus OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 in the environment, which the
-script sets before numpy loads); the epochs trained (``n_iter_``) and the best epoch (the weights
-early stopping kept).
+script sets before numpy loads); the epochs trained (``n_iter_``) and ``best_epoch``, the epoch of
+the highest validation score (``validation_scores_``: R^2 or accuracy on the held-out 10%; early
+stopping keeps the weights of the lowest validation loss, which for a classifier may be another
+epoch).
 
 Summary per configuration, against ``single``:
 
@@ -25,9 +27,9 @@ Summary per configuration, against ``single``:
   CPU seconds of the single network's fits);
 * the goal is met when SGM <= 0.98 and the CPU ratio <= 3.0.
 
-All fits run in this one process, one after the other, seed by seed (tables loaded once). After every fit the
-results file (``--json``) is rewritten, so an interrupted run keeps its fits and ``--resume`` skips
-them.
+All fits run in this one process, one after the other, seed by seed (tables loaded once). After
+every fit the results file (``--json``) is rewritten, so an interrupted run keeps its fits and
+``--resume`` skips them.
 
 Usage (from the repository root, with the bench extras installed)::
 
