@@ -335,31 +335,32 @@ def _trial_curve(storage, started):
 
 
 def _selection_facts(study, started):
-    """Which trial the final model came from (the default kept or not), when it finished, and
-    when the search first had a trial tied with the best score's (not beaten by it by more than
-    one standard error of the paired fold differences, ``_selection.clearly_better``)."""
+    """Which trial the final model came from and when it finished, and when the search first had
+    a trial tied with it: one whose paired fold differences from the final trial are not above
+    one standard error of their mean (a one-standard-error test; every trial has the same folds)."""
+    from regtune.tuning._default_trial import is_default_trial
     from regtune.tuning._final_model import final_trial
-    from regtune.tuning._selection import best_scored, candidates_of, clearly_better
 
-    maximize = study.direction.name == "MAXIMIZE"
-    candidates = candidates_of(study)
-    final, best = final_trial(study), best_scored(candidates, maximize=maximize)
-    if final is None or best is None:
+    final = final_trial(study)
+    if final is None or not final.user_attrs.get("fold_scores"):
         return {"final_trial": None, "final_is_default": None, "final_at": np.nan, "reach_tie": np.nan}
-    trials = study.get_trials(deepcopy=False)
-    tied = [
-        trials[c.number].datetime_complete.timestamp() - started
-        for c in candidates
-        if trials[c.number].datetime_complete is not None
-        and not clearly_better(best.folds, c.folds, maximize=maximize)
-    ]
-    done = final.datetime_complete
+    sign = -1.0 if study.direction.name == "MAXIMIZE" else 1.0
+    best = sign * np.asarray(final.user_attrs["fold_scores"], dtype=float)  # lower is better
+
+    def tied(trial):
+        folds = trial.user_attrs.get("fold_scores") or []
+        if len(folds) != len(best) or len(best) < 2:
+            return False
+        lead = sign * np.asarray(folds, dtype=float) - best  # the final trial's lead, per fold
+        return bool(lead.mean() <= lead.std(ddof=1) / np.sqrt(len(lead)))
+
+    finished = [t for t in study.get_trials(deepcopy=False) if t.datetime_complete is not None]
+    ties = [t.datetime_complete.timestamp() - started for t in finished if tied(t)]
     return {
         "final_trial": final.number,
-        "final_is_default": final.number == next((c.number for c in candidates if c.default), None),
-        "final_at": np.nan if done is None else done.timestamp() - started,
-        "best_trial": best.number,
-        "reach_tie": min(tied, default=np.nan),
+        "final_is_default": is_default_trial(final),
+        "final_at": final.datetime_complete.timestamp() - started,
+        "reach_tie": min(ties, default=np.nan),
     }
 
 
@@ -501,11 +502,10 @@ def _wall_run(name, path, options, timeout, n_workers, env, test, defaults):
 
 
 def _final_text(selection):
-    """The final model's trial, "0 (default)" when the default was kept over a better score."""
+    """The final model's trial, "0 (default)" when it is the default trial."""
     if selection.get("final_trial") is None:
         return "-"
-    kept = selection["final_is_default"] and selection["final_trial"] != selection["best_trial"]
-    return f"{selection['final_trial']}{' (kept)' if kept else ''}"
+    return f"{selection['final_trial']}{' (default)' if selection['final_is_default'] else ''}"
 
 
 def _wall_postgres(timeouts, env):

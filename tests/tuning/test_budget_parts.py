@@ -216,7 +216,6 @@ def test_the_model_file_only_ever_gets_better(tmp_path):
         "trial": 3,
         "score": 0.4,
         "complete": True,
-        "default": False,
         "save_seconds": read_record(path)["save_seconds"],
     }
     np.testing.assert_array_equal(regtune.load(path).coefs_[0], models[3].coefs_[0])

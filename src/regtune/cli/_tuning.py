@@ -52,21 +52,6 @@ def features_text(attrs):
     return f"({sum(map(len, kinds.values()))}): " + "; ".join(parts)
 
 
-def kept_default_text(result):
-    """ ", the defaults: ..." when the final model's trial is the default one although another
-    trial scored better (by less than the fold noise), else ""."""
-    from regtune.tuning._selection import best_scored, candidates_of
-
-    best = result.best_trial
-    leader = best_scored(candidates_of(result.study), maximize=result.direction == "maximize")
-    if leader is None or leader.number == best.number:
-        return ""
-    return (
-        f", the defaults: trial {leader.number} scored {leader.score:.4f}, within one standard error "
-        "of the paired fold differences, as every trial did"
-    )
-
-
 def print_summary(result, paths, ignored=()):
     """The features, the best parameters, the cross-validated score and where the outputs are."""
     from optuna.trial import TrialState
@@ -77,8 +62,7 @@ def print_summary(result, paths, ignored=()):
     states = [t.state for t in result.study.get_trials(deepcopy=False)]
     best = result.best_trial
     folds = len(best.user_attrs.get("fold_scores", [])) or "?"
-    kept = kept_default_text(result)
-    click.echo(f"Best parameters (trial {best.number}{kept}):")
+    click.echo(f"Best parameters (trial {best.number}):")
     width = max((len(name) for name in result.best_params), default=0)
     for name, value in result.best_params.items():
         shown = f"{value:.4g}" if isinstance(value, float) else value

@@ -128,34 +128,6 @@ def _categorical_row(attrs, best):
     return "Categorical columns (best trial's encoding)", _e(text)
 
 
-def _final_row(records):
-    """("Final model", text): the trial whose fold ensemble ``tune`` keeps (its selection rule:
-    the default trial unless a trial beats it clearly), and why; None without a study or a
-    candidate."""
-    if records.study is None:
-        return None
-    from regtune.tuning._selection import best_scored, candidates_of, choose
-
-    candidates = candidates_of(records.study)
-    chosen = choose(candidates, maximize=records.maximize)
-    if chosen is None:
-        return None
-    best = best_scored(candidates, maximize=records.maximize)
-    if chosen.number != best.number:
-        text = (
-            f"trial {chosen.number}, the default configuration ({chosen.score:.5g}): the best score, "
-            f"trial {best.number} ({best.score:.5g}), leads it by less than one standard error of "
-            "the paired fold differences, as every other trial does, so the default is kept"
-        )
-    elif chosen.default:
-        text = f"trial {chosen.number}, the default configuration, which no trial beat"
-    else:
-        text = f"trial {chosen.number}, the best score" + (
-            "" if chosen.complete else " (stopped by the deadline, at its best epoch)"
-        )
-    return "Final model", _e(text)
-
-
 def _summary(records, storage, verdict):
     a, best = records.attrs, records.best()
     if best is None:
@@ -190,9 +162,6 @@ def _summary(records, storage, verdict):
         ("Wall time", _e(format_duration(records.wall_time()))),
         ("Pruner / seed", _e(f"{a.get('pruner', '-')} / {a.get('seed', '-')}")),
     ]
-    final = _final_row(records)
-    if final is not None:
-        pairs.append(final)
     if best is not None and best.user_attrs.get("n_epochs") is not None:
         pairs.append(("Best trial epochs", _e(_best_epoch_text(best, verdict))))
     if sparsity is not None:

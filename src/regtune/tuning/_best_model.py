@@ -1,18 +1,15 @@
 """Anytime results: the best model so far, kept in memory and written to the study's model file.
 
 Whenever a trial ends with a model (complete, or stopped by the deadline), the process that ran it
-offers that trial's fold ensemble (:meth:`BestModel.offer`). It replaces the kept one when the
-selection rule of the final model (``_selection.choose``) chooses it among the study's finished
-trials: the default trial until a trial beats it by more than the noise of the paired fold
-scores, then the best cross-validated score (at its best epoch; on a tie a complete trial wins).
-With a
+offers that trial's fold ensemble (:meth:`BestModel.offer`). It replaces the kept one when its
+cross-validated score (at its best epoch) is better; on a tie a complete trial wins. With a
 ``path`` (``tune(save_to=...)``, ``regtune tune --out``; the study records it as ``model_path``),
 the model is written there by ``regtune.save``, which writes a temporary file and renames it, so
 the file is always a whole model, and a job killed at any moment leaves the best model so far.
 
 Several processes may write the same file (local workers; ``regtune worker``s on machines that see
 the same folder). Which trial the file holds is recorded in a lock file beside it,
-``.<name>.lock`` (JSON: study, trial, score, complete, default, kind); a writer holds an exclusive ``flock``
+``.<name>.lock`` (JSON: study, trial, score, complete, kind); a writer holds an exclusive ``flock``
 on it while it compares, writes the model and updates the record, so a slower writer never replaces
 a better model. A worker on a machine where the folder does not exist writes nothing (``tune`` then
 rebuilds the best trial's ensemble itself, see ``_final_model``). Without ``fcntl`` (Windows) the
@@ -178,46 +175,30 @@ class BestModel:
         if self.path is not None:  # load the writer now, not at the first (maybe last) write
             import skops.io  # noqa: F401  (regtune.save imports it on first use: seconds on busy cores)
 
-    def _better(self, record, than, chosen=None):
+    def _better(self, record, than):
         if than is None or than.get("study") != self.study_name:
             return True
-        if chosen is not None:  # the selection rule chose ``record``'s trial over the kept one
-            # unless another process kept a trial the rule's view here did not know yet: then the
-            # better score stays (the final choice, after the search, settles it).
-            return (
-                record["default"]
-                or than.get("default", False)
-                or _rank(record, self.sign) < _rank(than, self.sign)
-            )
         return _rank(record, self.sign) < _rank(than, self.sign)
 
-    def offer(self, trial, score, complete, make_model, *, chosen=None, default=False):
-        """Keep and write ``make_model()`` (called at most once) if it is the best so far.
-
-        ``chosen``: whether the selection rule (``_selection.choose``, which keeps the default
-        trial unless a trial beats it clearly) chose ``trial`` among the study's finished trials;
-        False offers nothing; None (no rule) keeps the better score. ``default``: ``trial`` is
-        the study's default trial.
+    def offer(self, trial, score, complete, make_model):
+        """Keep and write ``make_model()`` (called at most once) if it beats the best so far.
 
         Returns True when the model file was written (without a file: when the model was kept).
         """
-        if chosen is False:
-            return False
         record = {
             "study": self.study_name,
             "trial": trial.number,
             "score": float(score),
             "complete": complete,
-            "default": bool(default),
         }
         model = None
-        if self.keep and (chosen or self._better(record, self.record)):
+        if self.keep and self._better(record, self.record):
             model = make_model()
             self.record, self.model = record, model
         if self.path is None:
             return model is not None
         with _locked(self.path) as file:
-            if not self._better(record, _read(file), chosen):
+            if not self._better(record, _read(file)):
                 return False
             import regtune
 

@@ -25,8 +25,6 @@ from optuna.exceptions import StorageInternalError
 from optuna.trial import TrialState
 from sqlalchemy.exc import SQLAlchemyError
 
-from ._selection import final_trial
-
 __all__ = [
     "DEFAULT_TRIAL_SHARE",
     "FINAL_MODELS",
@@ -141,7 +139,7 @@ def update_deadline(study, trial, cv):
     budget = Budget.from_attrs(study.user_attrs)
     if budget.job_end is None or budget.final_model != "refit" or trial.state != TrialState.COMPLETE:
         return
-    if final_trial(study, complete_only=True).number != trial.number:
+    if study.best_trial.number != trial.number:
         return
     reserve = final_reserve(budget.timeout) + refit_seconds(trial, cv)
     study.set_user_attr("deadline", budget.job_end - min(reserve, 0.5 * budget.timeout))

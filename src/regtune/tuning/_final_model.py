@@ -1,15 +1,13 @@
-"""The final model of a study: the chosen trial's fold ensemble, taken over, loaded or rebuilt.
+"""The final model of a study: the best trial's fold ensemble, taken over, loaded or rebuilt.
 
-The trial it comes from (:func:`final_trial`) is chosen among the complete trials and those
-stopped by the deadline (their networks at their best epoch are a cross-validated model too): the
-default trial, unless some trial beats it by more than the noise of the paired fold scores, else
-the best by cross-validated score (``_selection``). Its fold ensemble is, in this order of
-preference: the one kept in this process's memory (``n_workers=1``); the one a worker wrote to
-the study's model file, when the file's record names this trial; else rebuilt by training the
-trial's folds again for its best epoch (:func:`rebuild_ensemble`), which gives the same networks
-(a trial is deterministic given its parameters and seed); that happens only when the trial ran
-where the model file could not be written (a ``regtune worker`` on another machine) or the study
-is resumed with another model file.
+The trial it comes from (:func:`final_trial`) is the best by cross-validated score among the
+complete trials and those stopped by the deadline (their networks at their best epoch are a
+cross-validated model too). Its fold ensemble is, in this order of preference: the one kept in
+this process's memory (``n_workers=1``); the one a worker wrote to the study's model file, when
+the file's record names this trial; else rebuilt by training the trial's folds again for its best
+epoch (:func:`rebuild_ensemble`), which gives the same networks (a trial is deterministic given
+its parameters and seed); that happens only when the trial ran where the model file could not be
+written (a ``regtune worker`` on another machine) or the study is resumed with another model file.
 """
 
 import time
@@ -23,7 +21,6 @@ from regtune.ensemble import FoldEnsemble
 from ._best_model import holds, read_record
 from ._budget import Budget
 from ._objective import _Fold, cv_splits, full_params
-from ._selection import final_trial
 
 __all__ = [
     "as_array_model",
@@ -33,6 +30,30 @@ __all__ = [
     "rebuild_ensemble",
     "recover_best",
 ]
+
+
+def final_trial(study, *, complete_only=False):
+    """The trial whose model is the final one, or None: the best by cross-validated score
+    (``best_score``) among the complete trials and those stopped by the deadline (whose networks
+    at their best epoch are a cross-validated model too; a trial pruned by the pruner is not);
+    among the complete ones only with ``complete_only`` (a refit needs a complete trial)."""
+    candidates = list(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+    if not complete_only or not candidates:
+        candidates += [
+            t
+            for t in study.get_trials(deepcopy=False, states=(TrialState.PRUNED,))
+            if t.user_attrs.get("pruned_reason") == "deadline" and t.user_attrs.get("best_score") is not None
+        ]
+    if not candidates:
+        return None
+    sign = 1.0 if study.direction.name == "MINIMIZE" else -1.0
+    return min(candidates, key=lambda t: (sign * _score(t), t.state != TrialState.COMPLETE, t.number))
+
+
+def _score(trial):
+    if trial.state == TrialState.COMPLETE:
+        return float(trial.value)
+    return float(trial.user_attrs["best_score"])
 
 
 def rebuild_ensemble(trial, config, X, y):
@@ -76,11 +97,11 @@ def recover_best(study, config, X, y, *, best_model, path, study_uid, seconds_le
     takes at most half of ``seconds_left``, and offer it to ``best_model``."""
     if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
         return
-    best = final_trial(study, complete_only=True)
+    best = study.best_trial
     if _kept(best, best_model, path, study_uid) is not None or rebuild_seconds(best) > 0.5 * seconds_left:
         return
     model = rebuild_ensemble(best, config, X, y)
-    best_model.offer(best, best.value, True, lambda: model, chosen=True)
+    best_model.offer(best, best.value, True, lambda: model)
 
 
 def fold_ensemble(
@@ -133,7 +154,7 @@ def final_model_of(study, config, final, data, *, numpy_input, best_model, refit
     if budget.final_model is None:
         return None, final, None
     if budget.final_model == "refit" and final_trial(study, complete_only=True).state == TrialState.COMPLETE:
-        return refit(), final_trial(study, complete_only=True), "refit"
+        return refit(), study.best_trial, "refit"
     if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
         warnings.warn(
             f"no trial completed within the budget: the model is trial {final.number}'s fold "

@@ -30,7 +30,6 @@ from ._cost import CostModel, calibrated_speed
 from ._default_trial import default_trial_record
 from ._optuna_internals import set_user_attrs
 from ._pipeline import build_pipeline, column_encodings
-from ._selection import Candidate, candidates_of, choose
 
 __all__ = ["TrialTimeoutError", "cv_splits", "full_params", "run_cv_trial"]
 
@@ -189,10 +188,8 @@ def run_cv_trial(
     failures.
 
     Each fold's network is kept as it was at the best epoch of the mean curve; a complete or
-    deadline-stopped trial hands ``offer(trial, score, complete, make_model, chosen=...,
-    default=...)`` a function that builds their ``FoldEnsemble`` (``_best_model``), before the
-    caller tells the storage; ``chosen`` says whether the final model's selection rule
-    (``_selection.choose``) picks this trial among the study's finished ones and itself.
+    deadline-stopped trial hands ``offer(trial, score, complete, make_model)`` a function that
+    builds their ``FoldEnsemble`` (``_best_model``), before the caller tells the storage.
     ``max_trial_seconds`` caps the epochs to what the predicted step time allows;
     ``max_train_rows`` the rows each fold's network trains on (a fixed random subset).
     ``on_epoch()`` is called after each reported epoch (the periodic log line).
@@ -270,26 +267,11 @@ def run_cv_trial(
     finally:
         for fold in fold_runs:
             fold.close()
-        recorded = _record(trial, config, fold_runs, mean_curve, step_times, start, state)
+        _record(trial, config, fold_runs, mean_curve, step_times, start, state)
         if offer is not None and mean_curve and state in ("complete", "deadline"):
-            here = Candidate(
-                trial.number,
-                recorded["best_score"],
-                state == "complete",
-                tuple(recorded["fold_scores"]),
-                unsampled is not None,
-            )
-            maximize = config.metric.direction == "maximize"
-            chosen = choose([*candidates_of(trial.study, leave_out=trial.number), here], maximize=maximize)
+            best = mean_curve[_best_epoch(mean_curve, config.metric.direction)]
             members = [fold.member for fold in fold_runs]
-            offer(
-                trial,
-                here.score,
-                here.complete,
-                lambda: FoldEnsemble.from_members([m() for m in members]),
-                chosen=chosen.number == trial.number,
-                default=here.default,
-            )
+            offer(trial, best, state == "complete", lambda: FoldEnsemble.from_members([m() for m in members]))
     best = _best_epoch(mean_curve, config.metric.direction)
     return mean_curve[best]
 
@@ -300,7 +282,7 @@ def _best_epoch(mean_curve, direction):
 
 
 def _record(trial, config, fold_runs, mean_curve, step_times, start, state):
-    """Record the trial's curves and figures, all in one storage transaction; return them."""
+    """Record the trial's curves and figures, all in one storage transaction."""
     attrs = {
         "train_curve": [fold.train_curve for fold in fold_runs],
         "valid_curve": [fold.valid_curve for fold in fold_runs],
@@ -328,4 +310,3 @@ def _record(trial, config, fold_runs, mean_curve, step_times, start, state):
             best_score=float(mean_curve[best]),
         )
     set_user_attrs(trial, attrs)
-    return attrs

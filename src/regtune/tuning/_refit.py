@@ -11,16 +11,12 @@ from ._config import StudyConfig
 from ._objective import full_params
 from ._pipeline import build_pipeline
 from ._resume import check_recorded_space
-from ._selection import final_trial
 
 __all__ = ["best_configuration", "fit_configuration", "refit_best", "refit_frame"]
 
 
 def best_configuration(study):
     """How the best trial of a regtune study is refit: its hyperparameters and the study's settings.
-
-    The "best" trial is the final model's (``_selection.final_trial``, complete trials only): the
-    default trial unless a trial beats it by more than the folds' noise, else the best score.
 
     Parameters
     ----------
@@ -51,7 +47,7 @@ def best_configuration(study):
     config = StudyConfig.from_attrs(attrs)
     if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
         raise ValueError(f"study {study.study_name!r} has no complete trial yet")
-    best = final_trial(study, complete_only=True)
+    best = study.best_trial
     params = full_params(config.space, best.params, has_categorical=bool(config.categorical))
     params["max_epochs"] = int(best.user_attrs.get("best_epoch", params.get("max_epochs", 1)))
     settings = {

@@ -21,7 +21,7 @@ class TuneResult:
     Attributes
     ----------
     best_params : dict
-        The final model's trial's hyperparameters (sampled and fixed ones), named as in the search space.
+        The best trial's hyperparameters (sampled and fixed ones), named as in the search space.
     best_score : float
         Its mean cross-validated metric over folds (at its best epoch).
     best_score_std : float
@@ -38,11 +38,10 @@ class TuneResult:
     model_path : pathlib.Path or None
         Where the final model was saved (``save_to``).
     best_trial : optuna.trial.FrozenTrial or None
-        The trial of the final model, among the complete trials and those stopped by the
-        deadline (at their best epoch; with ``final_model="refit"``, the complete ones): the
-        default trial unless a trial beats it by more than one standard error of the paired fold
-        differences, else the best by cross-validated score (docs/tuning.md). It may differ
-        from Optuna's ``study.best_trial``, which knows complete trials only and has no rule.
+        The trial of the final model: the best by cross-validated score among the complete
+        trials and those stopped by the deadline (at their best epoch); with
+        ``final_model="refit"``, the best complete one. It may differ from Optuna's
+        ``study.best_trial``, which knows complete trials only.
     """
 
     best_params: dict
