@@ -386,20 +386,18 @@ def _regression(tools):
     return table[["x2", "city"]], (table["x1"] * 1e3).rename("x1000")
 
 
+def _six_trials(X, y, space, tmp_path):
+    """Six trials of 2 folds, no pruner, no final model."""
+    storage = f"sqlite:///{tmp_path / 'n.db'}"
+    return regtune.tune(
+        X, y, storage=storage, n_trials=6, cv=2, space=space, refit=False, progress=False, pruner="none"
+    )
+
+
 def test_exploding_learning_rate_fails_those_trials_with_a_reason(tools, tmp_path):
     X, y = _regression(tools)
     space = {**NUMERIC_SPACE, "learning_rate_init": {"choices": [1e200, 1e-2]}}
-    result = regtune.tune(
-        X,
-        y,
-        storage=f"sqlite:///{tmp_path / 'n.db'}",
-        n_trials=6,
-        cv=2,
-        space=space,
-        refit=False,
-        progress=False,
-        pruner="none",
-    )
+    result = _six_trials(X, y, space, tmp_path)
     all_trials = result.study.trials
     assert sum(tools.counted(t) for t in all_trials) == 6
     assert {t.params["learning_rate_init"] for t in all_trials} == {1e200, 1e-2}
@@ -434,17 +432,7 @@ def test_an_infinite_validation_score_fails_that_trial_with_its_reason(tools, tm
 
     monkeypatch.setattr(_objective._Fold, "__init__", remember_seed)
     X, y = _regression(tools)
-    result = regtune.tune(
-        X,
-        y,
-        storage=f"sqlite:///{tmp_path / 'n.db'}",
-        n_trials=6,
-        cv=2,
-        space=NUMERIC_SPACE,
-        refit=False,
-        progress=False,
-        pruner="none",
-    )
+    result = _six_trials(X, y, NUMERIC_SPACE, tmp_path)
     failed = [t for t in result.study.trials if t.state == TrialState.FAIL]
     complete = [t for t in result.study.trials if t.state == TrialState.COMPLETE]
     assert failed and complete and len(failed) + len(complete) == 6
