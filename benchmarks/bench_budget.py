@@ -934,7 +934,7 @@ def main(argv=None):
     )
     parser.add_argument("--timeouts", help="wall: comma list of seconds (default 30,60,300; quick 30)")
     parser.add_argument("--workers", default="1,2", help="wall: comma list of worker counts")
-    parser.add_argument("--max-rows", type=int, default=20_000, help="wall: row cap of the tables")
+    parser.add_argument("--max-rows", type=int, default=20_000, help="wall, quality: row cap of the tables")
     parser.add_argument(
         "--markdown", nargs="+", help="only print the wall rows of these --json files as a table"
     )
