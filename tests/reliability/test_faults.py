@@ -102,7 +102,9 @@ def test_sigkill_of_one_worker_the_other_finishes_the_budget(pg, slow_files, too
 
 @pytest.mark.postgres
 def test_sigkill_of_the_only_worker_then_a_new_worker_resumes_to_the_budget(pg, slow_files, tools):
-    storage, budget = pg.url, 4
+    # 8 trials, not 4: on an idle machine four 1-3 s trials could all pass their first third
+    # between two polls of the study (each a PostgreSQL read), and the test then waited in vain.
+    storage, budget = pg.url, 8
     tune = tools.driver(
         TUNE, slow_files / "data.csv", storage, "kill1", budget, 1, slow_files / "space.toml", cwd=slow_files
     )
