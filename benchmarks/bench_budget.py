@@ -324,17 +324,18 @@ def _trial_curve(storage, started):
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.load_study(study_name="regtune", storage=storage)
+    trials = study.get_trials(deepcopy=False)  # one read of the storage
     events = [
         (t.datetime_complete.timestamp() - started, t.value)
-        for t in study.get_trials(deepcopy=False)
+        for t in trials
         if t.value is not None and t.datetime_complete is not None
     ]
     sign = -1.0 if study.direction == optuna.study.StudyDirection.MAXIMIZE else 1.0
     curve = [(moment, sign * value) for moment, value in _curve([(m, sign * v) for m, v in events])]
-    return curve, _first_rung(study.get_trials(deepcopy=False), started), _selection_facts(study, started)
+    return curve, _first_rung(trials, started), _selection_facts(study, trials, started)
 
 
-def _selection_facts(study, started):
+def _selection_facts(study, trials, started):
     """Which trial the final model came from and when it finished, and when the search first had
     a trial tied with it: one whose paired fold differences from the final trial are not above
     one standard error of their mean (a one-standard-error test; every trial has the same folds)."""
@@ -354,7 +355,7 @@ def _selection_facts(study, started):
         lead = sign * np.asarray(folds, dtype=float) - best  # the final trial's lead, per fold
         return bool(lead.mean() <= lead.std(ddof=1) / np.sqrt(len(lead)))
 
-    finished = [t for t in study.get_trials(deepcopy=False) if t.datetime_complete is not None]
+    finished = [t for t in trials if t.datetime_complete is not None]
     ties = [t.datetime_complete.timestamp() - started for t in finished if tied(t)]
     return {
         "final_trial": final.number,
@@ -650,11 +651,11 @@ def _quality_tables(names, max_rows):
     return tables
 
 
-def _splitter(task, seed):
+def _splitter(table, seed):
     """The 5 folds of every method: regtune's own (``cv_splits``: stratified for classification)."""
-    from sklearn.model_selection import KFold, StratifiedKFold
+    from regtune.tuning._objective import cv_splits
 
-    return (KFold if task == "regression" else StratifiedKFold)(5, shuffle=True, random_state=seed)
+    return cv_splits(table.y, task=table.task, cv=5, seed=seed)
 
 
 def _regtune_score(trial):
@@ -714,7 +715,7 @@ def run_optuna_mlp(table, budget, seed=0):
 
     model_class = MLPRegressor if table.task == "regression" else MLPClassifier
     scoring = _quality_metric(table.task)[1]
-    folds = _splitter(table.task, seed)
+    folds = _splitter(table, seed)
     start, events = time.time(), []
 
     def objective(trial):
@@ -774,7 +775,7 @@ def run_random_hgb(table, budget, seed=0):
     )
     model = model_class(categorical_features=np.array(native, dtype=bool), random_state=seed)
     pipeline = Pipeline([("encode", encode), ("hgb", model)])
-    folds, scoring = _splitter(table.task, seed), _quality_metric(table.task)[1]
+    folds, scoring = _splitter(table, seed), _quality_metric(table.task)[1]
     start, events, k = time.time(), [], 0
     while time.time() - start < budget:
         search = RandomizedSearchCV(
