@@ -16,6 +16,7 @@ from regtune.nn import (
     mlp_layers,
     quantile_edges,
 )
+from regtune.nn._layers.piecewise_linear import EDGE_RESOLUTION
 
 RTOL = 1e-6
 N_OUT = {"squared_error": 2, "log_loss": 1, "cross_entropy": 3}
@@ -144,6 +145,20 @@ def test_quantile_edges_are_the_inverted_empirical_quantiles_and_respect_weights
     weights = rng.integers(0, 4, size=101)
     np.testing.assert_array_equal(quantile_edges(x, 8, weights), quantile_edges(np.repeat(x, weights), 8))
     np.testing.assert_array_equal(quantile_edges(np.full(5, 2.5), 4), [2.5, 3.5])
+
+
+def test_edges_closer_than_the_resolution_count_as_one():
+    # One category's cross-fitted target encodings: 1 - 1e-9 and 1 are one value, not a bin
+    # (float32, an ONNX export's type, cannot tell them apart); the maximum stays the last edge.
+    x = np.r_[np.linspace(0.0, 0.5, 50), np.full(25, 1.0 - 1e-9), np.full(25, 1.0)]
+    edges = quantile_edges(x, 8)
+    assert edges[-1] == 1.0 and 1.0 - 1e-9 not in edges
+    assert np.diff(edges).min() >= EDGE_RESOLUTION * (edges[-1] - edges[0])
+    exact = np.unique(np.quantile(x, np.linspace(0, 1, 9), method="inverted_cdf"))
+    np.testing.assert_array_equal(edges, np.r_[exact[exact < 1.0 - 1e-6], 1.0])
+    # A gap of twice the resolution is still a bin.
+    narrow = np.r_[np.zeros(40), np.full(30, 2 * EDGE_RESOLUTION), np.ones(30)]
+    np.testing.assert_array_equal(quantile_edges(narrow, 3), [0.0, 2 * EDGE_RESOLUTION, 1.0])
 
 
 def test_feature_scale_folds_into_the_next_dense_layer():

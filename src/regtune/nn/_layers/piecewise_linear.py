@@ -8,13 +8,21 @@ from .columns import EmbeddedColumns
 __all__ = ["PiecewiseLinearEncoding", "quantile_edges"]
 
 
+# An edge this share of the column's range (or less) above the previous one is a repeat of it.
+EDGE_RESOLUTION = 1e-5
+
+
 def quantile_edges(x, n_bins, sample_weight=None):
     """Bin edges of one column: its ``t/n_bins`` quantiles, ``t = 0..n_bins``, repeated values once.
 
     The quantile ``q`` is the smallest value whose (weighted) share of rows reaches ``q`` (the
     inverted empirical distribution), over the rows of positive weight, so a row of weight 2
     counts as that row twice. At most ``n_bins + 1`` edges from the minimum to the maximum; a
-    column with a single value gets the edges ``[v, v + 1]`` (one bin).
+    column with a single value gets the edges ``[v, v + 1]`` (one bin). An edge closer than
+    ``EDGE_RESOLUTION`` times the column's range to the one before it counts as a repeat and is
+    dropped (the maximum stays the last edge): such a bin separates values that differ by noise
+    (one category's cross-fitted target encodings, 1e-8 apart), and float32, in which an ONNX
+    export computes, cannot tell its ends apart.
 
     Shape: ``x`` ``(n,)`` -> ``(n_edges,)``.
     """
@@ -26,7 +34,15 @@ def quantile_edges(x, n_bins, sample_weight=None):
     targets = np.linspace(0.0, 1.0, int(n_bins) + 1) * cumulative[-1]
     positions = np.minimum(np.searchsorted(cumulative, targets, side="left"), values.size - 1)
     edges = np.unique(values[positions])
-    return edges if edges.size > 1 else np.array([edges[0], edges[0] + 1.0])
+    if edges.size == 1:
+        return np.array([edges[0], edges[0] + 1.0])
+    resolution = EDGE_RESOLUTION * (edges[-1] - edges[0])
+    kept = [edges[0]]
+    for edge in edges[1:]:
+        if edge - kept[-1] >= resolution:
+            kept.append(edge)
+    kept[-1] = edges[-1]  # the maximum ends the last bin (it replaces an edge just below it)
+    return np.asarray(kept)
 
 
 class PiecewiseLinearEncoding(Layer):
