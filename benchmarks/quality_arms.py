@@ -47,9 +47,14 @@ ABLATIONS = [
     ("target encoding of every categorical (max_onehot 0)", {"max_onehot": 0}),
     ("standard scaling, no clip", {"numeric_scaling": "standard", "clip": False}),
     ("target not standardized", {"standardize_target": False}),
-    ("no label smoothing", {"label_smoothing": 0.0}),
     ("no early stopping (50 epochs)", {"early_stopping": False}),
     ("1 x 100 units (scikit-learn's size)", {"n_layers": 1, "width": 100}),
+    ("no numeric embedding", {"numeric_embedding": "none"}),
+    ("learning rate 1e-3", {"learning_rate_init": 1e-3}),
+    (
+        "no embedding, learning rate 1e-3 (the former defaults)",
+        {"numeric_embedding": "none", "learning_rate_init": 1e-3},
+    ),
 ]
 
 

@@ -400,7 +400,9 @@ def test_the_default_configuration_is_the_tables_pipeline_defaults():
 
 # regtune's recipe where it differs from the estimators' defaults (restated here as the oracle).
 PIPELINE_RECIPE = {
+    "numeric_embedding": "ple",
     "learning_rate": "constant",
+    "learning_rate_init": 0.003,
     "n_layers": 3,
     "width": 256,
     "max_epochs": 50,

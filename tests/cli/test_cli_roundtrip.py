@@ -33,7 +33,8 @@ def test_tune_prints_the_summary_and_writes_the_outputs(wages):
         "Features (6): ethnicity, smsa, region, parttime (categorical); education, experience (numeric)\n"
         in (result.stdout)
     )
-    for name in ("alpha_per_row", "dropout", "learning_rate_init"):
+    assert {"dropout", "learning_rate_init", "numeric_embedding"} <= set(best.params)
+    for name in best.params:  # every parameter of the best trial, one line each
         assert re.search(rf"^  {name}\s+= ", result.stdout, re.M)
     for line in (
         f"Model:  {out / 'model.regtune'}",

@@ -31,6 +31,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 # Slow trials: a big network on few rows, many epochs (a step is a few tens of ms, a trial minutes).
 SLOW_SPACE = {
+    "numeric_embedding": "none",
     "n_layers": 3,
     "width": 256,
     "batch_size": 8,

@@ -19,7 +19,7 @@ from regtune.tuning._best_model import BestModel, holds, lock_path, read_record,
 from regtune.tuning._budget import MAX_TRIAL_SHARE
 from regtune.tuning._budget_space import MIN_EPOCHS, _largest, budget_space, train_rows_cap
 from regtune.tuning._config import StudyConfig
-from regtune.tuning._cost import STEP, CostModel
+from regtune.tuning._cost import STEP, CostModel, embedded_columns
 from regtune.tuning._default_trial import DEFAULT_EPOCHS, default_epochs, default_trial, space_defaults
 from regtune.tuning._metrics import resolve_metric
 from regtune.tuning._objective import _Fold, cv_splits, full_params, run_cv_trial
@@ -70,7 +70,8 @@ def test_defaults_outside_the_domain():
         "dropout": 0.0,
         "batch_norm": False,
         "bn_momentum": 0.9,
-        "learning_rate_init": 1e-3,
+        "numeric_embedding": "ple",
+        "learning_rate_init": 3e-3,
         "n_layers": 3,
         "beta_1": 0.9,
         "beta_2": 0.999,
@@ -103,6 +104,7 @@ def _config(X, space, cv=3):
 
 
 FIXED = {
+    "numeric_embedding": "none",
     "learning_rate_init": 1e-3,
     "alpha_per_row": 1e-4,
     "l1_per_row": 1e-6,
@@ -130,8 +132,32 @@ def _step_seconds(folds, metric):
     [
         {"n_layers": 2, "width": 128, "batch_size": 32, "batch_norm": True, "dropout": 0.2},
         {"n_layers": 1, "width": 256, "batch_size": 64, "batch_norm": False, "dropout": 0.0},
+        {
+            "n_layers": 2,
+            "width": 256,
+            "batch_size": 64,
+            "batch_norm": False,
+            "dropout": 0.0,
+            "numeric_embedding": "ple",
+        },
+        {
+            "n_layers": 2,
+            "width": 128,
+            "batch_size": 64,
+            "batch_norm": False,
+            "dropout": 0.0,
+            "numeric_embedding": "plr",
+        },
+        {
+            "n_layers": 2,
+            "width": 128,
+            "batch_size": 64,
+            "batch_norm": False,
+            "dropout": 0.0,
+            "numeric_embedding": "pbld",
+        },
     ],
-    ids=["2x128-bn-dropout", "1x256"],
+    ids=["2x128-bn-dropout", "1x256", "2x256-ple", "2x128-plr", "2x128-pbld"],
 )
 def test_the_calibrated_cost_model_predicts_a_step_within_a_factor_of_2(other):
     # The default network's measured steps calibrate the speed (as a study's first trial does);
@@ -145,7 +171,10 @@ def test_the_calibrated_cost_model_predicts_a_step_within_a_factor_of_2(other):
     for config in configs:
         params = config.space.suggest(optuna.trial.FixedTrial({}), has_categorical=True)
         folds = [_Fold(params, config, X, y, train, valid, seed=0) for train, valid in splits]
-        model = CostModel(n_rows=len(y), n_inputs=folds[0].X_train.shape[1], n_outputs=1, cv=3)
+        embedded = embedded_columns(folds[0].X_train) if params["numeric_embedding"] != "none" else 0
+        model = CostModel(
+            n_rows=len(y), n_inputs=folds[0].X_train.shape[1], n_outputs=1, cv=3, n_embedded=embedded
+        )
         runs.append((folds, model.cost(params), []))
     for _ in range(6):
         for folds, _, times in runs:

@@ -22,7 +22,15 @@ from regtune.tuning import SearchSpace, build_pipeline, tune
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-NETWORK = {"n_layers": 2, "width": 64, "batch_size": 128, "max_epochs": 30}
+# The network the ranges were measured on (docs/tuning.md): plain (no embedding), Adam at 1e-3.
+NETWORK = {
+    "numeric_embedding": "none",
+    "learning_rate_init": 1e-3,
+    "n_layers": 2,
+    "width": 64,
+    "batch_size": 128,
+    "max_epochs": 30,
+}
 N_VALID = 2000
 
 
@@ -95,7 +103,7 @@ def _hidden_rms(model):
 
 
 @pytest.mark.parametrize("n", [500, 5000])
-@pytest.mark.parametrize("lr", [1e-4, 1e-3, 0.1], ids=["lowest lr", "default lr", "highest lr"])
+@pytest.mark.parametrize("lr", [1e-4, 1e-3, 0.1], ids=["lowest lr", "1e-3", "highest lr"])
 def test_the_decay_range_spans_no_effect_to_a_near_constant_model_at_every_learning_rate(wages, n, lr):
     """At the bottom, the weights and error of the network without decay; at the top, weights near 0.
 

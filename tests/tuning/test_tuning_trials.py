@@ -17,6 +17,7 @@ from regtune.tuning._objective import _Fold, cv_splits, run_cv_trial
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 FIXED = {
+    "numeric_embedding": "none",
     "n_layers": 1,
     "width": 8,
     "max_epochs": 3,

@@ -72,7 +72,14 @@ def _is_default(space, name):
     return name in space and space[name] == SearchSpace.default()[name]
 
 
-def budget_space(space, *, n_rows, n_inputs, n_outputs, cv, timeout, max_train_rows=None):
+def _prior_model(n_rows, n_inputs, n_outputs, cv, n_embedded):
+    """The cost model before any trial measured this machine (``PRIOR_SPEED``)."""
+    return CostModel(
+        n_rows=n_rows, n_inputs=n_inputs, n_outputs=n_outputs, cv=cv, speed=PRIOR_SPEED, n_embedded=n_embedded
+    )
+
+
+def budget_space(space, *, n_rows, n_inputs, n_outputs, cv, timeout, max_train_rows=None, n_embedded=0):
     """``space`` with its default network, batch and epoch ranges sized for the data and budget.
 
     Parameters
@@ -85,6 +92,8 @@ def budget_space(space, *, n_rows, n_inputs, n_outputs, cv, timeout, max_train_r
     max_train_rows : int, optional
         The rows each fold's network trains on, when fewer than its training rows
         (:func:`train_rows_cap`).
+    n_embedded : int, default=0
+        Columns a numeric embedding would transform (``_cost.embedded_numeric``).
 
     Returns
     -------
@@ -93,7 +102,7 @@ def budget_space(space, *, n_rows, n_inputs, n_outputs, cv, timeout, max_train_r
     """
     if timeout is None:
         return space
-    model = CostModel(n_rows=n_rows, n_inputs=n_inputs, n_outputs=n_outputs, cv=cv, speed=PRIOR_SPEED)
+    model = _prior_model(n_rows, n_inputs, n_outputs, cv, n_embedded)
     if max_train_rows is not None:
         model.train_rows = min(model.train_rows, max_train_rows)
     per_trial = MAX_TRIAL_SHARE * float(timeout)
@@ -144,7 +153,7 @@ FIRST_RUNG_SECONDS = 3.0
 FIRST_RUNG_SHARE = 0.02
 
 
-def train_rows_cap(*, n_rows, n_inputs, n_outputs, cv, timeout):
+def train_rows_cap(*, n_rows, n_inputs, n_outputs, cv, timeout, n_embedded=0):
     """Rows as a fidelity on large data: the number of training rows of a fold each network trains
     on, so that one step of the default configuration takes ``FIRST_RUNG_SECONDS`` (or
     ``FIRST_RUNG_SHARE`` of the budget, if longer); None when every row fits (or no budget).
@@ -154,7 +163,7 @@ def train_rows_cap(*, n_rows, n_inputs, n_outputs, cv, timeout):
     if timeout is None:
         return None
     target = max(FIRST_RUNG_SECONDS, FIRST_RUNG_SHARE * float(timeout))
-    model = CostModel(n_rows=n_rows, n_inputs=n_inputs, n_outputs=n_outputs, cv=cv, speed=PRIOR_SPEED)
+    model = _prior_model(n_rows, n_inputs, n_outputs, cv, n_embedded)
     default = space_defaults(SearchSpace.default())
 
     def cost(rows):

@@ -5,7 +5,7 @@ One step trains every fold's network one epoch and measures the training and val
 a training subset of its size), layer sizes ``s_0 .. s_L``, ``h`` hidden units in all, ``P``
 parameters and batch size ``b``::
 
-    macs = sum_l s_l * s_(l+1)                                multiply-adds per row, forward
+    macs = sum_l s_l * s_(l+1) [+ embedding maps]             multiply-adds per row, forward
     fold = FLOP * (3 n + v) * macs                            forward, and backward (two products)
          + (UNIT + BN_UNIT [batch norm] + DROPOUT_UNIT [dropout]) * (n + v) * h
          + (BATCH + PARAM * P) * ceil(n / b)                  per mini-batch: calls, optimizer
@@ -18,6 +18,12 @@ from 1 x 64 to 2 x 512 and 1 x 1024 units, with and without batch norm and dropo
 configurations taking turns step by step so that the machine's load hits all alike: measured /
 predicted between 0.90 and 1.29 over the 18 configurations. (Timed one after another instead,
 the load alone moved a step by up to 2.5x between runs.)
+A numeric embedding (``numeric_embedding``) of ``e`` columns widens the first layer's input: by
+``e (n_bins - 1)`` (piecewise-linear, at most ``n_bins`` bins a column) or ``e (embedding_dim - 1)``
+(periodic); the periodic ones add their per-column linear maps to ``macs`` (``2k d`` for plr,
+``k (d - 1)`` for pbld, ``k = n_frequencies``) and their ``cos``/``sin`` values, ``TRIG`` unit-rows
+each, to the unit-rows. ``e`` is the number of columns the network embeds (more than 2 distinct
+values, :func:`embedded_columns`), counted on the fold's preprocessed training matrix.
 ``speed`` is the study's own calibration: the median ratio of measured to predicted step time over
 its finished trials (``step_seconds`` and ``step_cost`` in their ``user_attrs``), 1 before any
 trial finished. So a slower machine, or one loaded by other work, is learned from the first trial.
@@ -28,7 +34,16 @@ import math
 
 import numpy as np
 
-__all__ = ["CostModel", "calibrated_speed", "layer_sizes", "network_sizes", "step_cost", "step_terms"]
+__all__ = [
+    "CostModel",
+    "calibrated_speed",
+    "embedded_columns",
+    "embedded_numeric",
+    "layer_sizes",
+    "network_sizes",
+    "step_cost",
+    "step_terms",
+]
 
 FLOP = 3.5e-11  # seconds per multiply-add of a dense product (one core's BLAS, about 28 G/s)
 UNIT = 2.5e-9  # seconds per hidden unit per row: activation forward and backward, bias
@@ -37,6 +52,7 @@ DROPOUT_UNIT = 3.6e-9  # more per unit with dropout per row (the random mask)
 BATCH = 3.8e-5  # seconds per mini-batch: Python and NumPy call overhead
 PARAM = 1.25e-8  # seconds per parameter per mini-batch: the optimizer's and the penalties' updates
 STEP = 0.021  # seconds per step: the metrics' fixed costs, the report to the storage, the pruner
+TRIG = 4  # unit-rows per cos or sin value of a periodic embedding (forward and backward)
 CONSTANTS = (FLOP, UNIT, BN_UNIT, DROPOUT_UNIT, BATCH, PARAM)  # in the order of step_terms
 
 # How many of the most recent measured trials calibrate the speed.
@@ -51,21 +67,47 @@ def layer_sizes(params, n_inputs, n_outputs):
     return (int(n_inputs), *(width,) * n_layers, int(n_outputs))
 
 
+def embedded_columns(X):
+    """How many columns of the preprocessed matrix ``X`` a numeric embedding transforms: those with
+    more than 2 distinct values (``embedding_columns="continuous"``), counted on up to 2,000 rows."""
+    sample = np.sort(np.asarray(X, dtype=float)[:2000], axis=0)
+    if sample.shape[0] < 3:
+        return 0
+    distinct = 1 + np.count_nonzero(np.diff(sample, axis=0) != 0, axis=0)
+    return int(np.count_nonzero(distinct > 2))
+
+
+def _embedding(params, n_embedded):
+    """``(extra first-layer inputs, multiply-adds per row, cos/sin values per row, parameters)`` of
+    ``params``' numeric embedding of ``n_embedded`` columns."""
+    variant = params.get("numeric_embedding", "none")
+    if variant == "none" or n_embedded <= 0:
+        return 0, 0, 0, 0
+    if variant == "ple":
+        return n_embedded * (int(params.get("n_bins", 16)) - 1), 0, 0, 0
+    k, d = int(params.get("n_frequencies", 16)), int(params.get("embedding_dim", 4))
+    k_in, d_out = (2 * k, d) if variant == "plr" else (k, d - 1)
+    macs = n_embedded * k_in * d_out
+    return n_embedded * (d - 1), macs, n_embedded * k_in, macs + n_embedded * (d_out + 2 * k)
+
+
 def _batch_size(params, train_rows):
     size = params.get("batch_size", "auto")
     size = min(200, train_rows) if size == "auto" else int(size)
     return max(1, min(size, train_rows))
 
 
-def step_terms(params, *, n_inputs, n_outputs, train_rows, eval_rows, cv):
+def step_terms(params, *, n_inputs, n_outputs, train_rows, eval_rows, cv, n_embedded=0):
     """The counts one step's cost is made of, summed over the ``cv`` folds: multiply-adds,
     unit-rows, batch-normalized unit-rows, dropout unit-rows, batches, batch-parameters (the
-    factors of ``FLOP``, ``UNIT``, ``BN_UNIT``, ``DROPOUT_UNIT``, ``BATCH``, ``PARAM``)."""
-    sizes = layer_sizes(params, n_inputs, n_outputs)
-    macs = sum(a * b for a, b in itertools.pairwise(sizes))
-    unit_rows = (train_rows + eval_rows) * sum(sizes[1:-1])
+    factors of ``FLOP``, ``UNIT``, ``BN_UNIT``, ``DROPOUT_UNIT``, ``BATCH``, ``PARAM``);
+    ``n_embedded``: the columns a numeric embedding transforms (:func:`embedded_columns`)."""
+    extra_inputs, embed_macs, trig, embed_params = _embedding(params, n_embedded)
+    sizes = layer_sizes(params, n_inputs + extra_inputs, n_outputs)
+    macs = sum(a * b for a, b in itertools.pairwise(sizes)) + embed_macs
+    unit_rows = (train_rows + eval_rows) * (sum(sizes[1:-1]) + TRIG * trig)
     batches = math.ceil(train_rows / _batch_size(params, train_rows))
-    n_params = macs + sum(sizes[1:])
+    n_params = macs - embed_macs + sum(sizes[1:]) + embed_params
     return tuple(
         cv * count
         for count in (
@@ -79,7 +121,7 @@ def step_terms(params, *, n_inputs, n_outputs, train_rows, eval_rows, cv):
     )
 
 
-def step_cost(params, *, n_inputs, n_outputs, train_rows, eval_rows, cv):
+def step_cost(params, *, n_inputs, n_outputs, train_rows, eval_rows, cv, n_embedded=0):
     """Predicted seconds of one lockstep step of ``params`` at speed 1 (see the module docstring).
 
     Parameters
@@ -92,9 +134,17 @@ def step_cost(params, *, n_inputs, n_outputs, train_rows, eval_rows, cv):
         Training rows of one fold; rows evaluated per fold per step.
     cv : int
         Number of folds.
+    n_embedded : int, default=0
+        Columns a numeric embedding transforms (:func:`embedded_columns`).
     """
     terms = step_terms(
-        params, n_inputs=n_inputs, n_outputs=n_outputs, train_rows=train_rows, eval_rows=eval_rows, cv=cv
+        params,
+        n_inputs=n_inputs,
+        n_outputs=n_outputs,
+        train_rows=train_rows,
+        eval_rows=eval_rows,
+        cv=cv,
+        n_embedded=n_embedded,
     )
     return float(np.dot(CONSTANTS, terms)) + STEP
 
@@ -106,6 +156,12 @@ def network_sizes(X, y, categorical, numeric, task):
     n_classes = y.nunique() if task == "multiclass" else 1
     indicators = int(X[list(numeric)].isna().any().sum()) if numeric else 0
     return len(numeric) + indicators + len(categorical) * n_classes, n_classes
+
+
+def embedded_numeric(X, numeric):
+    """How many of the ``numeric`` columns of ``X`` a numeric embedding would transform: those with
+    more than 2 distinct values (before a trial's preprocessing exists: the prior cost's count)."""
+    return int(sum(X[column].nunique(dropna=True) > 2 for column in numeric))
 
 
 def calibrated_speed(trials):
@@ -131,11 +187,13 @@ class CostModel:
     cv : int
     speed : float, default=1.0
         Measured / predicted time of the study's finished trials (:func:`calibrated_speed`).
+    n_embedded : int, default=0
+        Columns a numeric embedding would transform (:func:`embedded_columns`).
     """
 
-    def __init__(self, *, n_rows, n_inputs, n_outputs, cv, speed=1.0):
+    def __init__(self, *, n_rows, n_inputs, n_outputs, cv, speed=1.0, n_embedded=0):
         self.n_rows, self.n_inputs, self.n_outputs, self.cv = n_rows, n_inputs, n_outputs, cv
-        self.speed = speed
+        self.speed, self.n_embedded = speed, n_embedded
         valid = n_rows // cv
         self.train_rows, self.eval_rows = n_rows - valid, 2 * valid
 
@@ -148,6 +206,7 @@ class CostModel:
             train_rows=self.train_rows,
             eval_rows=self.eval_rows,
             cv=self.cv,
+            n_embedded=self.n_embedded,
         )
 
     def step_seconds(self, params):

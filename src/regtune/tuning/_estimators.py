@@ -73,8 +73,9 @@ class _Tabular(BaseEstimator):
         dropout=0.0,
         batch_norm=False,
         bn_momentum=0.9,
+        numeric_embedding="ple",
         learning_rate="constant",
-        learning_rate_init=0.001,
+        learning_rate_init=0.003,
         n_layers=3,
         width=256,
         batch_size="auto",
@@ -96,6 +97,7 @@ class _Tabular(BaseEstimator):
         self.dropout = dropout
         self.batch_norm = batch_norm
         self.bn_momentum = bn_momentum
+        self.numeric_embedding = numeric_embedding
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
         self.n_layers = n_layers

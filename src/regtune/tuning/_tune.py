@@ -17,7 +17,7 @@ from ._best_model import BestModel, holds, restore_record, save_final, store_rec
 from ._budget import FINAL_MODELS, Budget
 from ._budget_space import budget_space, train_rows_cap
 from ._config import StudyConfig
-from ._cost import network_sizes
+from ._cost import embedded_numeric, network_sizes
 from ._default_trial import default_epochs, default_trial
 from ._final_model import final_model_of, final_trial, recover_best
 from ._fingerprint import FINGERPRINT, check_same_data, data_fingerprint
@@ -259,6 +259,7 @@ def tune(
         "n_outputs": n_outputs,
         "cv": cv,
         "timeout": timeout,
+        "n_embedded": embedded_numeric(X_frame, numeric),
     }
     max_train_rows = train_rows_cap(**sizes)
     space = budget_space(requested_space, **sizes, max_train_rows=max_train_rows)
@@ -278,20 +279,13 @@ def tune(
     if model_path is None and n_workers > 1 and final_model is not None:
         model_path = os.path.join(temp_folder, "model.regtune")  # where the workers hand it over
     model_path = None if model_path is None else os.path.abspath(model_path)
-    sizes = {
-        "n_rows": len(X_frame),
-        "n_inputs": n_inputs,
-        "n_outputs": n_outputs,
-        "cv": cv,
-        "timeout": timeout,
-    }
     budget = Budget.start(
         timeout,
         final_model=final_model,
         model_path=model_path,
         cv=cv,
         started=started,
-        max_train_rows=train_rows_cap(**sizes),
+        max_train_rows=max_train_rows,
     )
     config = StudyConfig(
         task=task,
