@@ -150,3 +150,20 @@ def test_no_continuous_column_means_no_embedding_layer():
     X, y = mixed_rows()
     reg = MLPRegressor((4,), numeric_embedding="pbld", max_iter=2).fit(X[:, 1:4], y)
     assert reg.network_state_["layers"][0]["kind"] == "dense" and reg.coefs_ is not None
+
+
+@pytest.mark.parametrize("options", OPTIONS[1:], ids=lambda o: "-".join(f"{k}={v}" for k, v in o.items()))
+def test_prediction_through_layers_is_the_rebuilt_networks_and_follows_a_refit(options):
+    # predict keeps the network rebuilt from network_state_ between calls; a refit (a new state)
+    # must not predict with the old one.
+    X, y = mixed_rows()
+    model = MLPRegressor((8,), max_iter=5, random_state=0, **options).fit(X, y)
+    assert model.coefs_ is None
+    first = model.predict(X)
+    np.testing.assert_array_equal(model.predict(X), first)
+    expected = network_from_state(model.network_state_).forward_predict(X)[:, 0]
+    np.testing.assert_allclose(first, expected, rtol=1e-12, atol=1e-12)
+    model.fit(X, -y)
+    refit = network_from_state(model.network_state_).forward_predict(X)[:, 0]
+    np.testing.assert_allclose(model.predict(X), refit, rtol=1e-12, atol=1e-12)
+    assert not np.allclose(refit, first)

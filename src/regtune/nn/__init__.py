@@ -41,7 +41,7 @@ from ._losses import (
     prior_logits,
     smooth_labels,
 )
-from ._network import Network, mlp_layers
+from ._network import Network, forward_steps, mlp_layers
 from ._optimizers import SGD, Adam, Penalties, cosine_schedule
 from ._schedules import SCHEDULES, StepSchedule, coslog, flat_cos, schedule_factor
 from ._training import Trainer, batch_slices, full_batch_objective, minimize_lbfgs
@@ -81,6 +81,7 @@ __all__ = [
     "draw_keep_mask",
     "flat_cos",
     "forward_dense",
+    "forward_steps",
     "full_batch_objective",
     "initialize_from_data",
     "layer_from_state",

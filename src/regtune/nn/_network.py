@@ -30,7 +30,7 @@ import numpy as np
 from ._chain import PREDICT_CHUNK, DenseChain
 from ._layers import Activation, BatchNorm, Dense, Dropout, MemberHead, layer_from_state
 
-__all__ = ["Network", "mlp_layers"]
+__all__ = ["Network", "forward_steps", "mlp_layers"]
 
 
 def mlp_layers(
@@ -67,6 +67,22 @@ def mlp_layers(
         if dropout:
             layers.append(Dropout(n_out, dropout, dropout_scaling))
     return layers
+
+
+def forward_steps(steps, X, rng=None, chunk=PREDICT_CHUNK):
+    """Prediction-mode logits of ``X`` through ``steps`` (``Network.prediction_steps``): a single
+    ``DenseChain`` at once, otherwise in chunks of ``chunk`` rows through every step in turn."""
+    if len(steps) == 1 and isinstance(steps[0], DenseChain):
+        return steps[0].forward(X, rng, chunk)
+    out = None
+    for start in range(0, max(X.shape[0], 1), chunk):  # one empty chunk for no rows
+        a = X[start : start + chunk]
+        for step in steps:
+            a = step.forward(a, rng, chunk) if isinstance(step, DenseChain) else step.forward_predict(a, rng)
+        if out is None:
+            out = np.empty((X.shape[0], a.shape[1]), a.dtype)
+        out[start : start + a.shape[0]] = a
+    return out
 
 
 class Network:
@@ -250,22 +266,7 @@ class Network:
         through ``prediction_steps`` in chunks of ``chunk``, so the activations of every step
         stay in cache.
         """
-        steps = self.prediction_steps(dropout_active=rng is not None)
-        if len(steps) == 1 and isinstance(steps[0], DenseChain):
-            return steps[0].forward(X, rng, chunk)
-        out = None
-        for start in range(0, max(X.shape[0], 1), chunk):  # one empty chunk for no rows
-            a = X[start : start + chunk]
-            for step in steps:
-                a = (
-                    step.forward(a, rng, chunk)
-                    if isinstance(step, DenseChain)
-                    else step.forward_predict(a, rng)
-                )
-            if out is None:
-                out = np.empty((X.shape[0], a.shape[1]), a.dtype)
-            out[start : start + a.shape[0]] = a
-        return out
+        return forward_steps(self.prediction_steps(dropout_active=rng is not None), X, rng, chunk)
 
     def forward_layers(self, X, rng=None):
         """Prediction-mode logits layer by layer (no folding): the path of layers that do not fold."""
