@@ -171,9 +171,9 @@ def test_the_calibrated_cost_model_predicts_a_step_within_a_factor_of_2(other):
     for config in configs:
         params = config.space.suggest(optuna.trial.FixedTrial({}), has_categorical=True)
         folds = [_Fold(params, config, X, y, train, valid, seed=0) for train, valid in splits]
-        embedded = embedded_columns(folds[0].X_train) if params["numeric_embedding"] != "none" else 0
+        embedded = embedded_columns(folds[0].X_train) if params["numeric_embedding"] != "none" else ()
         model = CostModel(
-            n_rows=len(y), n_inputs=folds[0].X_train.shape[1], n_outputs=1, cv=3, n_embedded=embedded
+            n_rows=len(y), n_inputs=folds[0].X_train.shape[1], n_outputs=1, cv=3, embedded=embedded
         )
         runs.append((folds, model.cost(params), []))
     for _ in range(6):

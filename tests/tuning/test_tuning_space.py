@@ -50,7 +50,7 @@ def test_default_space_has_the_cited_ranges_and_every_parameter():
     }
     assert set(space) == expected
     assert space["max_onehot"].choices == (0, 8, 16, 32, 64)
-    assert space["numeric_embedding"].choices == ("none", "ple", "plr", "pbld")
+    assert space["numeric_embedding"].choices == ("ple", "none")
     assert (space["numeric_scaling"].value, space["clip"].value) == ("robust", True)
     assert space["bn_momentum"].only_if == ("batch_norm", True)
     assert space["max_epochs"].value == 50

@@ -72,14 +72,14 @@ def _is_default(space, name):
     return name in space and space[name] == SearchSpace.default()[name]
 
 
-def _prior_model(n_rows, n_inputs, n_outputs, cv, n_embedded):
+def _prior_model(n_rows, n_inputs, n_outputs, cv, embedded):
     """The cost model before any trial measured this machine (``PRIOR_SPEED``)."""
     return CostModel(
-        n_rows=n_rows, n_inputs=n_inputs, n_outputs=n_outputs, cv=cv, speed=PRIOR_SPEED, n_embedded=n_embedded
+        n_rows=n_rows, n_inputs=n_inputs, n_outputs=n_outputs, cv=cv, speed=PRIOR_SPEED, embedded=embedded
     )
 
 
-def budget_space(space, *, n_rows, n_inputs, n_outputs, cv, timeout, max_train_rows=None, n_embedded=0):
+def budget_space(space, *, n_rows, n_inputs, n_outputs, cv, timeout, max_train_rows=None, embedded=()):
     """``space`` with its default network, batch and epoch ranges sized for the data and budget.
 
     Parameters
@@ -92,8 +92,9 @@ def budget_space(space, *, n_rows, n_inputs, n_outputs, cv, timeout, max_train_r
     max_train_rows : int, optional
         The rows each fold's network trains on, when fewer than its training rows
         (:func:`train_rows_cap`).
-    n_embedded : int, default=0
-        Columns a numeric embedding would transform (``_cost.embedded_numeric``).
+    embedded : tuple of int, default=()
+        Distinct values of each column a numeric embedding would transform
+        (``_cost.embedded_numeric``).
 
     Returns
     -------
@@ -102,7 +103,7 @@ def budget_space(space, *, n_rows, n_inputs, n_outputs, cv, timeout, max_train_r
     """
     if timeout is None:
         return space
-    model = _prior_model(n_rows, n_inputs, n_outputs, cv, n_embedded)
+    model = _prior_model(n_rows, n_inputs, n_outputs, cv, embedded)
     if max_train_rows is not None:
         model.train_rows = min(model.train_rows, max_train_rows)
     per_trial = MAX_TRIAL_SHARE * float(timeout)
@@ -153,7 +154,7 @@ FIRST_RUNG_SECONDS = 3.0
 FIRST_RUNG_SHARE = 0.02
 
 
-def train_rows_cap(*, n_rows, n_inputs, n_outputs, cv, timeout, n_embedded=0):
+def train_rows_cap(*, n_rows, n_inputs, n_outputs, cv, timeout, embedded=()):
     """Rows as a fidelity on large data: the number of training rows of a fold each network trains
     on, so that one step of the default configuration takes ``FIRST_RUNG_SECONDS`` (or
     ``FIRST_RUNG_SHARE`` of the budget, if longer); None when every row fits (or no budget).
@@ -163,7 +164,7 @@ def train_rows_cap(*, n_rows, n_inputs, n_outputs, cv, timeout, n_embedded=0):
     if timeout is None:
         return None
     target = max(FIRST_RUNG_SECONDS, FIRST_RUNG_SHARE * float(timeout))
-    model = _prior_model(n_rows, n_inputs, n_outputs, cv, n_embedded)
+    model = _prior_model(n_rows, n_inputs, n_outputs, cv, embedded)
     default = space_defaults(SearchSpace.default())
 
     def cost(rows):

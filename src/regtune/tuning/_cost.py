@@ -18,12 +18,14 @@ from 1 x 64 to 2 x 512 and 1 x 1024 units, with and without batch norm and dropo
 configurations taking turns step by step so that the machine's load hits all alike: measured /
 predicted between 0.90 and 1.29 over the 18 configurations. (Timed one after another instead,
 the load alone moved a step by up to 2.5x between runs.)
-A numeric embedding (``numeric_embedding``) of ``e`` columns widens the first layer's input: by
-``e (n_bins - 1)`` (piecewise-linear, at most ``n_bins`` bins a column) or ``e (embedding_dim - 1)``
-(periodic); the periodic ones add their per-column linear maps to ``macs`` (``2k d`` for plr,
-``k (d - 1)`` for pbld, ``k = n_frequencies``) and their ``cos``/``sin`` values, ``TRIG`` unit-rows
-each, to the unit-rows. ``e`` is the number of columns the network embeds (more than 2 distinct
-values, :func:`embedded_columns`), counted on the fold's preprocessed training matrix.
+A numeric embedding (``numeric_embedding``) of ``e`` columns widens the first layer's input:
+piecewise-linear, each column by its bins less one (``min(n_bins, v - 1)`` bins for a column of
+``v`` distinct values); periodic, by ``e (embedding_dim - 1)``, and it adds its per-column linear
+maps to ``macs`` (``2k d`` for plr, ``k (d - 1)`` for pbld, ``k = n_frequencies``) and its
+``cos``/``sin`` values, ``TRIG`` unit-rows each, to the unit-rows. The embedded columns (more than
+2 distinct values) and their distinct values are counted on the fold's preprocessed training
+matrix (:func:`embedded_columns`), before any trial on the raw numeric columns
+(:func:`embedded_numeric`).
 ``speed`` is the study's own calibration: the median ratio of measured to predicted step time over
 its finished trials (``step_seconds`` and ``step_cost`` in their ``user_attrs``), 1 before any
 trial finished. So a slower machine, or one loaded by other work, is learned from the first trial.
@@ -68,27 +70,38 @@ def layer_sizes(params, n_inputs, n_outputs):
 
 
 def embedded_columns(X):
-    """How many columns of the preprocessed matrix ``X`` a numeric embedding transforms: those with
-    more than 2 distinct values (``embedding_columns="continuous"``), counted on up to 2,000 rows."""
+    """The distinct values (a tuple, one count per column) of the columns of the preprocessed
+    matrix ``X`` that a numeric embedding transforms: those with more than 2 distinct values
+    (``embedding_columns="continuous"``), counted on up to 2,000 rows."""
     sample = np.sort(np.asarray(X, dtype=float)[:2000], axis=0)
     if sample.shape[0] < 3:
-        return 0
+        return ()
     distinct = 1 + np.count_nonzero(np.diff(sample, axis=0) != 0, axis=0)
-    return int(np.count_nonzero(distinct > 2))
+    return tuple(int(d) for d in distinct if d > 2)
 
 
-def _embedding(params, n_embedded):
+def embedded_numeric(X, numeric):
+    """The distinct values of each of the ``numeric`` columns of the frame ``X`` that a numeric
+    embedding would transform (more than 2 distinct values): the prior's count, before a trial's
+    preprocessing exists."""
+    counts = (int(X[column].nunique(dropna=True)) for column in numeric)
+    return tuple(count for count in counts if count > 2)
+
+
+def _embedding(params, embedded):
     """``(extra first-layer inputs, multiply-adds per row, cos/sin values per row, parameters)`` of
-    ``params``' numeric embedding of ``n_embedded`` columns."""
+    ``params``' numeric embedding of columns with ``embedded`` distinct values each."""
     variant = params.get("numeric_embedding", "none")
-    if variant == "none" or n_embedded <= 0:
+    n = len(embedded)
+    if variant == "none" or n == 0:
         return 0, 0, 0, 0
     if variant == "ple":
-        return n_embedded * (int(params.get("n_bins", 16)) - 1), 0, 0, 0
+        n_bins = int(params.get("n_bins", 16))
+        return sum(min(n_bins, v - 1) for v in embedded) - n, 0, 0, 0
     k, d = int(params.get("n_frequencies", 16)), int(params.get("embedding_dim", 4))
     k_in, d_out = (2 * k, d) if variant == "plr" else (k, d - 1)
-    macs = n_embedded * k_in * d_out
-    return n_embedded * (d - 1), macs, n_embedded * k_in, macs + n_embedded * (d_out + 2 * k)
+    macs = n * k_in * d_out
+    return n * (d - 1), macs, n * k_in, macs + n * (d_out + 2 * k)
 
 
 def _batch_size(params, train_rows):
@@ -97,12 +110,13 @@ def _batch_size(params, train_rows):
     return max(1, min(size, train_rows))
 
 
-def step_terms(params, *, n_inputs, n_outputs, train_rows, eval_rows, cv, n_embedded=0):
+def step_terms(params, *, n_inputs, n_outputs, train_rows, eval_rows, cv, embedded=()):
     """The counts one step's cost is made of, summed over the ``cv`` folds: multiply-adds,
     unit-rows, batch-normalized unit-rows, dropout unit-rows, batches, batch-parameters (the
     factors of ``FLOP``, ``UNIT``, ``BN_UNIT``, ``DROPOUT_UNIT``, ``BATCH``, ``PARAM``);
-    ``n_embedded``: the columns a numeric embedding transforms (:func:`embedded_columns`)."""
-    extra_inputs, embed_macs, trig, embed_params = _embedding(params, n_embedded)
+    ``embedded``: the distinct values of each column a numeric embedding transforms
+    (:func:`embedded_columns`)."""
+    extra_inputs, embed_macs, trig, embed_params = _embedding(params, embedded)
     sizes = layer_sizes(params, n_inputs + extra_inputs, n_outputs)
     macs = sum(a * b for a, b in itertools.pairwise(sizes)) + embed_macs
     unit_rows = (train_rows + eval_rows) * (sum(sizes[1:-1]) + TRIG * trig)
@@ -121,7 +135,7 @@ def step_terms(params, *, n_inputs, n_outputs, train_rows, eval_rows, cv, n_embe
     )
 
 
-def step_cost(params, *, n_inputs, n_outputs, train_rows, eval_rows, cv, n_embedded=0):
+def step_cost(params, *, n_inputs, n_outputs, train_rows, eval_rows, cv, embedded=()):
     """Predicted seconds of one lockstep step of ``params`` at speed 1 (see the module docstring).
 
     Parameters
@@ -134,8 +148,8 @@ def step_cost(params, *, n_inputs, n_outputs, train_rows, eval_rows, cv, n_embed
         Training rows of one fold; rows evaluated per fold per step.
     cv : int
         Number of folds.
-    n_embedded : int, default=0
-        Columns a numeric embedding transforms (:func:`embedded_columns`).
+    embedded : tuple of int, default=()
+        Distinct values of each column a numeric embedding transforms (:func:`embedded_columns`).
     """
     terms = step_terms(
         params,
@@ -144,7 +158,7 @@ def step_cost(params, *, n_inputs, n_outputs, train_rows, eval_rows, cv, n_embed
         train_rows=train_rows,
         eval_rows=eval_rows,
         cv=cv,
-        n_embedded=n_embedded,
+        embedded=embedded,
     )
     return float(np.dot(CONSTANTS, terms)) + STEP
 
@@ -156,12 +170,6 @@ def network_sizes(X, y, categorical, numeric, task):
     n_classes = y.nunique() if task == "multiclass" else 1
     indicators = int(X[list(numeric)].isna().any().sum()) if numeric else 0
     return len(numeric) + indicators + len(categorical) * n_classes, n_classes
-
-
-def embedded_numeric(X, numeric):
-    """How many of the ``numeric`` columns of ``X`` a numeric embedding would transform: those with
-    more than 2 distinct values (before a trial's preprocessing exists: the prior cost's count)."""
-    return int(sum(X[column].nunique(dropna=True) > 2 for column in numeric))
 
 
 def calibrated_speed(trials):
@@ -187,13 +195,14 @@ class CostModel:
     cv : int
     speed : float, default=1.0
         Measured / predicted time of the study's finished trials (:func:`calibrated_speed`).
-    n_embedded : int, default=0
-        Columns a numeric embedding would transform (:func:`embedded_columns`).
+    embedded : tuple of int, default=()
+        Distinct values of each column a numeric embedding would transform
+        (:func:`embedded_columns`, :func:`embedded_numeric`).
     """
 
-    def __init__(self, *, n_rows, n_inputs, n_outputs, cv, speed=1.0, n_embedded=0):
+    def __init__(self, *, n_rows, n_inputs, n_outputs, cv, speed=1.0, embedded=()):
         self.n_rows, self.n_inputs, self.n_outputs, self.cv = n_rows, n_inputs, n_outputs, cv
-        self.speed, self.n_embedded = speed, n_embedded
+        self.speed, self.embedded = speed, tuple(embedded)
         valid = n_rows // cv
         self.train_rows, self.eval_rows = n_rows - valid, 2 * valid
 
@@ -206,7 +215,7 @@ class CostModel:
             train_rows=self.train_rows,
             eval_rows=self.eval_rows,
             cv=self.cv,
-            n_embedded=self.n_embedded,
+            embedded=self.embedded,
         )
 
     def step_seconds(self, params):

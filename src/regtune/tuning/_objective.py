@@ -140,13 +140,13 @@ def _n_outputs(config, y):
 def _epoch_cap(trial, config, params, fold, n_rows, y, max_trial_seconds):
     """Predict the trial's step time; cap its epochs to ``max_trial_seconds``. Returns
     ``(cap or None, records)``."""
-    embedded = 0 if params.get("numeric_embedding", "none") == "none" else embedded_columns(fold.X_train)
+    embedded = () if params.get("numeric_embedding", "none") == "none" else embedded_columns(fold.X_train)
     model = CostModel(
         n_rows=n_rows,
         n_inputs=fold.X_train.shape[1],
         n_outputs=_n_outputs(config, y),
         cv=config.cv,
-        n_embedded=embedded,
+        embedded=embedded,
     )
     model.train_rows = len(fold.y_train)
     cost = model.cost(params)

@@ -259,7 +259,7 @@ def tune(
         "n_outputs": n_outputs,
         "cv": cv,
         "timeout": timeout,
-        "n_embedded": embedded_numeric(X_frame, numeric),
+        "embedded": embedded_numeric(X_frame, numeric),
     }
     max_train_rows = train_rows_cap(**sizes)
     space = budget_space(requested_space, **sizes, max_train_rows=max_train_rows)
