@@ -71,13 +71,12 @@ def layer_sizes(params, n_inputs, n_outputs):
 
 def embedded_columns(X):
     """The distinct values (a tuple, one count per column) of the columns of the preprocessed
-    matrix ``X`` that a numeric embedding transforms: those with more than 2 distinct values
-    (``embedding_columns="continuous"``), counted on up to 2,000 rows."""
-    sample = np.sort(np.asarray(X, dtype=float)[:2000], axis=0)
-    if sample.shape[0] < 3:
-        return ()
-    distinct = 1 + np.count_nonzero(np.diff(sample, axis=0) != 0, axis=0)
-    return tuple(int(d) for d in distinct if d > 2)
+    matrix ``X`` that a numeric embedding transforms: the network's own choice for
+    ``embedding_columns="continuous"`` (``neural_network._architecture.continuous_columns``)."""
+    from regtune.neural_network._architecture import continuous_columns
+
+    X = np.asarray(X)
+    return tuple(np.unique(X[:, j]).size for j in continuous_columns(X))
 
 
 def embedded_numeric(X, numeric):
