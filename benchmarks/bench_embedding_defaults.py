@@ -55,7 +55,7 @@ def _fit(table, config, seed):
     from regtune.tuning import build_pipeline, default_configuration
 
     train, test = quality_data.split(table, seed)
-    params = {**default_configuration(), **CONFIGS[config]}
+    params = {**default_configuration(table.task), **CONFIGS[config]}
     pipe = build_pipeline(
         params,
         task=table.task,

@@ -20,6 +20,7 @@ from regtune._hyperparameters import (
     MLP,
     NUMERIC,
     Bounds,
+    ByTask,
     DividedBy,
     Hyperparameter,
     Search,
@@ -266,7 +267,7 @@ def test_a_decay_per_step_reaches_the_network_divided_by_the_learning_rate():
             {"decay_per_step": 0.3, "learning_rate_init": lr}, task="binary", categorical=[], numeric=["x"]
         ).named_steps["mlp"]
         assert mlp.learning_rate_init * mlp.weight_decay == pytest.approx(0.3)
-    assert "decay_per_step" not in pipeline_configuration({"weight_decay": 0.5})
+    assert "decay_per_step" not in pipeline_configuration({"weight_decay": 0.5}, task="binary")
     pipe = build_pipeline({"weight_decay": 0.5}, task="binary", categorical=[], numeric=["x"])
     assert pipe.named_steps["mlp"].weight_decay == 0.5, "the lecture's weight_decay, given itself"
     assert (
@@ -367,6 +368,23 @@ def test_docs_tuning_table_lists_the_searched_ranges():
             lambda: Hyperparameter("x", "bool", True, pipeline_default="yes"),
             "pipeline_default must be true or false, got 'yes'",
         ),
+        (  # each value of a default by task is checked
+            lambda: Hyperparameter(
+                "x", "int", 2, bounds=Bounds(1, 9), pipeline_default=ByTask(regression=3, classification=0)
+            ),
+            r"pipeline_default must be in \[1, 9\], got 0",
+        ),
+        (
+            lambda: Hyperparameter(
+                "x",
+                "int",
+                2,
+                bounds=Bounds(1, 9),
+                search=Search(choices=(2, 3)),
+                pipeline_default=ByTask(regression=3, classification=4),
+            ),
+            r"the pipeline default 4 must be one of the search choices \[2, 3\]",
+        ),
     ],
 )
 def test_a_wrong_declaration_fails_at_once(declare, message):
@@ -382,33 +400,46 @@ def test_a_fixed_auto_smooth_is_a_value_of_the_space():
         SearchSpace.from_dict({"smooth": {"low": "auto", "high": 10}})
 
 
-def test_the_default_configuration_is_the_tables_pipeline_defaults():
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_the_default_configuration_is_the_tables_pipeline_defaults(task):
     """Searched entries and entries with a pipeline default, each with its pipeline value, in order."""
-    config = default_configuration()
+    config = default_configuration(task)
+    recipe = {**PIPELINE_RECIPE, **BY_TASK["regression" if task == "regression" else "classification"]}
     expected = {
-        e.name: PIPELINE_RECIPE.get(e.name, e.default)
+        e.name: recipe.get(e.name, e.default)
         for e in HYPERPARAMETERS.values()
-        if e.search is not None or e.name in PIPELINE_RECIPE
+        if e.search is not None or e.name in recipe
     }
     assert list(config.items()) == list(expected.items())
     for entry in searched():  # a value the space fixes is the pipeline's default
         if entry.search.value is not None:
             assert config[entry.name] == entry.search.value, entry.name
     config["width"] = 1
-    assert default_configuration()["width"] != 1, "a new dict on each call"
+    assert default_configuration(task)["width"] != 1, "a new dict on each call"
+
+
+def test_a_configuration_needs_a_task():
+    tasks = r"\['binary', 'multiclass', 'regression'\]"
+    with pytest.raises(ValueError, match=rf"task must be one of {tasks}, got 'ordinal'"):
+        default_configuration("ordinal")
+    with pytest.raises(ValueError, match="task must be one of"):
+        pipeline_configuration({"width": 8}, task="classification")  # a group, not a task
 
 
 # regtune's recipe where it differs from the estimators' defaults (restated here as the oracle).
 PIPELINE_RECIPE = {
-    "numeric_embedding": "ple",
     "learning_rate": "constant",
-    "learning_rate_init": 0.003,
     "n_layers": 3,
     "width": 256,
     "max_epochs": 50,
     "early_stopping": True,
     "standardize_target": True,
     "max_onehot": 64,
+}
+# ... and where it differs by task (docs/benchmarks.md, "A default by task").
+BY_TASK = {
+    "regression": {"numeric_embedding": "ple", "learning_rate_init": 0.003},
+    "classification": {"numeric_embedding": "none", "learning_rate_init": 0.001},
 }
 
 
@@ -421,12 +452,12 @@ def test_build_pipeline_fills_the_names_a_configuration_does_not_give():
         {"hidden_layer_sizes": (5,), "max_iter": 7}, task="regression", categorical=[], numeric=["x"]
     )
     assert (pipe.named_steps["mlp"].hidden_layer_sizes, pipe.named_steps["mlp"].max_iter) == ((5,), 7)
-    assert "n_layers" not in pipeline_configuration({"hidden_layer_sizes": (5,)})
-    assert pipeline_configuration({"n_layers": 1})["width"] == 256
-    assert pipeline_configuration({"early_stopping": False})["early_stopping"] is False
+    assert "n_layers" not in pipeline_configuration({"hidden_layer_sizes": (5,)}, task="regression")
+    assert pipeline_configuration({"n_layers": 1}, task="regression")["width"] == 256
+    assert pipeline_configuration({"early_stopping": False}, task="binary")["early_stopping"] is False
     # the per-row penalties default to 0, which needs no number of rows; alpha given: no alpha_per_row
     assert build_pipeline({}, task="binary", categorical=[], numeric=["x"]).named_steps["mlp"].alpha == 0.0
-    assert "alpha_per_row" not in pipeline_configuration({"alpha": 0.5})
+    assert "alpha_per_row" not in pipeline_configuration({"alpha": 0.5}, task="binary")
     pipe = build_pipeline({"alpha": 0.5}, task="binary", categorical=[], numeric=["x"])
     assert (pipe.named_steps["mlp"].alpha, pipe.named_steps["mlp"].l1) == (0.5, 0.0)
     with pytest.raises(ValueError, match="pass n_rows="):

@@ -37,10 +37,11 @@ def test_the_first_trial_is_the_untuned_default_configuration(small_binary):
     X, y = small_binary
     result = tune(X, y, n_trials=1, cv=2, storage=MEMORY, space={"max_epochs": 3}, progress=False)
     (trial,) = result.study.get_trials(deepcopy=False)
-    defaults = space_defaults(SearchSpace.from_dict({"max_epochs": 3}))  # no timeout: as asked
+    defaults = space_defaults(SearchSpace.from_dict({"max_epochs": 3}), "binary")  # no timeout: as asked
     # Every parameter it sampled has its default value ...
     assert trial.params and trial.params == {name: defaults[name] for name in trial.params}
     assert trial.params["n_layers"] == 3 and trial.params["width"] == 256
+    assert trial.params["numeric_embedding"] == "none"  # classification's default (regression: "ple")
     # ... and the pipeline it trained is the untuned one (the space fixes max_epochs only).
     space = SearchSpace.from_dict({"max_epochs": 3})
     params = full_params(space, trial.params, has_categorical=True)
@@ -59,7 +60,7 @@ def test_defaults_outside_the_domain():
     space = SearchSpace.default().override(
         {"alpha_per_row": {"choices": [0.0, 3.0]}, "width": {"low": 8, "high": 32}}
     )
-    fixed, unsampled = default_trial(space, user_set=["alpha_per_row"])
+    fixed, unsampled = default_trial(space, "regression", user_set=["alpha_per_row"])
     # l1_per_row = 0 and decay_per_step = 0 (log ranges), "auto" batch and smoothing, width 256 (a
     # range narrowed by the budget, not by the user) are left to the pipeline's defaults ...
     assert sorted(unsampled) == ["batch_size", "decay_per_step", "l1_per_row", "smooth", "width"]
@@ -190,8 +191,8 @@ def test_the_calibrated_cost_model_predicts_a_step_within_a_factor_of_2(other):
 
 def test_budget_space_shrinks_default_ranges_only_and_fits_the_largest_network():
     default = SearchSpace.default()
-    assert budget_space(default, n_rows=28_000, n_inputs=6, n_outputs=1, cv=5, timeout=None) == default
-    sizes = {"n_inputs": 6, "n_outputs": 1, "cv": 5}
+    sizes = {"task": "regression", "n_inputs": 6, "n_outputs": 1, "cv": 5}
+    assert budget_space(default, n_rows=28_000, timeout=None, **sizes) == default
     short = budget_space(default, n_rows=28_000, timeout=20, **sizes)
     longer = budget_space(default, n_rows=28_000, timeout=300, **sizes)
     small = budget_space(default, n_rows=300, timeout=20, **sizes)
@@ -203,7 +204,7 @@ def test_budget_space_shrinks_default_ranges_only_and_fits_the_largest_network()
     assert widest(short) <= widest(longer) <= widest(small) <= 1024
     assert widest(short) < 1024 and short.max_epochs() < longer.max_epochs() <= 50
     for space, timeout, rows in ((short, 20, 28_000), (longer, 300, 28_000), (small, 20, 300)):
-        cost = CostModel(n_rows=rows, **sizes).cost(_largest(space))
+        cost = CostModel(n_rows=rows, n_inputs=6, n_outputs=1, cv=5).cost(_largest(space))
         assert MIN_EPOCHS * cost <= MAX_TRIAL_SHARE * timeout
     # A range the user set is kept, however slow.
     mine = default.override({"width": {"low": 512, "high": 1024}, "n_layers": 5})
@@ -212,7 +213,7 @@ def test_budget_space_shrinks_default_ranges_only_and_fits_the_largest_network()
     # Rows as a fidelity: only on large data with a short budget.
     assert train_rows_cap(n_rows=2_000, timeout=20, **sizes) is None
     assert train_rows_cap(n_rows=28_000, timeout=20, **sizes) < 28_000 * 4 // 5  # 3 x 256: a cap
-    cap = train_rows_cap(n_rows=500_000, n_inputs=30, n_outputs=1, cv=5, timeout=30)
+    cap = train_rows_cap(task="binary", n_rows=500_000, n_inputs=30, n_outputs=1, cv=5, timeout=30)
     assert 1000 <= cap < 400_000
 
 
@@ -314,12 +315,13 @@ def _binary_config(X, space):
 
 def test_default_epochs_only_when_the_budget_shortened_them():
     default = SearchSpace.default()
-    assert default_epochs(default) is None  # the space keeps the untuned 50 epochs
+    assert default_epochs(default, "binary") is None  # the space keeps the untuned 50 epochs
     shortened = default.override({"max_epochs": 5})  # as budget_space shortens it
-    assert default_epochs(shortened) == 50
-    assert default_epochs(shortened, user_set=["max_epochs"]) is None  # the user asked for 5
-    sized = budget_space(default, n_rows=20_000, n_inputs=30, n_outputs=1, cv=5, timeout=60)
-    assert sized.max_epochs() < 50 and default_epochs(sized) == 50
+    assert default_epochs(shortened, "regression") == 50
+    assert default_epochs(shortened, "regression", user_set=["max_epochs"]) is None  # the user asked for 5
+    sizes = {"n_rows": 20_000, "n_inputs": 30, "n_outputs": 1, "cv": 5, "timeout": 60}
+    sized = budget_space(default, task="regression", **sizes)
+    assert sized.max_epochs() < 50 and default_epochs(sized, "regression") == 50
 
 
 def test_the_default_trial_trains_past_the_shortened_epochs_and_stops_as_the_untuned_model(

@@ -18,7 +18,9 @@ from ._entry import (
     MLP,
     NUMERIC,
     STEP_DEFAULT,
+    TASK_GROUPS,
     Bounds,
+    ByTask,
     Derived,
     DividedBy,
     Hyperparameter,
@@ -35,7 +37,9 @@ __all__ = [
     "MLP",
     "NUMERIC",
     "STEP_DEFAULT",
+    "TASK_GROUPS",
     "Bounds",
+    "ByTask",
     "Derived",
     "DividedBy",
     "Hyperparameter",
@@ -61,14 +65,14 @@ def regularization_names():
     return tuple(e.name for e in HYPERPARAMETERS.values() if e.regularization)
 
 
-def parameters_doc(step=None):
+def parameters_doc(step=None, *, task=None):
     """The numpydoc ``Parameters`` section of the estimator that receives ``step``'s own names.
 
-    ``step=None``: the pipeline's hyperparameters with their pipeline defaults (the tabular
-    estimators' parameters), without the heading, so the estimator can add its own.
+    ``step=None``: the pipeline's hyperparameters with their pipeline defaults for ``task`` (the
+    tabular estimators' parameters), without the heading, so the estimator can add its own.
     """
     if step is None:
-        return "".join(e.doc_entry(pipeline=True) for e in pipeline_entries())
+        return "".join(e.doc_entry(task=task) for e in pipeline_entries())
     entries = [e for e in HYPERPARAMETERS.values() if e.step == step and e.direct]
     return "    Parameters\n    ----------\n" + "".join(e.doc_entry() for e in entries)
 
@@ -78,8 +82,9 @@ def pipeline_entries():
     return [e for e in HYPERPARAMETERS.values() if e.in_pipeline]
 
 
-def pipeline_configuration(params=None):
-    """``params`` completed with the pipeline defaults of the names it does not set.
+def pipeline_configuration(params=None, *, task):
+    """``params`` completed with the pipeline defaults for ``task`` (``"binary"``,
+    ``"multiclass"`` or ``"regression"``) of the names it does not set.
 
     A default is left out when ``params`` already sets the step argument it would set
     (``hidden_layer_sizes`` given: no ``n_layers`` or ``width``; ``max_iter`` given: no
@@ -88,7 +93,7 @@ def pipeline_configuration(params=None):
 
     Examples
     --------
-    >>> config = pipeline_configuration({"width": 8, "max_iter": 5})
+    >>> config = pipeline_configuration({"width": 8, "max_iter": 5}, task="regression")
     >>> config["n_layers"], config["width"], "max_epochs" in config, config["early_stopping"]
     (3, 8, False, True)
     """
@@ -100,5 +105,7 @@ def pipeline_configuration(params=None):
         derived = isinstance(entry.argument, Derived)
         return any(g.target == entry.target and not (derived and g.argument == entry.argument) for g in given)
 
-    defaults = {e.name: e.pipeline_value for e in pipeline_entries() if e.name not in params and not taken(e)}
+    defaults = {
+        e.name: e.pipeline_value(task) for e in pipeline_entries() if e.name not in params and not taken(e)
+    }
     return {**defaults, **params}

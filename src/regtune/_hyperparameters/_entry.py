@@ -16,7 +16,9 @@ __all__ = [
     "MLP",
     "NUMERIC",
     "STEP_DEFAULT",
+    "TASK_GROUPS",
     "Bounds",
+    "ByTask",
     "Derived",
     "DividedBy",
     "Hyperparameter",
@@ -40,6 +42,29 @@ class _StepDefault:
 
 
 STEP_DEFAULT = _StepDefault()
+
+# A task (``regtune._data.TASKS``) -> the group whose pipeline default it takes (``ByTask``).
+TASK_GROUPS = {"binary": "classification", "multiclass": "classification", "regression": "regression"}
+
+
+@dataclass(frozen=True)
+class ByTask:
+    """A pipeline default that depends on the task: one value for regression, one for
+    classification (binary and multiclass), where the benchmark measured that they differ."""
+
+    regression: object
+    classification: object
+
+    def value(self, task):
+        """The value for ``task`` (``"binary"``, ``"multiclass"`` or ``"regression"``)."""
+        if task not in TASK_GROUPS:
+            raise ValueError(f"task must be one of {list(TASK_GROUPS)}, got {task!r}")
+        return getattr(self, TASK_GROUPS[task])
+
+    def values(self):
+        """Both values: regression's, then classification's."""
+        return self.regression, self.classification
+
 
 # float, int: numbers within ``bounds``; bool; categorical: one of ``options``; sizes: an int or a
 # tuple of ints within ``bounds`` (hidden_layer_sizes); seed: scikit-learn's random_state; verbose.
@@ -209,7 +234,8 @@ class Hyperparameter:
     pipeline_default : object, default=STEP_DEFAULT
         regtune's recipe: the value the tuned pipeline (``build_pipeline``) and the tabular
         estimators use when a configuration does not give one. ``STEP_DEFAULT``: ``default``, the
-        receiving estimator's own. Searched entries and entries that declare one are the
+        receiving estimator's own; a :class:`ByTask`: one value for regression and one for
+        classification. Searched entries and entries that declare one are the
         pipeline's hyperparameters (:attr:`in_pipeline`); a fixed search value must equal it.
     """
 
@@ -246,13 +272,19 @@ class Hyperparameter:
             for value in (s.low, s.high, s.value, *(s.choices or ())):
                 if value is not None:
                     self.check(value, f"{where}: search value")
-        if self.pipeline_default is not STEP_DEFAULT:
-            self.check(self.pipeline_default, f"{where}: pipeline_default")
-        self._check_pipeline_default(where)
+        for value in self._pipeline_values():
+            if self.pipeline_default is not STEP_DEFAULT:
+                self.check(value, f"{where}: pipeline_default")
+            self._check_pipeline_default(where, value)
 
-    def _check_pipeline_default(self, where):
+    def _pipeline_values(self):
+        if isinstance(self.pipeline_default, ByTask):
+            return self.pipeline_default.values()
+        return (self.default if self.pipeline_default is STEP_DEFAULT else self.pipeline_default,)
+
+    def _check_pipeline_default(self, where, value):
         """A value the search space fixes, or any of its choices, agrees with the pipeline default."""
-        search, value = self.search, self.pipeline_value
+        search = self.search
         fixed = None if search is None else search.value
         if fixed is not None and (fixed != value or type(fixed) is not type(value)):
             raise ValueError(
@@ -270,9 +302,13 @@ class Hyperparameter:
         """A hyperparameter of the tuned pipeline: searched, or with a pipeline default of its own."""
         return self.search is not None or self.pipeline_default is not STEP_DEFAULT
 
-    @property
-    def pipeline_value(self):
-        """Its value in the tuned pipeline when a configuration does not give one."""
+    def pipeline_value(self, task):
+        """Its value in the tuned pipeline of ``task`` (``"binary"``, ``"multiclass"``,
+        ``"regression"``) when a configuration does not give one."""
+        if isinstance(self.pipeline_default, ByTask):
+            return self.pipeline_default.value(task)
+        if task not in TASK_GROUPS:
+            raise ValueError(f"task must be one of {list(TASK_GROUPS)}, got {task!r}")
         return self.default if self.pipeline_default is STEP_DEFAULT else self.pipeline_default
 
     @property
@@ -332,12 +368,13 @@ class Hyperparameter:
             words += f' or "{value}"' if isinstance(value, str) else f" or {value}"
         return words
 
-    def doc_entry(self, indent="    ", *, pipeline=False):
+    def doc_entry(self, indent="    ", *, task=None):
         """The numpydoc entry: ``name : type, default=...`` and the description, indented.
 
-        ``pipeline=True`` states the pipeline default (the tabular estimators' parameters).
+        With a ``task``, the default stated is that task's pipeline default (the tabular
+        estimators' parameters).
         """
-        value = self.pipeline_value if pipeline else self.default
+        value = self.default if task is None else self.pipeline_value(task)
         default = f'"{value}"' if isinstance(value, str) else _value_text(value)
         lines = [f"{indent}{self.name} : {self.type_text()}, default={default}"]
         lines += [f"{indent}    {line}".rstrip() for line in inspect.cleandoc(self.doc).splitlines()]

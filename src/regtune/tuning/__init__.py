@@ -4,7 +4,7 @@
 worker processes, and refits the best pipeline; ``worker`` joins an existing study from any machine.
 ``refit_best`` fits a study's best configuration on data, ``fit_configuration`` any configuration,
 and ``save_result`` writes a result's model and best parameters. ``TabularRegressor`` and
-``TabularClassifier`` are the pipeline untuned, with ``default_configuration()``.
+``TabularClassifier`` are the pipeline untuned, with ``default_configuration(task)``.
 
 The names are imported lazily, as in ``regtune``: ``from regtune.tuning import DEFAULT_STORAGE``
 loads neither Optuna nor scikit-learn (the command line's ``--help`` stays fast).

@@ -79,12 +79,14 @@ def _prior_model(n_rows, n_inputs, n_outputs, cv, embedded):
     )
 
 
-def budget_space(space, *, n_rows, n_inputs, n_outputs, cv, timeout, max_train_rows=None, embedded=()):
+def budget_space(space, *, task, n_rows, n_inputs, n_outputs, cv, timeout, max_train_rows=None, embedded=()):
     """``space`` with its default network, batch and epoch ranges sized for the data and budget.
 
     Parameters
     ----------
     space : SearchSpace
+    task : {"binary", "multiclass", "regression"}
+        Whose default configuration (its cost sets the epochs) applies.
     n_rows, n_inputs, n_outputs, cv : int
         Rows of the data, network inputs and outputs, folds.
     timeout : float or None
@@ -140,7 +142,7 @@ def budget_space(space, *, n_rows, n_inputs, n_outputs, cv, timeout, max_train_r
     while not fits() and any(shrink(name, limit) for name, limit in _STEPS):
         pass  # each round takes the first step that can still move (after each, batches again)
     if _is_default(space, "max_epochs"):
-        default_cost = model.step_seconds(space_defaults(current()))
+        default_cost = model.step_seconds(space_defaults(current(), task))
         affordable = math.floor(per_trial / default_cost) if default_cost > 0 else space.max_epochs()
         epochs = max(MIN_EPOCHS, min(space.max_epochs(), affordable))
         if epochs != space.max_epochs():
@@ -154,7 +156,7 @@ FIRST_RUNG_SECONDS = 3.0
 FIRST_RUNG_SHARE = 0.02
 
 
-def train_rows_cap(*, n_rows, n_inputs, n_outputs, cv, timeout, embedded=()):
+def train_rows_cap(*, task, n_rows, n_inputs, n_outputs, cv, timeout, embedded=()):
     """Rows as a fidelity on large data: the number of training rows of a fold each network trains
     on, so that one step of the default configuration takes ``FIRST_RUNG_SECONDS`` (or
     ``FIRST_RUNG_SHARE`` of the budget, if longer); None when every row fits (or no budget).
@@ -165,7 +167,7 @@ def train_rows_cap(*, n_rows, n_inputs, n_outputs, cv, timeout, embedded=()):
         return None
     target = max(FIRST_RUNG_SECONDS, FIRST_RUNG_SHARE * float(timeout))
     model = _prior_model(n_rows, n_inputs, n_outputs, cv, embedded)
-    default = space_defaults(SearchSpace.default())
+    default = space_defaults(SearchSpace.default(), task)
 
     def cost(rows):
         model.train_rows = rows

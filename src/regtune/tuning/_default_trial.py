@@ -45,12 +45,13 @@ DEFAULT_TRIAL = "regtune:default"
 DEFAULT_EPOCHS = "regtune:default_epochs"
 
 
-def space_defaults(space):
+def space_defaults(space, task):
     """The value each hyperparameter of ``space`` takes when nothing is tuned.
 
     Parameters
     ----------
     space : SearchSpace
+    task : {"binary", "multiclass", "regression"}
 
     Returns
     -------
@@ -63,11 +64,11 @@ def space_defaults(space):
     --------
     >>> from regtune.tuning import SearchSpace
     >>> from regtune.tuning._default_trial import space_defaults
-    >>> config = space_defaults(SearchSpace.default())
+    >>> config = space_defaults(SearchSpace.default(), "regression")
     >>> config["alpha_per_row"], config["width"], config["n_layers"], config["max_epochs"]
     (0.0, 256, 3, 50)
     """
-    untuned = default_configuration()
+    untuned = default_configuration(task)
     return {name: space[name].value if space[name].fixed else untuned[name] for name in space}
 
 
@@ -83,15 +84,15 @@ def _in_domain(param, value):
     return param.low <= value <= param.high
 
 
-def default_trial(space, user_set=()):
-    """``(fixed_params, unsampled)`` of trial 0.
+def default_trial(space, task, user_set=()):
+    """``(fixed_params, unsampled)`` of trial 0 of a study of ``task``.
 
     ``fixed_params``: the searched parameters whose default lies in the searched domain (given to
     Optuna); ``unsampled``: those whose default does not and whose range the user did not set
     (``user_set``: names), left out of trial 0 so the pipeline's default applies.
     """
     fixed, unsampled = {}, []
-    for name, value in space_defaults(space).items():
+    for name, value in space_defaults(space, task).items():
         param = space[name]
         if param.fixed:
             continue
@@ -102,10 +103,10 @@ def default_trial(space, user_set=()):
     return fixed, unsampled
 
 
-def default_epochs(space, user_set=()):
+def default_epochs(space, task, user_set=()):
     """The epochs trial 0 trains when the budget shortened the space's epoch budget: the untuned
     pipeline's ``max_epochs``; None when ``space`` keeps it (or the user set ``max_epochs``)."""
-    untuned = int(default_configuration()["max_epochs"])
+    untuned = int(default_configuration(task)["max_epochs"])
     if "max_epochs" in user_set or space.max_epochs() >= untuned:
         return None
     return untuned

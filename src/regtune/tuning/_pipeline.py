@@ -15,13 +15,21 @@ __all__ = ["PIPELINE_STEPS", "build_pipeline", "column_encodings", "default_conf
 PIPELINE_STEPS = (CATEGORICAL, NUMERIC, MLP)
 
 
-def default_configuration():
-    """regtune's untuned configuration: every hyperparameter of the pipeline and its default.
+def default_configuration(task):
+    """regtune's untuned configuration for ``task``: every hyperparameter of the pipeline and its
+    default.
 
     The values :func:`build_pipeline` uses for the names a configuration does not give, and the
-    parameters of :class:`regtune.TabularRegressor` and :class:`regtune.TabularClassifier`. They
-    are the table's pipeline defaults (``src/regtune/_hyperparameters/_table.py``), chosen by
-    measurement (``benchmarks/bench_pipeline_defaults.py``).
+    parameters of :class:`regtune.TabularRegressor` (``task="regression"``) and
+    :class:`regtune.TabularClassifier` (``"binary"``, ``"multiclass"``). They are the table's
+    pipeline defaults (``src/regtune/_hyperparameters/_table.py``), chosen by measurement
+    (``benchmarks/bench_pipeline_defaults.py``, ``benchmarks/bench_embedding_defaults.py``); two
+    differ by task: ``numeric_embedding`` (``"ple"`` for regression, ``"none"`` for
+    classification) and ``learning_rate_init`` (0.003, 0.001).
+
+    Parameters
+    ----------
+    task : {"binary", "multiclass", "regression"}
 
     Returns
     -------
@@ -31,11 +39,13 @@ def default_configuration():
     Examples
     --------
     >>> from regtune.tuning import default_configuration
-    >>> config = default_configuration()
+    >>> config = default_configuration("regression")
     >>> config["n_layers"], config["width"], config["learning_rate"], config["max_onehot"]
     (3, 256, 'constant', 64)
+    >>> config["numeric_embedding"], default_configuration("binary")["numeric_embedding"]
+    ('ple', 'none')
     """
-    return pipeline_configuration()
+    return pipeline_configuration(task=task)
 
 
 def build_pipeline(params, *, task, categorical, numeric, seed=0, n_rows=None):
@@ -50,7 +60,7 @@ def build_pipeline(params, *, task, categorical, numeric, seed=0, n_rows=None):
     ----------
     params : dict
         Hyperparameters named as in the table: the search space's names, and any parameter of the
-        network. Missing names take the pipeline defaults (:func:`default_configuration`), other
+        network. Missing names take the task's pipeline defaults (:func:`default_configuration`), other
         network parameters the estimator's defaults. ``n_layers`` and ``width`` make
         ``hidden_layer_sizes``, ``max_epochs`` is ``max_iter``, ``numeric_scaling`` is the
         scaler's ``scaling``, ``alpha_per_row`` and ``l1_per_row`` times ``n_rows`` are ``alpha``
@@ -87,7 +97,7 @@ def build_pipeline(params, *, task, categorical, numeric, seed=0, n_rows=None):
 
     if task not in TASKS:
         raise ValueError(f"task must be one of {list(TASKS)}, got {task!r}")
-    arguments = route(pipeline_configuration(params), PIPELINE_STEPS, n_rows=n_rows)
+    arguments = route(pipeline_configuration(params, task=task), PIPELINE_STEPS, n_rows=n_rows)
     if "random_state" in arguments.get(MLP, {}):
         raise ValueError("params must not hold random_state: build_pipeline seeds every step with seed=")
 

@@ -254,6 +254,7 @@ def tune(
         raise ValueError(f"y's name must differ from X's columns, got {y_series.name!r}")
     n_inputs, n_outputs = network_sizes(X_frame, y_series, categorical, numeric, task)
     sizes = {
+        "task": task,
         "n_rows": len(X_frame),
         "n_inputs": n_inputs,
         "n_outputs": n_outputs,
@@ -331,8 +332,8 @@ def tune(
         top_up_slots(
             study,
             config.n_trials,
-            default=default_trial(config.space, user_set),
-            default_epochs=default_epochs(config.space, user_set),
+            default=default_trial(config.space, task, user_set),
+            default_epochs=default_epochs(config.space, task, user_set),
         )
         uid = attrs["study_uid"]
         best_model = BestModel(uid, resolved_metric.direction, model_path)
