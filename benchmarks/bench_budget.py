@@ -318,8 +318,10 @@ def _wall_data(name, folder, max_rows):
     return path, options, table.X.iloc[test].reset_index(drop=True), table.y[test], table
 
 
-def _trial_curve(storage, started):
-    """Best cross-validated value [(seconds since ``started``, best)] of a finished study."""
+def _trial_curve(storage, started, constant=np.nan):
+    """Best cross-validated value [(seconds since ``started``, best)] of a finished study, when
+    Hyperband's first rung was reached, which trial the final model is, and how many trials were
+    dead (``constant``: the constant model's score, see :func:`_dead_trials`)."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -332,7 +334,46 @@ def _trial_curve(storage, started):
     ]
     sign = -1.0 if study.direction == optuna.study.StudyDirection.MAXIMIZE else 1.0
     curve = [(moment, sign * value) for moment, value in _curve([(m, sign * v) for m, v in events])]
-    return curve, _first_rung(trials, started), _selection_facts(study, trials, started)
+    selection = _selection_facts(study, trials, started)
+    selection["dead"] = _dead_trials(trials, sign, constant)
+    selection["constant"] = constant
+    reported = [t for t in trials if t.intermediate_values]
+    # each trial's best reported score, by trial number (lower is better)
+    selection["trial_best"] = [
+        [t.number, min(sign * value for value in t.intermediate_values.values())] for t in reported
+    ]
+    return curve, _first_rung(trials, started), selection
+
+
+def _constant_score(table):
+    """The constant model's score on the seed-0 training rows in the wall part's metric (lower is
+    better): the target's standard deviation (RMSE of its mean), or the entropy of the class rates
+    (log loss of the prior); nan without a table."""
+    import quality_data
+
+    if table is None:
+        return np.nan
+    train, _ = quality_data.split(table, 0)
+    y = np.asarray(table.y)[train]
+    if table.task == "regression":
+        return float(np.std(y))
+    rates = np.bincount(y.astype(int)) / len(y)
+    rates = rates[rates > 0]
+    return float(-(rates * np.log(rates)).sum())
+
+
+def _dead_trials(trials, sign, constant):
+    """How many trials that reported a score never went a tenth of the way from the constant
+    model's score to the default trial's (trial 0): networks a penalty or the learning rate froze
+    at the constant prediction, or nearly."""
+    if not np.isfinite(constant):
+        return np.nan
+    reported = [t for t in trials if t.intermediate_values]
+    best = {t.number: min(sign * v for v in t.intermediate_values.values()) for t in reported}
+    if 0 not in best or best[0] >= constant:
+        return np.nan
+    threshold = constant - 0.1 * (constant - best[0])
+    return sum(value > threshold for value in best.values())
 
 
 def _selection_facts(study, trials, started):
@@ -409,7 +450,7 @@ def part_wall(
     print(
         f"{'data set':12} {'T s':>5} {'workers':>8} {'wall s':>8} {'bound s':>8} {'trials':>7} "
         f"{'complete':>9} {'load':>5} {'ok':>4} {'test error':>11} {'defaults':>9} {'ratio':>6} "
-        f"{'own final reached at':>21} {'first rung at':>14} {'final trial':>12} {'tie at':>8}"
+        f"{'own final reached at':>21} {'first rung at':>14} {'final trial':>12} {'tie at':>8} {'dead':>5}"
     )
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     defaults = {}
@@ -462,7 +503,8 @@ def _wall_run(name, path, options, timeout, n_workers, env, test, defaults):
         ok = done.returncode == 0 and model_file.is_file()
         if not ok:
             print(done.stdout[-2000:], done.stderr[-2000:], flush=True)
-        curve, first_rung, selection = _trial_curve(storage, started) if ok else ([], np.nan, {})
+        constant = _constant_score(table)
+        curve, first_rung, selection = _trial_curve(storage, started, constant) if ok else ([], np.nan, {})
         error = ratio = reference = np.nan
         if ok and table is not None:
             with warnings.catch_warnings():
@@ -479,7 +521,7 @@ def _wall_run(name, path, options, timeout, n_workers, env, test, defaults):
         f"{name:12} {timeout:5d} {n_workers:8d} {wall:8.1f} {bound:8.1f} {n_all:7d} {n_complete:>9} "
         f"{load:5.1f} {'yes' if ok and wall <= bound else 'NO':>4} {error:11.4g} {reference:9.4g} "
         f"{ratio:6.3f} {reach:19.1f} s {first_rung:12.1f} s {_final_text(selection):>12} "
-        f"{selection.get('reach_tie', np.nan):6.1f} s",
+        f"{selection.get('reach_tie', np.nan):6.1f} s {selection.get('dead', np.nan):>5}",
         flush=True,
     )
     return {
@@ -898,14 +940,14 @@ def wall_markdown(rows):
     """The wall part's rows (from ``--json``) as a markdown table, one line per run."""
     lines = [
         "| data set | T s | workers | wall s | bound s | trials (complete) | load | test error "
-        "| untuned defaults | ratio | own final at | first rung at | final trial | tie at |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| untuned defaults | ratio | own final at | first rung at | final trial | tie at | dead |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         if r["dataset"] == "cps1988-csv" and "test_error" not in r:  # a PostgreSQL run
             lines.append(
                 f"| cps1988 (CSV), PostgreSQL | {r['timeout']} | {r['workers']} | {r['wall']:.1f} "
-                f"| {r['bound']:.1f} | | | | | | | | | |"
+                f"| {r['bound']:.1f} | | | | | | | | | | |"
             )
             continue
         flag = "" if r["ok"] and r["wall"] <= r["bound"] else " **over**"
@@ -913,7 +955,7 @@ def wall_markdown(rows):
             f"| {r['dataset']} | {r['timeout']} | {r['workers']} | {r['wall']:.1f}{flag} | {r['bound']:.1f} "
             f"| {r['trials']} ({r['complete']}) | {r['load']:.1f} | {r['test_error']:.4g} "
             f"| {r['defaults_error']:.4g} | {r['ratio']:.3f} | {r['reach']:.0f} s | {r['first_rung']:.1f} s "
-            f"| {_final_text(r)} | {r.get('reach_tie', np.nan):.0f} s |"
+            f"| {_final_text(r)} | {r.get('reach_tie', np.nan):.0f} s | {r.get('dead', '-')} |"
         )
     return "\n".join(lines)
 

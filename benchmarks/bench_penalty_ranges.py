@@ -38,7 +38,14 @@ import numpy as np
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
-NETWORK = {"n_layers": 2, "width": 128, "batch_size": 128, "max_epochs": 30, "learning_rate_init": 1e-3}
+NETWORK = {
+    "n_layers": 2,
+    "width": 128,
+    "batch_size": 128,
+    "max_epochs": 30,
+    "learning_rate_init": 1e-3,
+    "numeric_embedding": "none",  # coefs_ (sparsity, weight sizes) exist for a plain network only
+}
 PENALTIES = ("alpha_per_row", "l1_per_row", "decay_per_step")
 PER_LEARNING_RATE = ("decay_per_step",)  # measured at each learning rate, trained for the whole budget
 N_VALID = 5000
