@@ -338,13 +338,15 @@ def _trial_curve(storage, started, constant=np.nan):
     selection["dead"] = _dead_trials(trials, sign, constant)
     selection["constant"] = constant
     reported = [t for t in trials if t.intermediate_values]
-    # each trial: number, best reported score (lower is better), epochs reported, seconds it ran
+    # each trial: number, best reported score (lower is better), epochs reported, seconds it ran,
+    # the parameters it sampled
     selection["trial_best"] = [
         [
             t.number,
             min(sign * value for value in t.intermediate_values.values()),
             len(t.intermediate_values),
             None if t.datetime_complete is None else (t.datetime_complete - t.datetime_start).total_seconds(),
+            t.params,
         ]
         for t in reported
     ]
