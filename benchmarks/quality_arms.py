@@ -136,7 +136,9 @@ def _fit_sklearn_mlp(table, train, seed, settings):
 
 
 class _ImputedRealMLP:
-    """RealMLP-TD after median imputation (+ indicator) of the numeric columns that have gaps."""
+    """RealMLP-TD after median imputation of the numeric columns (pytabkit refuses NaN), with an
+    indicator for each column that has gaps in the training rows. A test row's gap in a column
+    without training gaps gets the median alone."""
 
     def __init__(self, table, seed, threads):
         from pytabkit import RealMLP_TD_Classifier, RealMLP_TD_Regressor
@@ -147,14 +149,15 @@ class _ImputedRealMLP:
 
     def _impute(self, X):
         X = X.copy()
-        for column, median in self.medians.items():
+        for column in self.gaps:
             X[f"{column}__missing"] = X[column].isna().astype(float)
+        for column, median in self.medians.items():
             X[column] = X[column].fillna(median)
         return X
 
     def fit(self, X, y):
-        gaps = [c for c in self.numeric if X[c].isna().any()]
-        self.medians = {c: float(X[c].median()) for c in gaps}
+        self.gaps = [c for c in self.numeric if X[c].isna().any()]
+        self.medians = {c: float(X[c].median()) for c in self.numeric}
         self.model.fit(self._impute(X), y)
         return self
 
