@@ -60,7 +60,7 @@ def _facts(**changes):
     facts = {
         "space": SearchSpace.default(),
         "best_params": {
-            "alpha_per_row": 100.0,
+            "alpha_per_row": 0.5,
             "l1_per_row": 1.5e-4,
             "dropout": 0.75,
             "width": 1000,
@@ -79,7 +79,7 @@ def _facts(**changes):
 
 def test_overfitting_raises_the_penalties_and_widens_a_range_at_its_top():
     (step,) = plan_steps(_facts(), trend=None, gap=Gap(0.5, 1.0, 0.5), effects=[], top=None)
-    assert step.space["alpha_per_row"] == {"low": 100.0, "high": 1e4}
+    assert step.space["alpha_per_row"] == {"low": 0.5, "high": 10.0}, "top tenth of 1e-5..1 (log)"
     assert step.space["l1_per_row"] == {"low": 1.5e-4, "high": 10.0}
     assert step.space["dropout"] == {"low": 0.75, "high": pytest.approx(0.9)}, "0.75 is in the top tenth"
 
@@ -102,7 +102,7 @@ def test_a_wider_top_stays_within_the_tables_limits():
 def test_bias_drops_a_penalty_the_best_trial_barely_used_and_grows_the_network():
     (step,) = plan_steps(_facts(), trend=None, gap=Gap(1.0, 1.0, 0.0), effects=[], top=None)
     assert step.space["l1_per_row"] == 0.0, "1.5e-4 is in the bottom tenth of 1e-4..10 (log)"
-    assert step.space["alpha_per_row"] == {"low": 1e-5, "high": 100.0}
+    assert step.space["alpha_per_row"] == {"low": 1e-5, "high": 0.5}
     assert step.space["width"] == {"low": 64, "high": 2048}
     assert step.space["n_layers"] == {"low": 1, "high": 6}
     assert "larger network" in step.tag

@@ -19,7 +19,7 @@ CITED = {
 # (docs/tuning.md; tests/tuning/test_tuning_penalty_ranges.py checks both ends).
 MEASURED = {
     "decay_per_step": (1e-5, 0.9, True),
-    "alpha_per_row": (1e-5, 1e4, True),
+    "alpha_per_row": (1e-5, 1.0, True),
     "l1_per_row": (1e-4, 10.0, True),
 }
 
