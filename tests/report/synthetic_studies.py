@@ -109,7 +109,7 @@ def underfit_study():
         curve = level + 2.0 * np.exp(-epochs / 15.0)  # still falling at epoch 20
         add_trial(
             study,
-            {"alpha_per_row": 3.0 * 10.0**-k, "dropout": 0.02},
+            {"alpha_per_row": 0.3 * 10.0**-k, "dropout": 0.02},
             _folds(curve, offsets),
             _folds(curve * 1.01, offsets),  # training error 1% above validation: no overfitting
         )

@@ -153,7 +153,7 @@ def test_underfit_study_needs_more_epochs_and_less_regularization():
     assert "the epoch budget is too small" in said and "bias dominates" in said
     space = {name: spec for step in v.steps for name, spec in step.space.items()}
     assert space["max_epochs"] == 40
-    assert space["alpha_per_row"] == {"low": 1e-5, "high": pytest.approx(3.0)}, "weaker than the best's"
+    assert space["alpha_per_row"] == {"low": 1e-5, "high": pytest.approx(0.3)}, "weaker than the best's"
     assert space["dropout"] == 0.0, "the best trial used almost none (0.02 of 0..0.8)"
 
 
