@@ -968,6 +968,55 @@ def wall_markdown(rows):
     return "\n".join(lines)
 
 
+# A dead trial's extremes (docs/benchmarks.md, "A fifth run"): parameter, test, label.
+EXTREMES = (
+    ("alpha_per_row", lambda v: v > 0.03, "alpha_per_row > 0.03"),
+    ("l1_per_row", lambda v: v > 1, "l1_per_row > 1"),
+    ("decay_per_step", lambda v: v > 0.1, "decay_per_step > 0.1"),
+    ("learning_rate_init", lambda v: v > 0.03, "learning_rate_init > 0.03"),
+    ("learning_rate_init", lambda v: v < 3e-4, "learning_rate_init < 3e-4"),
+    ("dropout", lambda v: v > 0.6, "dropout > 0.6"),
+)
+
+
+def dead_markdown(rows):
+    """Per study: trials, dead trials, their share of the seconds of the trials after the default
+    trial, a dead trial's median epochs; then how many dead and live trials had each extreme
+    (rows written since each trial's parameters are kept)."""
+    lines = [
+        "| data set | T s | trials | dead | dead share of the search's seconds "
+        "| median epochs of a dead trial |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    counts = {"dead": {}, "live": {}}
+    for r in rows:
+        trials, constant = r.get("trial_best") or [], r.get("constant", np.nan)
+        best0 = next((t[1] for t in trials if t[0] == 0), None)
+        if best0 is None or not best0 < constant:
+            continue
+        threshold = constant - 0.1 * (constant - best0)
+        later = [t for t in trials if t[0] != 0]
+        dead = [t for t in later if t[1] > threshold]
+        seconds = sum(t[3] or 0.0 for t in later)
+        share = sum(t[3] or 0.0 for t in dead) / seconds if seconds else np.nan
+        epochs = float(np.median([t[2] for t in dead])) if dead else np.nan
+        lines.append(
+            f"| {r['dataset']} | {r['timeout']} | {len(trials)} | {len(dead)} | {share:.0%} | {epochs:.0f} |"
+        )
+        for t in later:
+            if len(t) < 5:
+                continue
+            kind = counts["dead" if t[1] > threshold else "live"]
+            labels = [label for name, test, label in EXTREMES if name in t[4] and test(t[4][name])]
+            for label in labels or ["none of these"]:
+                kind[label] = kind.get(label, 0) + 1
+    if counts["dead"] or counts["live"]:
+        lines += ["", "| extreme | dead trials with it | live trials with it |", "|---|---:|---:|"]
+        for label in [*(e[2] for e in EXTREMES), "none of these"]:
+            lines.append(f"| {label} | {counts['dead'].get(label, 0)} | {counts['live'].get(label, 0)} |")
+    return "\n".join(lines)
+
+
 PARTS = {"cost": part_cost, "final": part_final, "wall": part_wall, "quality": part_quality}
 
 
@@ -998,10 +1047,15 @@ def main(argv=None):
         "--quality-budget", type=int, help="quality: seconds per method (default 300; quick 60)"
     )
     parser.add_argument("--plot", help="quality: write the best-so-far curves there as a PNG (matplotlib)")
+    parser.add_argument(
+        "--dead", nargs="+", help="only print the dead trials of these --json files' wall rows as tables"
+    )
     args = parser.parse_args(argv)
-    if args.markdown:
-        for path in args.markdown:
+    if args.markdown or args.dead:
+        for path in args.markdown or []:
             print(wall_markdown(json.loads(Path(path).read_text())["wall"]["rows"]))
+        for path in args.dead or []:
+            print(dead_markdown(json.loads(Path(path).read_text())["wall"]["rows"]))
         return
     results = {}
     for part in args.parts.split(","):
