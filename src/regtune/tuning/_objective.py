@@ -24,7 +24,7 @@ from optuna.trial import TrialState
 
 from regtune.ensemble import FoldEnsemble
 
-from .._hyperparameters import HYPERPARAMETERS
+from .._hyperparameters import HYPERPARAMETERS, pipeline_configuration
 from ._config import trial_seed
 from ._cost import CostModel, calibrated_speed, embedded_columns
 from ._default_trial import default_trial_record
@@ -139,7 +139,10 @@ def _n_outputs(config, y):
 
 def _epoch_cap(trial, config, params, fold, n_rows, y, max_trial_seconds):
     """Predict the trial's step time; cap its epochs to ``max_trial_seconds``. Returns
-    ``(cap or None, records)``."""
+    ``(cap or None, records)``. The names the trial does not give (dropped from the space, or left
+    to the defaults by the default trial) are costed with the task's pipeline defaults, as
+    ``build_pipeline`` builds them."""
+    params = pipeline_configuration(params, task=config.task)
     embedded = () if params.get("numeric_embedding", "none") == "none" else embedded_columns(fold.X_train)
     model = CostModel(
         n_rows=n_rows,
