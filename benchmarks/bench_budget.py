@@ -320,8 +320,8 @@ def _wall_data(name, folder, max_rows):
 
 def _trial_curve(storage, started, constant=np.nan):
     """Best cross-validated value [(seconds since ``started``, best)] of a finished study, when
-    Hyperband's first rung was reached, which trial the final model is, and how many trials were
-    dead (``constant``: the constant model's score, see :func:`_dead_trials`)."""
+    Hyperband's first rung was reached, which trial the final model is, each trial's record and how
+    many trials were dead (``constant``: the constant model's score, see :func:`_dead_threshold`)."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -335,12 +335,9 @@ def _trial_curve(storage, started, constant=np.nan):
     sign = -1.0 if study.direction == optuna.study.StudyDirection.MAXIMIZE else 1.0
     curve = [(moment, sign * value) for moment, value in _curve([(m, sign * v) for m, v in events])]
     selection = _selection_facts(study, trials, started)
-    selection["dead"] = _dead_trials(trials, sign, constant)
-    selection["constant"] = constant
-    reported = [t for t in trials if t.intermediate_values]
-    # each trial: number, best reported score (lower is better), epochs reported, seconds it ran,
-    # the parameters it sampled
-    selection["trial_best"] = [
+    # each trial that reported: number, best reported score (lower is better), epochs reported,
+    # seconds it ran, the parameters it sampled
+    records = [
         [
             t.number,
             min(sign * value for value in t.intermediate_values.values()),
@@ -348,8 +345,13 @@ def _trial_curve(storage, started, constant=np.nan):
             None if t.datetime_complete is None else (t.datetime_complete - t.datetime_start).total_seconds(),
             t.params,
         ]
-        for t in reported
+        for t in trials
+        if t.intermediate_values
     ]
+    threshold = _dead_threshold(records, constant)
+    selection["dead"] = np.nan if threshold is None else sum(t[1] > threshold for t in records)
+    selection["constant"] = constant
+    selection["trial_best"] = records
     return curve, _first_rung(trials, started), selection
 
 
@@ -370,18 +372,15 @@ def _constant_score(table):
     return float(-(rates * np.log(rates)).sum())
 
 
-def _dead_trials(trials, sign, constant):
-    """How many trials that reported a score never went a tenth of the way from the constant
-    model's score to the default trial's (trial 0): networks a penalty or the learning rate froze
-    at the constant prediction, or nearly."""
-    if not np.isfinite(constant):
-        return np.nan
-    reported = [t for t in trials if t.intermediate_values]
-    best = {t.number: min(sign * v for v in t.intermediate_values.values()) for t in reported}
-    if 0 not in best or best[0] >= constant:
-        return np.nan
-    threshold = constant - 0.1 * (constant - best[0])
-    return sum(value > threshold for value in best.values())
+def _dead_threshold(records, constant):
+    """The score above which a trial is dead (lower is better): it never went a tenth of the way
+    from the constant model's score to the default trial's (trial 0), a network a penalty or the
+    learning rate froze at the constant prediction, or nearly. ``records``: ``trial_best`` rows.
+    None when there is no constant score or the default trial did not beat it."""
+    best0 = next((t[1] for t in records if t[0] == 0), None)
+    if best0 is None or not best0 < constant:  # also False for a nan constant
+        return None
+    return constant - 0.1 * (constant - best0)
 
 
 def _selection_facts(study, trials, started):
@@ -511,8 +510,9 @@ def _wall_run(name, path, options, timeout, n_workers, env, test, defaults):
         ok = done.returncode == 0 and model_file.is_file()
         if not ok:
             print(done.stdout[-2000:], done.stderr[-2000:], flush=True)
-        constant = _constant_score(table)
-        curve, first_rung, selection = _trial_curve(storage, started, constant) if ok else ([], np.nan, {})
+        curve, first_rung, selection = (
+            _trial_curve(storage, started, _constant_score(table)) if ok else ([], np.nan, {})
+        )
         error = ratio = reference = np.nan
         if ok and table is not None:
             with warnings.catch_warnings():
@@ -990,11 +990,10 @@ def dead_markdown(rows):
     ]
     counts = {"dead": {}, "live": {}}
     for r in rows:
-        trials, constant = r.get("trial_best") or [], r.get("constant", np.nan)
-        best0 = next((t[1] for t in trials if t[0] == 0), None)
-        if best0 is None or not best0 < constant:
+        trials = r.get("trial_best") or []
+        threshold = _dead_threshold(trials, r.get("constant", np.nan))
+        if threshold is None:
             continue
-        threshold = constant - 0.1 * (constant - best0)
         later = [t for t in trials if t[0] != 0]
         dead = [t for t in later if t[1] > threshold]
         seconds = sum(t[3] or 0.0 for t in later)

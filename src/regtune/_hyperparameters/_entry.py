@@ -16,7 +16,6 @@ __all__ = [
     "MLP",
     "NUMERIC",
     "STEP_DEFAULT",
-    "TASK_GROUPS",
     "Bounds",
     "ByTask",
     "Derived",
@@ -47,6 +46,13 @@ STEP_DEFAULT = _StepDefault()
 TASK_GROUPS = {"binary": "classification", "multiclass": "classification", "regression": "regression"}
 
 
+def _task_group(task):
+    """``"regression"`` or ``"classification"``, or a ``ValueError`` naming the tasks."""
+    if task not in TASK_GROUPS:
+        raise ValueError(f"task must be one of {list(TASK_GROUPS)}, got {task!r}")
+    return TASK_GROUPS[task]
+
+
 @dataclass(frozen=True)
 class ByTask:
     """A pipeline default that depends on the task: one value for regression, one for
@@ -57,9 +63,7 @@ class ByTask:
 
     def value(self, task):
         """The value for ``task`` (``"binary"``, ``"multiclass"`` or ``"regression"``)."""
-        if task not in TASK_GROUPS:
-            raise ValueError(f"task must be one of {list(TASK_GROUPS)}, got {task!r}")
-        return getattr(self, TASK_GROUPS[task])
+        return getattr(self, _task_group(task))
 
     def values(self):
         """Both values: regression's, then classification's."""
@@ -307,9 +311,8 @@ class Hyperparameter:
         ``"regression"``) when a configuration does not give one."""
         if isinstance(self.pipeline_default, ByTask):
             return self.pipeline_default.value(task)
-        if task not in TASK_GROUPS:
-            raise ValueError(f"task must be one of {list(TASK_GROUPS)}, got {task!r}")
-        return self.default if self.pipeline_default is STEP_DEFAULT else self.pipeline_default
+        _task_group(task)  # the same task check whether or not this entry depends on it
+        return self._pipeline_values()[0]
 
     @property
     def target(self):

@@ -55,7 +55,7 @@ def _init_for(task, name):
     function = types.FunctionType(init.__code__, init.__globals__, "__init__", None, init.__closure__)
     defaults = default_configuration(task)
     function.__kwdefaults__ = {
-        **{name: defaults[name] for name in PIPELINE_PARAMETERS},
+        **{parameter: defaults[parameter] for parameter in PIPELINE_PARAMETERS},
         "categorical": None,
         "random_state": None,
     }

@@ -143,7 +143,7 @@ def _epoch_cap(trial, config, params, fold, n_rows, y, max_trial_seconds):
     to the defaults by the default trial) are costed with the task's pipeline defaults, as
     ``build_pipeline`` builds them."""
     params = pipeline_configuration(params, task=config.task)
-    embedded = () if params.get("numeric_embedding", "none") == "none" else embedded_columns(fold.X_train)
+    embedded = () if params["numeric_embedding"] == "none" else embedded_columns(fold.X_train)
     model = CostModel(
         n_rows=n_rows,
         n_inputs=fold.X_train.shape[1],
