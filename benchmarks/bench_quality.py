@@ -145,6 +145,7 @@ def planned_cells(args, available_arms):
                     cell = {"dataset": dataset, "task": task, "seed": seed, "arm": "regtune-defaults"}
                     cell.update(settings)
                     if variant is not None:
+                        overrides = quality_arms.ablation_overrides(overrides, task)
                         cell.update(variant=variant, overrides=overrides)
                     cells.append(cell)
                 continue

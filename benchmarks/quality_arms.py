@@ -32,7 +32,7 @@ import numpy as np
 
 import quality_data
 
-__all__ = ["ABLATIONS", "ARMS", "missing_packages", "regtune_defaults"]
+__all__ = ["ABLATIONS", "ARMS", "ablation_overrides", "missing_packages", "regtune_defaults"]
 ARMS = {  # arm -> packages it needs beyond regtune and scikit-learn
     "regtune-defaults": (),
     "regtune-tune": (),
@@ -41,21 +41,41 @@ ARMS = {  # arm -> packages it needs beyond regtune and scikit-learn
     "sklearn-mlp": (),
     "realmlp-td": ("pytabkit", "torch"),
 }
+def _other_task(*names):
+    """Overrides that give each task the other task's default of ``names`` (ByTask entries of the
+    table), and their label: the defaults the benchmark chose by task, ablated."""
+    from regtune._hyperparameters import HYPERPARAMETERS
+
+    defaults = {name: HYPERPARAMETERS[name].pipeline_default for name in names}
+    overrides = {
+        "regression": {name: d.classification for name, d in defaults.items()},
+        "classification": {name: d.regression for name, d in defaults.items()},
+    }
+    swapped = ", ".join(f"{name} {d.classification} / {d.regression}" for name, d in defaults.items())
+    return f"the other task's default (regression / classification: {swapped})", overrides
+
+
 # (name, overrides) of the --ablation mode: each switches one element of the defaults arm off (or to
-# the alternative); the overrides are the Tabular estimators' parameters (the table's names).
+# the alternative); the overrides are the Tabular estimators' parameters (the table's names). A
+# default that differs by task (ByTask in the table) is ablated by the other task's value: those
+# overrides are {"regression": ..., "classification": ...} (see ablation_overrides).
 ABLATIONS = [
     ("target encoding of every categorical (max_onehot 0)", {"max_onehot": 0}),
     ("standard scaling, no clip", {"numeric_scaling": "standard", "clip": False}),
     ("target not standardized", {"standardize_target": False}),
     ("no early stopping (50 epochs)", {"early_stopping": False}),
     ("1 x 100 units (scikit-learn's size)", {"n_layers": 1, "width": 100}),
-    ("no numeric embedding", {"numeric_embedding": "none"}),
-    ("learning rate 1e-3", {"learning_rate_init": 1e-3}),
-    (
-        "no embedding, learning rate 1e-3 (the former defaults)",
-        {"numeric_embedding": "none", "learning_rate_init": 1e-3},
-    ),
+    _other_task("numeric_embedding"),
+    _other_task("learning_rate_init"),
+    _other_task("numeric_embedding", "learning_rate_init"),
 ]
+
+
+def ablation_overrides(overrides, task):
+    """The estimator parameters an ``ABLATIONS`` entry sets on a ``task`` table."""
+    if set(overrides) == {"regression", "classification"}:
+        return dict(overrides["regression" if task == "regression" else "classification"])
+    return dict(overrides)
 
 
 def missing_packages(arm):
