@@ -41,6 +41,8 @@ ARMS = {  # arm -> packages it needs beyond regtune and scikit-learn
     "sklearn-mlp": (),
     "realmlp-td": ("pytabkit", "torch"),
 }
+
+
 def _other_task(*names):
     """Overrides that give each task the other task's default of ``names`` (ByTask entries of the
     table), and their label: the defaults the benchmark chose by task, ablated."""
