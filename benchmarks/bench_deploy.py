@@ -5,11 +5,16 @@ Run::
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_deploy.py
 
 Needs the ``onnx`` extra (onnx, skl2onnx, onnxruntime). The bundled wage data (cps1988, 28,155 rows:
-4 categorical and 2 numeric columns) and the tuned pipeline's shape: regtune's TargetEncoder on the
-categorical columns, median imputation with missing indicators and standard scaling on the numeric
-ones, a 3 x 256 relu network. The peer is the same pipeline built from scikit-learn's parts
-(``sklearn.preprocessing.TargetEncoder``, ``sklearn.neural_network.MLPRegressor``). Weights come from
-``--epochs`` epochs of training: latency does not depend on how good they are.
+4 categorical and 2 numeric columns) and the pipeline ``tune``'s first trial and ``TabularRegressor``
+build for it (``build_pipeline`` with the regression defaults but ``--epochs`` epochs):
+``CategoricalEncoder`` (these columns have 2-4 levels: one-hot, a single +-1 column for a binary
+one), ``NumericScaler`` (median imputation with missing indicators, robust scaling, smooth
+clipping), the piecewise-linear encoding of the numeric columns (16 quantile bins) and a 3 x 256
+relu network. The peer is the closest pipeline built from scikit-learn's parts
+(``OneHotEncoder``, ``SimpleImputer`` with indicators, ``RobustScaler``, ``MLPRegressor`` of
+3 x 256; scikit-learn has no piecewise-linear encoding, so its first layer sees 2 numeric inputs
+where regtune's sees their bins). Weights come from ``--epochs`` epochs of training: latency does
+not depend on how good they are.
 
 The default final model of ``tune`` is a ``FoldEnsemble``: ``--members`` (5) pipelines of the same
 shape, one per cross-validation fold (``FoldEnsemble.fit``, ``cv=--members``), whose mean is the
@@ -62,13 +67,16 @@ def sklearn_pipeline(epochs):
     from sklearn.impute import SimpleImputer
     from sklearn.neural_network import MLPRegressor
     from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler, TargetEncoder
+    from sklearn.preprocessing import OneHotEncoder, RobustScaler
 
     numeric = Pipeline(
-        [("impute", SimpleImputer(strategy="median", add_indicator=True)), ("scale", StandardScaler())]
+        [("impute", SimpleImputer(strategy="median", add_indicator=True)), ("scale", RobustScaler())]
     )
     preprocess = ColumnTransformer(
-        [("categorical", TargetEncoder(), CATEGORICAL), ("numeric", numeric, NUMERIC)]
+        [
+            ("categorical", OneHotEncoder(handle_unknown="ignore", drop="if_binary"), CATEGORICAL),
+            ("numeric", numeric, NUMERIC),
+        ]
     )
     mlp = MLPRegressor(hidden_layer_sizes=(256, 256, 256), max_iter=epochs, batch_size=256, random_state=0)
     return Pipeline([("preprocess", preprocess), ("mlp", mlp)])
