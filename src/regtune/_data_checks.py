@@ -2,7 +2,7 @@
 
 A messy table should stop before the first trial with one line that names the column, the rule and
 the value, instead of failing inside every trial, inside scikit-learn, or not at all (a numeric column
-with one stray ``12,5`` would otherwise be read as text and silently target-encoded). Rows are
+with one stray ``12,5`` would otherwise be read as text and silently encoded as categories). Rows are
 counted from 1, the header not included. Messages name the Python arguments (``X``, ``y``,
 ``categorical=``, ``cv=``); ``flags`` lets a caller with other words for them (the command line's
 ``--categorical``, ``--cv``) pass its own.
@@ -87,7 +87,7 @@ def check_text_columns(frame, columns, flag):
     """Refuse a text column that looks numeric: most values are numbers, a few are stray text.
 
     pandas reads a numeric column with one ``12,5`` or ``?`` as text, which would then be
-    target-encoded as categories without a word. ``flag`` is the argument that lists a column to
+    encoded as categories without a word. ``flag`` is the argument that lists a column to
     treat as text on purpose (``categorical=``; the command line passes its option's name).
     """
     for name in columns:

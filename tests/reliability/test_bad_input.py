@@ -386,7 +386,7 @@ CASES = [
         edited(lambda f: f.assign(x3=5.0)),
         ("fit", D, "--target", "y", *FIT),
         None,
-        "accepted: standardized to 0 in every row (zero variance is scaled by 1)",
+        "accepted: scaled to 0 in every row (a column without spread gets scale_ = inf)",
         check_constant_scaled_to_zero,
     ),
     Case(

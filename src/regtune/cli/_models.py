@@ -76,7 +76,7 @@ def _read_params(path):
 @click.option(
     "--categorical",
     type=CommaList(),
-    help="With a TOML file: columns to target-encode (default: the non-numeric ones).",
+    help="With a TOML file: the categorical columns (default: the non-numeric ones).",
 )
 @ignore_option
 @click.option(
@@ -177,7 +177,8 @@ def _prediction_frame(model, X, proba, uncertainty, mc_samples):
 @click.option(
     "--uncertainty",
     is_flag=True,
-    help="Monte-Carlo dropout: mean and standard deviation over --mc-samples passes.",
+    help="Monte-Carlo dropout: mean and standard deviation over --mc-samples passes (a fold "
+    "ensemble: the spread of its members).",
 )
 @click.option("--mc-samples", type=click.IntRange(min=2), default=MC_SAMPLES, show_default=True)
 def predict(model_path, data, output, proba, uncertainty, mc_samples):
@@ -185,7 +186,8 @@ def predict(model_path, data, output, proba, uncertainty, mc_samples):
 
     Output columns: prediction; with --proba, proba_<class> for each class; with --uncertainty,
     the Monte-Carlo dropout mean (prediction, proba_<class>) and spread (prediction_std,
-    proba_<class>_std). Rows keep DATA's order; DATA may hold extra columns (the target, ids).
+    proba_<class>_std; for a fold ensemble, the spread of its members). Rows keep DATA's order;
+    DATA may hold extra columns (the target, ids).
     MODEL may also be an .onnx graph written by regtune export (run by ONNX Runtime; no --uncertainty).
 
     \b

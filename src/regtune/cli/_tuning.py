@@ -121,7 +121,9 @@ def run_tune(
     help="Default: inferred from the target column.",
 )
 @click.option(
-    "--categorical", type=CommaList(), help="Columns to target-encode (default: the non-numeric columns)."
+    "--categorical",
+    type=CommaList(),
+    help="Categorical columns, encoded by their number of levels (default: the non-numeric columns).",
 )
 @ignore_option
 @click.option(

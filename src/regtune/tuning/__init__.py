@@ -1,7 +1,8 @@
 """Hyperparameter tuning: ``tune`` searches a regularized network pipeline with Optuna.
 
 ``tune`` creates (or resumes) a study in an Optuna storage, runs its trials in this process or in
-worker processes, and refits the best pipeline; ``worker`` joins an existing study from any machine.
+worker processes, and makes the final model (the best trial's fold ensemble, or a refit of its
+configuration); ``worker`` joins an existing study from any machine.
 ``refit_best`` fits a study's best configuration on data, ``fit_configuration`` any configuration,
 and ``save_result`` writes a result's model and best parameters. ``TabularRegressor`` and
 ``TabularClassifier`` are the pipeline untuned, with ``default_configuration(task)``.

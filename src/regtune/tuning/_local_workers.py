@@ -1,5 +1,6 @@
-"""Worker processes on this machine: ``tune`` with ``n_workers > 1`` starts ``n_workers - 1`` of
-them and works as the first worker itself.
+"""Worker processes on this machine: ``tune`` with ``n_workers > 1`` and a ``timeout`` starts
+``n_workers - 1`` of them and works as the first worker itself (worker processes need seconds to
+start); without a ``timeout`` it starts ``n_workers`` and only watches them.
 
 Each runs ``python -m regtune.tuning._process`` with one BLAS/OpenMP thread and the storage URL in
 its environment; they read the data from a file (the caller's ``data_path``, or a temporary

@@ -1,4 +1,4 @@
-"""A tune result's files: the refit model and the best configuration as a params TOML file."""
+"""A tune result's files: the final model and the best configuration as a params TOML file."""
 
 import json
 from pathlib import Path
@@ -42,11 +42,12 @@ def params_toml(params, *, seed=None, comment=None):
 
 
 def save_result(result, folder):
-    """Write a :class:`TuneResult`'s refit model and best configuration into ``folder``.
+    """Write a :class:`TuneResult`'s final model and best configuration into ``folder``.
 
-    ``folder/model.regtune`` is the refit pipeline (``regtune.save``, no pickle);
-    ``folder/best_params.toml`` holds the best configuration as it was refit (``max_epochs`` = its
-    best epoch) and its seed, which ``regtune fit --params`` and :func:`fit_configuration` read
+    ``folder/model.regtune`` is the final model, ``result.best_pipeline`` (the best trial's fold
+    ensemble by default, or the refit pipeline; ``regtune.save``, no pickle);
+    ``folder/best_params.toml`` holds the best configuration as a refit trains it (``max_epochs`` =
+    its best epoch) and its seed, which ``regtune fit --params`` and :func:`fit_configuration` read
     back. Both are written atomically; ``folder`` is created if needed. The HTML report is
     ``regtune.report.write_report(result.study, ...)``.
 
@@ -59,7 +60,7 @@ def save_result(result, folder):
 
     if result.best_pipeline is None:
         raise ValueError(
-            "result has no refit pipeline (tune was called with refit=False); "
+            "result has no final model (tune was called with final_model=None); "
             "fit one with regtune.tuning.refit_best(result.study, X, y)"
         )
     folder = Path(folder)

@@ -169,7 +169,8 @@ def tune(
     task : {"binary", "multiclass", "regression"}, optional
         Inferred from ``y`` when None.
     categorical : list of str, optional
-        Columns to target-encode; default: the object, string, category and bool columns.
+        The categorical columns (one-hot or target-encoded by their number of levels,
+        ``max_onehot``); default: the object, string, category and bool columns.
     ignore : list of str, optional
         Columns of ``X`` left out of the features (ids, another target); the model does not
         need them to predict.
