@@ -51,7 +51,6 @@ class _Average:
 def run_table(name, budget, seed, max_rows):
     """Tune ``name``'s seed split for ``budget`` seconds keeping every trial's fold ensemble;
     the test error of the average of the top k trials, for each k of ``KS``."""
-    import regtune
     from regtune.tuning import _best_model
 
     table = quality_data.load(name, max_rows)
@@ -66,30 +65,19 @@ def run_table(name, budget, seed, max_rows):
 
     _best_model.BestModel.offer = offer
     started = time.perf_counter()
-    try:
-        result = regtune.tune(
-            table.X.iloc[train].reset_index(drop=True),
-            table.y[train],
-            task=table.task,
-            categorical=table.categorical,
-            timeout=budget,
-            n_trials=100_000,
-            trial_timeout=max(3 * budget, 300.0),
-            storage="sqlite:///:memory:",
-            seed=seed,
-            progress=False,
-        )
+    try:  # the quality benchmark's regtune-tune arm itself
+        final_model, _ = quality_arms._fit_tune(table, train, seed, {"budget": budget})
     finally:
         _best_model.BestModel.offer = original
     wall = time.perf_counter() - started
-    sign = 1.0 if result.study.direction.name == "MINIMIZE" else -1.0
+    sign = 1.0  # the default metrics (RMSE, log loss) are minimized
     ranked = sorted(offered, key=lambda o: (sign * o[1], not o[2], o[0]))
     n_classes = 0 if table.task == "regression" else int(table.y.max()) + 1
     X_test, y_test = table.X.iloc[test].reset_index(drop=True), table.y[test]
     errors = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        own = quality_arms.score(table.task, y_test, result.best_pipeline, X_test, n_classes)
+        own = quality_arms.score(table.task, y_test, final_model, X_test, n_classes)
         for k in KS:
             if k <= len(ranked):
                 model = _Average([o[3] for o in ranked[:k]])
