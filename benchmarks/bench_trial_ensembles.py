@@ -103,28 +103,44 @@ def _normalized(row, error):
     return error / row["target_std"] if row["task"] == "regression" else error
 
 
+TOLERANCES = (0.01, 0.02)  # "within t": the top k whose CV scores are all within t of the best
+
+
+def _k_within(row, errors, tolerance):
+    """The largest measured k whose top-k trials all have a CV score within ``tolerance`` (a
+    fraction) of the best trial's: a rule a final model could apply without the test rows."""
+    best = row["top"][0][1]
+    close = sum(1 for _, score, _ in row["top"] if abs(score - best) <= tolerance * abs(best))
+    return max(k for k in errors if k <= close)
+
+
 def report(rows):
-    """Per table the error of the top-k average / the best trial's, and their shifted geometric
-    mean (the quality benchmark's shift), as markdown."""
+    """Per table the error of the top-k average / the best trial's, the same for the rule "the top
+    trials within 1 % (2 %) of the best CV score", and their shifted geometric means (the quality
+    benchmark's shift), as markdown."""
     ks = [k for k in KS if any(k in {int(key) for key in r["errors"]} for r in rows)]
+    labels = [f"top {k} / best" for k in ks[1:]] + [f"within {t:.0%}: k, / best" for t in TOLERANCES]
     lines = [
-        "| data set | seed | trials with a model | best trial's test error | "
-        + " | ".join(f"top {k} / best" for k in ks[1:])
-        + " |",
-        "|---|---:|---:|---:|" + "---:|" * (len(ks) - 1),
+        "| data set | seed | trials with a model | best trial's test error | " + " | ".join(labels) + " |",
+        "|---|---:|---:|---:|" + "---:|" * len(labels),
     ]
-    logs = {k: [] for k in ks[1:]}
+    logs = {label: [] for label in labels}
     for r in rows:
         errors = {int(k): v for k, v in r["errors"].items()}
-        best = _normalized(r, errors[1]) + SHIFT
+        ratio = {
+            k: (_normalized(r, e) + SHIFT) / (_normalized(r, errors[1]) + SHIFT) for k, e in errors.items()
+        }
         cells = []
-        for k in ks[1:]:
+        for k, label in zip(ks[1:], labels, strict=False):
             if k in errors:
-                ratio = (_normalized(r, errors[k]) + SHIFT) / best
-                logs[k].append(math.log(ratio))
-                cells.append(f"{ratio:.3f}")
+                logs[label].append(math.log(ratio[k]))
+                cells.append(f"{ratio[k]:.3f}")
             else:
                 cells.append("-")
+        for t, label in zip(TOLERANCES, labels[len(ks) - 1 :], strict=True):
+            k = _k_within(r, errors, t)
+            logs[label].append(math.log(ratio[k]))
+            cells.append(f"{k}, {ratio[k]:.3f}")
         lines.append(
             f"| {r['dataset']} | {r['seed']} | {r['trials_with_model']} | {errors[1]:.4g} | "
             + " | ".join(cells)
