@@ -122,6 +122,7 @@ def test_save_result_writes_the_model_and_the_refit_configuration(tuned, penguin
     assert written == {"seed": settings["seed"], "params": params}
     again = fit_configuration(X, y, written["params"], seed=written["seed"])
     np.testing.assert_allclose(again.predict_proba(X), tuned.best_pipeline.predict_proba(X), rtol=1e-12)
-    with pytest.raises(ValueError, match="refit=False"):
+    expected = r"no final model \(tune was called with final_model=None or refit=False\)"
+    with pytest.raises(ValueError, match=expected):
         untrained = tune(X, y, n_trials=1, cv=2, storage=MEMORY, space=SPACE, refit=False, progress=False)
         save_result(untrained, tmp_path)

@@ -60,7 +60,7 @@ def save_result(result, folder):
 
     if result.best_pipeline is None:
         raise ValueError(
-            "result has no final model (tune was called with final_model=None); "
+            "result has no final model (tune was called with final_model=None or refit=False); "
             "fit one with regtune.tuning.refit_best(result.study, X, y)"
         )
     folder = Path(folder)
