@@ -523,9 +523,7 @@ def _wall_run(name, path, options, timeout, n_workers, env, test, defaults):
                     defaults[name] = _defaults_error(table, X_test, y_test)
             reference = defaults[name]
             ratio = error / reference
-    final = curve[-1][1] if curve else np.nan
-    reach = next((t for t, v in curve if v == final), np.nan)
-    near = _reach_within(curve, NEAR)
+    reach, near = _reach_within(curve, 0.0), _reach_within(curve, NEAR)
     bound = 1.1 * timeout + 5
     print(
         f"{name:12} {timeout:5d} {n_workers:8d} {wall:8.1f} {bound:8.1f} {n_all:7d} {n_complete:>9} "
