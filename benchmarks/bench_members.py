@@ -7,7 +7,9 @@ to 50 epochs); every configuration (``CONFIGS``) is the same pipeline with a few
 (``n_members``, ``width``), fit on the same rows. ``n_members`` is a parameter of the network, not
 of the Tabular estimators, so a configuration is built by ``regtune.tuning.build_pipeline`` as the
 estimator's ``fit`` builds its pipeline (``same-as-single``, no change, checks that both fit the
-same network: same error, same epochs).
+same network: same error, same epochs). ``ens2`` and ``ens3`` are the bound any 2- or 3-member
+network can hope for at 2 or 3 x the CPU: that many independent untuned networks (random states
+``seed``, ``seed + 1000``, ...) and their mean prediction (``regtune.ensemble.FoldEnsemble``).
 
 Data: the 11 real tables of the quality benchmark (``quality_data.py``: the same loaders, splits and
 seeds), capped at ``--max-rows`` rows (default 20,000, as the quality benchmark's published run).
@@ -74,6 +76,9 @@ CONFIGS = {
     "k6-w160": {"n_members": 6, "width": 160},
     "k8-w128": {"n_members": 8, "width": 128},
     "k8-w96": {"n_members": 8, "width": 96},
+    # the bound: k independent untuned networks (seeds seed, seed + 1000, ...), their mean prediction
+    "ens2": {"independent_networks": 2},
+    "ens3": {"independent_networks": 3},
 }
 GOAL_ERROR, GOAL_CPU = 0.98, 3.0
 
@@ -112,29 +117,35 @@ def fit_one(table, train, test, seed, config):
     from sklearn.exceptions import ConvergenceWarning
     from threadpoolctl import threadpool_limits
 
+    from regtune.ensemble import FoldEnsemble
     from regtune.tuning import build_pipeline
 
-    if config == REFERENCE:  # the quality benchmark's defaults arm itself
-        model = quality_arms.regtune_defaults(table, seed)
+    independent = CONFIGS[config].get("independent_networks")
+    if config == REFERENCE or independent:  # the quality benchmark's defaults arm itself
+        models = [quality_arms.regtune_defaults(table, seed + 1000 * i) for i in range(independent or 1)]
     else:  # what that estimator's fit builds, with the configuration's parameters on top
         kinds = {"categorical": table.categorical, "numeric": table.numeric}
-        model = build_pipeline(CONFIGS[config], task=table.task, **kinds, seed=seed, n_rows=len(train))
+        models = [build_pipeline(CONFIGS[config], task=table.task, **kinds, seed=seed, n_rows=len(train))]
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         cpu, wall = time.process_time(), time.perf_counter()
-        model.fit(table.X.iloc[train], table.y[train])
+        for model in models:
+            model.fit(table.X.iloc[train], table.y[train])
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        model = models[0] if len(models) == 1 else FoldEnsemble.from_members(models)
         n_classes = 0 if table.task == "regression" else int(table.y.max()) + 1
         metrics = quality_arms.score(table.task, table.y[test], model, table.X.iloc[test], n_classes)
-    network = (model.pipeline_ if config == REFERENCE else model).named_steps["mlp"]
-    scores = getattr(network, "validation_scores_", None)
-    best_epoch = int(np.argmax(scores)) + 1 if scores else network.n_iter_
-    return {
+    networks = [(m.pipeline_ if hasattr(m, "pipeline_") else m).named_steps["mlp"] for m in models]
+    best_epochs = []
+    for network in networks:
+        scores = getattr(network, "validation_scores_", None)
+        best_epochs.append(int(np.argmax(scores)) + 1 if scores else network.n_iter_)
+    return {  # epochs: the mean over the networks of an ensemble of independent ones
         **metrics,
         "cpu_seconds": cpu,
         "wall_seconds": wall,
-        "epochs": int(network.n_iter_),
-        "best_epoch": best_epoch,
+        "epochs": float(np.mean([network.n_iter_ for network in networks])),
+        "best_epoch": float(np.mean(best_epochs)),
         "n_train": len(train),
     }
 
