@@ -73,6 +73,7 @@ CONFIGS = {
     "k4-w192": {"n_members": 4, "width": 192},
     "k4-w160": {"n_members": 4, "width": 160},
     "k4-w128": {"n_members": 4, "width": 128},
+    "k5-w160": {"n_members": 5, "width": 160},
     "k6-w160": {"n_members": 6, "width": 160},
     "k8-w128": {"n_members": 8, "width": 128},
     "k8-w96": {"n_members": 8, "width": 96},
