@@ -14,6 +14,9 @@ them):
   may use ``DEFAULT_TRIAL_SHARE * T`` instead (``_default_trial``);
 * ``max_train_rows``: on large data, the rows each fold's network trains on (a fixed random subset
   of the fold's training rows; ``_budget_space.train_rows_cap``), so the first rung comes fast;
+  ``default_train_rows``: the same for the default trial, which the pruner never stops: all its
+  folds' rows unless a step on them would cost more than its share of the budget allows
+  (``_budget_space.default_train_rows``);
 * ``final_model`` and ``model_path`` (where the best model so far is written, see ``_best_model``).
 """
 
@@ -60,6 +63,7 @@ class Budget:
     final_model: str | None = "ensemble"
     model_path: str | None = None
     max_train_rows: int | None = None
+    default_train_rows: int | None = None
 
     @classmethod
     def from_attrs(cls, attrs):
@@ -70,6 +74,7 @@ class Budget:
             final_model=attrs.get("final_model", "ensemble"),
             model_path=attrs.get("model_path"),
             max_train_rows=attrs.get("max_train_rows"),
+            default_train_rows=attrs.get("default_train_rows"),
         )
 
     def to_attrs(self):
@@ -81,6 +86,7 @@ class Budget:
             "final_model": self.final_model,
             "model_path": self.model_path,
             "max_train_rows": self.max_train_rows,
+            "default_train_rows": self.default_train_rows,
         }
 
     @property
@@ -94,9 +100,20 @@ class Budget:
         return None if self.timeout is None else DEFAULT_TRIAL_SHARE * self.timeout
 
     @classmethod
-    def start(cls, timeout, *, final_model, model_path, cv, started=None, max_train_rows=None):
+    def start(
+        cls,
+        timeout,
+        *,
+        final_model,
+        model_path,
+        cv,
+        started=None,
+        max_train_rows=None,
+        default_train_rows=None,
+    ):
         """The budget of a job of ``timeout`` seconds (None: no time limit) starting now (or at
-        unix time ``started``); ``max_train_rows``: see ``_budget_space.train_rows_cap``."""
+        unix time ``started``); ``max_train_rows`` and ``default_train_rows``: see
+        ``_budget_space.train_rows_cap`` and ``_budget_space.default_train_rows``."""
         if timeout is None:
             return cls(final_model=final_model, model_path=model_path)
         timeout = float(timeout)
@@ -112,6 +129,8 @@ class Budget:
             deadline=job_end - min(reserve, 0.5 * timeout),
             final_model=final_model,
             model_path=model_path,
+            max_train_rows=max_train_rows,
+            default_train_rows=default_train_rows,
         )
 
 

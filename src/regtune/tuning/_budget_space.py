@@ -26,12 +26,12 @@ data or a long budget leave the space as it is.
 
 import math
 
-from ._budget import MAX_TRIAL_SHARE
+from ._budget import DEFAULT_TRIAL_SHARE, MAX_TRIAL_SHARE
 from ._cost import CostModel
 from ._default_trial import space_defaults
 from ._space import SearchSpace
 
-__all__ = ["MIN_EPOCHS", "budget_space", "train_rows_cap"]
+__all__ = ["MIN_EPOCHS", "budget_space", "default_train_rows", "train_rows_cap"]
 
 # The most expensive configuration of a scaled space can train this many epochs in one trial.
 MIN_EPOCHS = 5
@@ -156,16 +156,19 @@ FIRST_RUNG_SECONDS = 3.0
 FIRST_RUNG_SHARE = 0.02
 
 
-def train_rows_cap(*, task, n_rows, n_inputs, n_outputs, cv, timeout, embedded=()):
+def train_rows_cap(*, task, n_rows, n_inputs, n_outputs, cv, timeout, embedded=(), step_seconds=None):
     """Rows as a fidelity on large data: the number of training rows of a fold each network trains
     on, so that one step of the default configuration takes ``FIRST_RUNG_SECONDS`` (or
-    ``FIRST_RUNG_SHARE`` of the budget, if longer); None when every row fits (or no budget).
+    ``FIRST_RUNG_SHARE`` of the budget, if longer; or ``step_seconds`` when given); None when every
+    row fits (or no budget).
 
     The validation folds keep all their rows, so scores stay cross-validated on the whole data.
     """
     if timeout is None:
         return None
-    target = max(FIRST_RUNG_SECONDS, FIRST_RUNG_SHARE * float(timeout))
+    target = step_seconds
+    if target is None:
+        target = max(FIRST_RUNG_SECONDS, FIRST_RUNG_SHARE * float(timeout))
     model = _prior_model(n_rows, n_inputs, n_outputs, cv, embedded)
     default = space_defaults(SearchSpace.default(), task)
 
@@ -181,3 +184,20 @@ def train_rows_cap(*, task, n_rows, n_inputs, n_outputs, cv, timeout, embedded=(
         middle = (low + high) // 2
         low, high = (middle, high) if cost(middle) <= target else (low, middle)
     return int(low)
+
+
+def default_train_rows(max_train_rows, *, timeout, **sizes):
+    """The rows of a fold the default trial trains on: all of them (None) unless one step on
+    them would take more than ``DEFAULT_TRIAL_SHARE / MIN_EPOCHS`` of the budget, and never fewer
+    than the search's ``max_train_rows`` (``sizes``: as :func:`train_rows_cap`'s).
+
+    The search's trials train on ``max_train_rows`` so that Hyperband's first decisions come fast;
+    the pruner never stops the default trial, which gains nothing from that, and its fold
+    ensemble is the final model when no trial beats it: on fewer rows it would be worse than the
+    untuned estimator fit on all of them.
+    """
+    if max_train_rows is None:
+        return None
+    step_seconds = DEFAULT_TRIAL_SHARE * float(timeout) / MIN_EPOCHS
+    own = train_rows_cap(timeout=timeout, step_seconds=step_seconds, **sizes)
+    return None if own is None else max(own, max_train_rows)

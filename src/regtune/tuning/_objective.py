@@ -181,6 +181,7 @@ def run_cv_trial(
     offer=None,
     on_epoch=None,
     default_trial_seconds=None,
+    default_train_rows=None,
 ):
     """Run one trial of a study; return its value (the best mean validation metric over epochs).
 
@@ -208,6 +209,9 @@ def run_cv_trial(
     the untuned ``n_iter_no_change`` epochs; it may use ``default_trial_seconds`` (its cap set
     again from its own first step, which no calibration predicts); and when the budget shortened
     the space's epochs (``_default_trial.default_epochs``) it trains the untuned epochs instead.
+    It trains on ``default_train_rows`` rows of each fold (None: all of them) instead of
+    ``max_train_rows``: rows as a fidelity serve the pruner's first decisions, and its fold
+    ensemble is the final model when no trial beats it.
     """
     start = time.perf_counter()
     seed = trial_seed(config.seed, trial.number)
@@ -217,6 +221,8 @@ def run_cv_trial(
     params = space.suggest(trial, has_categorical=bool(config.categorical), has_numeric=bool(config.numeric))
     n_epochs = int(params.get("max_epochs", space.max_epochs()))
     patience = None  # epochs without a better mean score before the trial completes
+    if unsampled is not None:
+        max_train_rows = default_train_rows
     if unsampled is not None and default_trial_seconds is not None:
         # The default trial of a study with a time budget: trained as the untuned estimator trains.
         patience = int(HYPERPARAMETERS["n_iter_no_change"].default)

@@ -15,7 +15,7 @@ from .._data import as_frame, detect_columns, drop_ignored, infer_task
 from .._data_checks import API_FLAGS, check_training_data, numeric_target
 from ._best_model import BestModel, holds, restore_record, save_final, store_record
 from ._budget import FINAL_MODELS, Budget
-from ._budget_space import budget_space, train_rows_cap
+from ._budget_space import budget_space, default_train_rows, train_rows_cap
 from ._config import StudyConfig
 from ._cost import embedded_numeric, network_sizes
 from ._default_trial import default_epochs, default_trial
@@ -288,6 +288,7 @@ def tune(
         cv=cv,
         started=started,
         max_train_rows=max_train_rows,
+        default_train_rows=default_train_rows(max_train_rows, **sizes),
     )
     config = StudyConfig(
         task=task,

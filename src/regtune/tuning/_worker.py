@@ -107,6 +107,7 @@ def run_study(
             max_trial_seconds=budget.max_trial_seconds,
             default_trial_seconds=budget.default_trial_seconds,
             max_train_rows=budget.max_train_rows,
+            default_train_rows=budget.default_train_rows,
             offer=best_model.offer,
             on_epoch=log.tick,
         )
