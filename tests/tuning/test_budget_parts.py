@@ -14,10 +14,17 @@ import regtune
 from regtune._hyperparameters import HYPERPARAMETERS
 from regtune.ensemble import FoldEnsemble
 from regtune.tuning import SearchSpace, build_pipeline, tune
+from regtune.tuning import _budget_space as budget_space_module
 from regtune.tuning import _objective as objective_module
 from regtune.tuning._best_model import BestModel, holds, lock_path, read_record, restore_record, store_record
-from regtune.tuning._budget import MAX_TRIAL_SHARE
-from regtune.tuning._budget_space import MIN_EPOCHS, _largest, budget_space, train_rows_cap
+from regtune.tuning._budget import MAX_TRIAL_SHARE, Budget
+from regtune.tuning._budget_space import (
+    MIN_EPOCHS,
+    _largest,
+    budget_space,
+    default_train_rows,
+    train_rows_cap,
+)
 from regtune.tuning._config import StudyConfig
 from regtune.tuning._cost import STEP, CostModel, embedded_columns
 from regtune.tuning._default_trial import DEFAULT_EPOCHS, default_epochs, default_trial, space_defaults
@@ -362,6 +369,57 @@ def test_tune_queues_the_untuned_epochs_when_the_budget_shortens_them(small_bina
     space = SearchSpace.from_dict(result.study.user_attrs["space"])
     assert space.max_epochs() < 50
     assert trial.system_attrs[DEFAULT_EPOCHS] == 50
+
+
+def test_the_default_trial_gets_a_rows_cap_of_its_own():
+    sizes = {"task": "regression", "n_inputs": 6, "n_outputs": 1, "cv": 5}
+    assert default_train_rows(None, n_rows=500_000, timeout=30, **sizes) is None  # no cap, none
+    for rows, timeout in ((28_000, 20), (28_000, 60), (500_000, 30), (500_000, 600)):
+        cap = train_rows_cap(n_rows=rows, timeout=timeout, **sizes)
+        own = default_train_rows(cap, n_rows=rows, timeout=timeout, **sizes)
+        assert cap is not None and (own is None or own >= cap)  # never fewer rows than the search's
+        # All rows unless a step on them costs more than a fifth of the default trial's share.
+        step = train_rows_cap(n_rows=rows, timeout=timeout, step_seconds=timeout / 10, **sizes)
+        assert own == (None if step is None else max(step, cap))
+    on_28k = train_rows_cap(n_rows=28_000, timeout=120, **sizes)
+    assert (
+        on_28k < 28_000 * 4 // 5 and default_train_rows(on_28k, n_rows=28_000, timeout=120, **sizes) is None
+    )
+    big = train_rows_cap(n_rows=500_000, timeout=30, **sizes)
+    assert big < default_train_rows(big, n_rows=500_000, timeout=600, **sizes) < 400_000
+    # Both caps travel in the study's attributes, so every worker applies them.
+    budget = Budget.start(
+        30, final_model="ensemble", model_path=None, cv=5, max_train_rows=9, default_train_rows=12
+    )
+    restored = Budget.from_attrs(budget.to_attrs())
+    assert (restored.max_train_rows, restored.default_train_rows) == (9, 12)
+
+
+def test_rows_as_a_fidelity_in_a_study_with_a_budget(small_binary, monkeypatch):
+    """The search's trials train on a subset of each fold's rows; the default trial on all."""
+    X, y = small_binary
+    big = pd.concat([X] * 13, ignore_index=True)  # 3,120 rows, 1,560 in each training fold
+    label = pd.concat([y] * 13, ignore_index=True)
+    # A first rung this fast needs the smallest subset (1,000 rows); the default trial's share
+    # of the budget pays for a step on all its rows.
+    monkeypatch.setattr(budget_space_module, "FIRST_RUNG_SECONDS", 1e-6)
+    monkeypatch.setattr(budget_space_module, "FIRST_RUNG_SHARE", 0.0)
+    trained = {}  # trial seed -> rows each fold's network trained on
+    init = objective_module._Fold.__init__
+
+    def remember_rows(fold, params, config, X, y, train, valid, seed, max_train_rows=None):
+        init(fold, params, config, X, y, train, valid, seed, max_train_rows)
+        trained.setdefault(seed, set()).add(len(fold.y_train))
+
+    monkeypatch.setattr(objective_module._Fold, "__init__", remember_rows)
+    result = tune(big, label, n_trials=3, cv=2, timeout=10, storage=MEMORY, progress=False)
+    attrs = result.study.user_attrs
+    assert attrs["max_train_rows"] == 1000 and attrs["default_train_rows"] is None
+    default, *sampled = result.study.get_trials(deepcopy=False)
+    assert sampled and trained[default.user_attrs["seed"]] == {1560}  # every row of its fold
+    assert default.user_attrs["max_train_rows"] is None
+    for trial in sampled:
+        assert trained[trial.user_attrs["seed"]] == {1000} and trial.user_attrs["max_train_rows"] == 1000
 
 
 class _AlwaysPrune(optuna.pruners.BasePruner):
