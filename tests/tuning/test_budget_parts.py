@@ -378,8 +378,8 @@ def test_the_default_trial_gets_a_rows_cap_of_its_own():
         cap = train_rows_cap(n_rows=rows, timeout=timeout, **sizes)
         own = default_train_rows(cap, n_rows=rows, timeout=timeout, **sizes)
         assert cap is not None and (own is None or own >= cap)  # never fewer rows than the search's
-        # All rows unless a step on them costs more than a fifth of the default trial's share.
-        step = train_rows_cap(n_rows=rows, timeout=timeout, step_seconds=timeout / 10, **sizes)
+        # All rows unless a step on them costs more than a third of the default trial's share.
+        step = train_rows_cap(n_rows=rows, timeout=timeout, step_seconds=timeout / 6, **sizes)
         assert own == (None if step is None else max(step, cap))
     on_28k = train_rows_cap(n_rows=28_000, timeout=120, **sizes)
     assert (

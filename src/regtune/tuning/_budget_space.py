@@ -154,6 +154,11 @@ def budget_space(space, *, task, n_rows, n_inputs, n_outputs, cv, timeout, max_t
 # or this share of the budget when that is longer.
 FIRST_RUNG_SECONDS = 3.0
 FIRST_RUNG_SHARE = 0.02
+# The default trial trains on all its folds' rows when one step on them takes at most this
+# fraction of its share of the budget (on the cost model's slow machine, ``PRIOR_SPEED``): at
+# T = 30 s, 5 s; measured on the quality benchmark's 15,000-row tables, the default trial on all
+# rows was as good or better at T = 30 s than on the search's subset (docs/benchmarks.md).
+DEFAULT_TRIAL_STEPS = 3
 
 
 def train_rows_cap(*, task, n_rows, n_inputs, n_outputs, cv, timeout, embedded=(), step_seconds=None):
@@ -188,8 +193,9 @@ def train_rows_cap(*, task, n_rows, n_inputs, n_outputs, cv, timeout, embedded=(
 
 def default_train_rows(max_train_rows, *, timeout, **sizes):
     """The rows of a fold the default trial trains on: all of them (None) unless one step on
-    them would take more than ``DEFAULT_TRIAL_SHARE / MIN_EPOCHS`` of the budget, and never fewer
-    than the search's ``max_train_rows`` (``sizes``: as :func:`train_rows_cap`'s).
+    them would take more than ``1 / DEFAULT_TRIAL_STEPS`` of its share of the budget
+    (``DEFAULT_TRIAL_SHARE``), and never fewer than the search's ``max_train_rows`` (``sizes``: as
+    :func:`train_rows_cap`'s).
 
     The search's trials train on ``max_train_rows`` so that Hyperband's first decisions come fast;
     the pruner never stops the default trial, which gains nothing from that, and its fold
@@ -198,6 +204,6 @@ def default_train_rows(max_train_rows, *, timeout, **sizes):
     """
     if max_train_rows is None:
         return None
-    step_seconds = DEFAULT_TRIAL_SHARE * float(timeout) / MIN_EPOCHS
+    step_seconds = DEFAULT_TRIAL_SHARE * float(timeout) / DEFAULT_TRIAL_STEPS
     own = train_rows_cap(timeout=timeout, step_seconds=step_seconds, **sizes)
     return None if own is None else max(own, max_train_rows)
