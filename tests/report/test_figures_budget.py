@@ -37,6 +37,18 @@ def test_best_over_time_never_gets_worse_and_shows_the_deadline(budgeted):
     assert len(fig.layout.shapes) == 2  # the search deadline and the end of the budget
 
 
+def test_the_cost_model_note_says_when_trials_trained_on_fewer_rows(budgeted):
+    records = read_study(budgeted.study)
+    assert "Rows as a fidelity" not in cost_model_figure(records)[1]  # penguins: every row
+    study = optuna.create_study()
+    for rows in (None, 1000, 1000):
+        attrs = {"predicted_step_seconds": 0.1, "step_seconds": 0.12}
+        attrs.update({} if rows is None else {"max_train_rows": rows})
+        study.add_trial(optuna.trial.create_trial(value=1.0, user_attrs=attrs))
+    _, note = cost_model_figure(read_study(study))
+    assert "2 of 3 trials trained on 1,000 rows of each fold, the others on all of them" in note
+
+
 def test_studies_without_the_records_get_a_sentence():
     records = read_study(optuna.create_study())
     assert isinstance(cost_model_figure(records), str)

@@ -77,6 +77,14 @@ def cost_model_figure(records):
         "of 2. Blue: complete, orange: pruned. The cost model caps each trial's epochs to a quarter "
         "of the budget."
     )
+    capped = [int(t.user_attrs["max_train_rows"]) for t in trials if t.user_attrs.get("max_train_rows")]
+    if capped:
+        sizes = " or ".join(f"{rows:,}" for rows in sorted(set(capped)))
+        note += (
+            f" Rows as a fidelity (large data, short budget): {len(capped)} of {len(trials)} trials "
+            f"trained on {sizes} rows of each fold, the others on all of them (the default trial "
+            "among them, unless the data is very large); validation always used every row."
+        )
     return base_layout(fig, "Cost model: predicted against measured step time"), note
 
 
