@@ -46,7 +46,7 @@ def test_the_cost_model_note_says_when_trials_trained_on_fewer_rows(budgeted):
         attrs.update({} if rows is None else {"max_train_rows": rows})
         study.add_trial(optuna.trial.create_trial(value=1.0, user_attrs=attrs))
     _, note = cost_model_figure(read_study(study))
-    assert "2 of 3 trials trained on 1,000 rows of each fold, the others on all of them" in note
+    assert "2 of 3 trials trained on 1,000 rows of each fold, 1 on all of them" in note
 
 
 def test_studies_without_the_records_get_a_sentence():

@@ -17,7 +17,7 @@ from regtune.tuning import SearchSpace, build_pipeline, tune
 from regtune.tuning import _budget_space as budget_space_module
 from regtune.tuning import _objective as objective_module
 from regtune.tuning._best_model import BestModel, holds, lock_path, read_record, restore_record, store_record
-from regtune.tuning._budget import MAX_TRIAL_SHARE, Budget
+from regtune.tuning._budget import MAX_TRIAL_SHARE, REFIT_SAFETY, Budget, refit_seconds, refit_share
 from regtune.tuning._budget_space import (
     MIN_EPOCHS,
     _largest,
@@ -395,6 +395,22 @@ def test_the_default_trial_gets_a_rows_cap_of_its_own():
     assert (restored.max_train_rows, restored.default_train_rows) == (9, 12)
 
 
+def test_a_refit_after_trials_on_a_subset_is_given_the_time_of_every_row():
+    trial = optuna.trial.create_trial(value=1.0, user_attrs={"step_seconds": 1.0, "best_epoch": 4})
+    on_all = refit_seconds(trial, cv=5, n_rows=30_000)
+    assert on_all == pytest.approx(REFIT_SAFETY * 4 / 4)  # one network on all rows: 1/(cv-1)
+    subset = optuna.trial.create_trial(
+        value=1.0, user_attrs={"step_seconds": 1.0, "best_epoch": 4, "max_train_rows": 3000}
+    )
+    # 5 networks of 3,000 rows each step; one of 30,000 rows costs twice that per epoch.
+    assert refit_seconds(subset, cv=5, n_rows=30_000) == pytest.approx(REFIT_SAFETY * 4 * 2)
+    assert refit_share(5, 30_000, 24_000) == pytest.approx(1 / 4)  # every row of a fold: as before
+    # Before any trial: the reserve for the largest allowed trial grows the same way.
+    start = {"final_model": "refit", "model_path": None, "cv": 5, "started": 0.0}
+    plain, capped = Budget.start(100, **start), Budget.start(100, **start, max_train_rows=3000, n_rows=30_000)
+    assert plain.job_end - capped.deadline > plain.job_end - plain.deadline
+
+
 def test_rows_as_a_fidelity_in_a_study_with_a_budget(small_binary, monkeypatch):
     """The search's trials train on a subset of each fold's rows; the default trial on all."""
     X, y = small_binary
@@ -412,10 +428,11 @@ def test_rows_as_a_fidelity_in_a_study_with_a_budget(small_binary, monkeypatch):
         trained.setdefault(seed, set()).add(len(fold.y_train))
 
     monkeypatch.setattr(objective_module._Fold, "__init__", remember_rows)
-    result = tune(big, label, n_trials=3, cv=2, timeout=10, storage=MEMORY, progress=False)
+    result = tune(big, label, n_trials=3, cv=2, timeout=30, storage=MEMORY, progress=False)
     attrs = result.study.user_attrs
     assert attrs["max_train_rows"] == 1000 and attrs["default_train_rows"] is None
-    default, *sampled = result.study.get_trials(deepcopy=False)
+    default, *rest = result.study.get_trials(deepcopy=False)
+    sampled = [trial for trial in rest if "seed" in trial.user_attrs]  # those that ran
     assert sampled and trained[default.user_attrs["seed"]] == {1560}  # every row of its fold
     assert default.user_attrs["max_train_rows"] is None
     for trial in sampled:

@@ -82,8 +82,8 @@ def cost_model_figure(records):
         sizes = " or ".join(f"{rows:,}" for rows in sorted(set(capped)))
         note += (
             f" Rows as a fidelity (large data, short budget): {len(capped)} of {len(trials)} trials "
-            f"trained on {sizes} rows of each fold, the others on all of them (the default trial "
-            "among them, unless the data is very large); validation always used every row."
+            f"trained on {sizes} rows of each fold, {len(trials) - len(capped)} on all of them; "
+            "validation always used every row."
         )
     return base_layout(fig, "Cost model: predicted against measured step time"), note
 

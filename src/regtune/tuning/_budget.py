@@ -15,7 +15,7 @@ them):
 * ``max_train_rows``: on large data, the rows each fold's network trains on (a fixed random subset
   of the fold's training rows; ``_budget_space.train_rows_cap``), so the first rung comes fast;
   ``default_train_rows``: the same for the default trial, which the pruner never stops: all its
-  folds' rows unless a step on them would cost more than its share of the budget allows
+  folds' rows unless a step on them would cost more than a third of its share of the budget
   (``_budget_space.default_train_rows``);
 * ``final_model`` and ``model_path`` (where the best model so far is written, see ``_best_model``).
 """
@@ -110,18 +110,22 @@ class Budget:
         started=None,
         max_train_rows=None,
         default_train_rows=None,
+        n_rows=None,
     ):
         """The budget of a job of ``timeout`` seconds (None: no time limit) starting now (or at
         unix time ``started``); ``max_train_rows`` and ``default_train_rows``: see
-        ``_budget_space.train_rows_cap`` and ``_budget_space.default_train_rows``."""
+        ``_budget_space.train_rows_cap`` and ``_budget_space.default_train_rows``; ``n_rows``:
+        the data's rows (what a refit trains on, needed with ``max_train_rows``)."""
         if timeout is None:
             return cls(final_model=final_model, model_path=model_path)
         timeout = float(timeout)
         job_end = (time.time() if started is None else started) + timeout
         max_trial = MAX_TRIAL_SHARE * timeout
-        # Before any trial is measured a refit may cost as much as the largest trial allows: the
-        # k fold networks train (k-1)/k of the rows each, one network on all rows costs 1/(k-1).
-        first_refit = REFIT_SAFETY * max_trial / (cv - 1) if final_model == "refit" else 0.0
+        # Before any trial is measured a refit may cost as much as the largest trial allows, times
+        # what one network on all rows costs against the trial's k fold networks (refit_share).
+        first_refit = 0.0
+        if final_model == "refit":
+            first_refit = REFIT_SAFETY * max_trial * refit_share(cv, n_rows, max_train_rows)
         reserve = final_reserve(timeout) + first_refit
         return cls(
             timeout=timeout,
@@ -139,17 +143,27 @@ def final_reserve(timeout):
     return WRAP_UP + WRAP_UP_SHARE * timeout
 
 
-def refit_seconds(trial, cv):
-    """Predicted seconds of refitting ``trial``'s configuration on all rows for its best epoch.
+def refit_share(cv, n_rows, train_rows):
+    """What one epoch of a network on all ``n_rows`` rows costs against one step of a trial,
+    whose ``cv`` fold networks train on ``(cv-1)/cv`` of the rows each (``1 / (cv - 1)``), or on
+    ``train_rows`` rows each when rows were a fidelity (``n_rows / (cv * train_rows)``)."""
+    if train_rows is None or n_rows is None:
+        return 1.0 / (cv - 1)
+    return max(1.0 / (cv - 1), float(n_rows) / (cv * int(train_rows)))
 
-    One step trains ``cv`` networks on ``(cv-1)/cv`` of the rows each, so one network on all
-    rows costs ``step_seconds / (cv - 1)`` per epoch (evaluation included: an upper bound).
+
+def refit_seconds(trial, cv, n_rows=None):
+    """Predicted seconds of refitting ``trial``'s configuration on all ``n_rows`` rows for its
+    best epoch: its measured step times :func:`refit_share` (evaluation included: an upper
+    bound). A trial that trained on a subset of each fold (``max_train_rows``) counts its epochs
+    over that subset; the refit trains as many epochs over every row, hence the larger share.
     """
     step = trial.user_attrs.get("step_seconds")
     epochs = trial.user_attrs.get("best_epoch", trial.user_attrs.get("n_epochs", 1))
     if not step:
         return 0.0
-    return REFIT_SAFETY * float(step) * int(epochs) / (cv - 1)
+    share = refit_share(cv, n_rows, trial.user_attrs.get("max_train_rows"))
+    return REFIT_SAFETY * float(step) * int(epochs) * share
 
 
 def update_deadline(study, trial, cv):
@@ -160,7 +174,7 @@ def update_deadline(study, trial, cv):
         return
     if study.best_trial.number != trial.number:
         return
-    reserve = final_reserve(budget.timeout) + refit_seconds(trial, cv)
+    reserve = final_reserve(budget.timeout) + refit_seconds(trial, cv, study.user_attrs.get("n_rows"))
     study.set_user_attr("deadline", budget.job_end - min(reserve, 0.5 * budget.timeout))
 
 

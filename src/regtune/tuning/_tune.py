@@ -289,6 +289,7 @@ def tune(
         started=started,
         max_train_rows=max_train_rows,
         default_train_rows=default_train_rows(max_train_rows, **sizes),
+        n_rows=len(X_frame),
     )
     config = StudyConfig(
         task=task,
