@@ -378,15 +378,15 @@ def test_the_default_trial_gets_a_rows_cap_of_its_own():
         cap = train_rows_cap(n_rows=rows, timeout=timeout, **sizes)
         own = default_train_rows(cap, n_rows=rows, timeout=timeout, **sizes)
         assert cap is not None and (own is None or own >= cap)  # never fewer rows than the search's
-        # All rows unless a step on them costs more than a third of the default trial's share.
-        step = train_rows_cap(n_rows=rows, timeout=timeout, step_seconds=timeout / 6, **sizes)
+        # All rows unless a step on them costs more than the default trial's whole share.
+        step = train_rows_cap(n_rows=rows, timeout=timeout, step_seconds=timeout / 2, **sizes)
         assert own == (None if step is None else max(step, cap))
     on_28k = train_rows_cap(n_rows=28_000, timeout=120, **sizes)
     assert (
         on_28k < 28_000 * 4 // 5 and default_train_rows(on_28k, n_rows=28_000, timeout=120, **sizes) is None
     )
     big = train_rows_cap(n_rows=500_000, timeout=30, **sizes)
-    assert big < default_train_rows(big, n_rows=500_000, timeout=600, **sizes) < 400_000
+    assert big < default_train_rows(big, n_rows=500_000, timeout=30, **sizes) < 400_000
     # Both caps travel in the study's attributes, so every worker applies them.
     budget = Budget.start(
         30, final_model="ensemble", model_path=None, cv=5, max_train_rows=9, default_train_rows=12
