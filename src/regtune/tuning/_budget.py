@@ -15,7 +15,7 @@ them):
 * ``max_train_rows``: on large data, the rows each fold's network trains on (a fixed random subset
   of the fold's training rows; ``_budget_space.train_rows_cap``), so the first rung comes fast;
   ``default_train_rows``: the same for the default trial, which the pruner never stops: all its
-  folds' rows unless one step on them would cost more than its whole share of the budget
+  folds' rows unless the training part of one step on them would take its whole share
   (``_budget_space.default_train_rows``);
 * ``final_model`` and ``model_path`` (where the best model so far is written, see ``_best_model``).
 """

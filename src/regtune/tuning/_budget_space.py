@@ -154,12 +154,6 @@ def budget_space(space, *, task, n_rows, n_inputs, n_outputs, cv, timeout, max_t
 # or this share of the budget when that is longer.
 FIRST_RUNG_SECONDS = 3.0
 FIRST_RUNG_SHARE = 0.02
-# The default trial trains on all its folds' rows unless one step on them would take more than
-# its share of the budget divided by this (on the cost model's slow machine, ``PRIOR_SPEED``,
-# which is pessimistic: its cap is then set again from its measured first step). Measured on
-# diamonds' 40,455 training rows at T = 30 s, the default trial on a subset (a third of its share,
-# 17,417 rows) had 2.6 % more test error than on all rows (docs/benchmarks.md).
-DEFAULT_TRIAL_STEPS = 1
 
 
 def train_rows_cap(*, task, n_rows, n_inputs, n_outputs, cv, timeout, embedded=(), step_seconds=None):
@@ -198,18 +192,19 @@ def train_rows_cap(*, task, n_rows, n_inputs, n_outputs, cv, timeout, embedded=(
 
 
 def default_train_rows(max_train_rows, *, timeout, **sizes):
-    """The rows of a fold the default trial trains on: all of them (None) unless one step on
-    them would take more than ``1 / DEFAULT_TRIAL_STEPS`` of its share of the budget
-    (``DEFAULT_TRIAL_SHARE``), and never fewer than the search's ``max_train_rows`` (``sizes``: as
+    """The rows of a fold the default trial trains on: all of them (None) unless the training
+    part of one step on them would take more than its whole share of the budget
+    (``DEFAULT_TRIAL_SHARE``, on the cost model's slow machine; its epochs are then capped from
+    its measured first step), and never fewer than the search's ``max_train_rows`` (``sizes``: as
     :func:`train_rows_cap`'s).
 
     The search's trials train on ``max_train_rows`` so that Hyperband's first decisions come fast;
     the pruner never stops the default trial, which gains nothing from that, and its fold
-    ensemble is the final model when no trial beats it: on fewer rows it would be worse than the
-    untuned estimator fit on all of them.
+    ensemble is the final model when no trial beats it: on fewer rows it is worse than the
+    untuned estimator fit on all of them (diamonds' 40,455 training rows at T = 30 s: on a third
+    of its share's rows, 2.6 % more test error; docs/benchmarks.md).
     """
     if max_train_rows is None:
         return None
-    step_seconds = DEFAULT_TRIAL_SHARE * float(timeout) / DEFAULT_TRIAL_STEPS
-    own = train_rows_cap(timeout=timeout, step_seconds=step_seconds, **sizes)
+    own = train_rows_cap(timeout=timeout, step_seconds=DEFAULT_TRIAL_SHARE * float(timeout), **sizes)
     return None if own is None else max(own, max_train_rows)
