@@ -387,6 +387,9 @@ def test_the_default_trial_gets_a_rows_cap_of_its_own():
     )
     big = train_rows_cap(n_rows=500_000, timeout=30, **sizes)
     assert big < default_train_rows(big, n_rows=500_000, timeout=30, **sizes) < 400_000
+    # Only the training part of a step counts: validating 100,000 rows a fold costs the same on
+    # any subset, and counted it would send every network to the 1,000-row floor.
+    assert big > 5000 and train_rows_cap(n_rows=2_000_000, timeout=30, **sizes) > 5000
     # Both caps travel in the study's attributes, so every worker applies them.
     budget = Budget.start(
         30, final_model="ensemble", model_path=None, cv=5, max_train_rows=9, default_train_rows=12
