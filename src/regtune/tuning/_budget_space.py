@@ -150,8 +150,8 @@ def budget_space(space, *, task, n_rows, n_inputs, n_outputs, cv, timeout, max_t
     return current()
 
 
-# Hyperband's first rung (one step of the default configuration) comes within this many seconds,
-# or this share of the budget when that is longer.
+# Hyperband's first rung (one step of the default configuration) trains within this many seconds,
+# or this share of the budget when that is longer (validating the folds comes on top).
 FIRST_RUNG_SECONDS = 3.0
 FIRST_RUNG_SHARE = 0.02
 
