@@ -113,6 +113,7 @@ def _config(X, space, cv=3):
 
 FIXED = {
     "numeric_embedding": "none",
+    "n_members": 1,
     "learning_rate_init": 1e-3,
     "alpha_per_row": 1e-4,
     "l1_per_row": 1e-6,
@@ -164,8 +165,17 @@ def _step_seconds(folds, metric):
             "dropout": 0.0,
             "numeric_embedding": "pbld",
         },
+        {
+            "n_layers": 3,
+            "width": 160,
+            "batch_size": 64,
+            "batch_norm": False,
+            "dropout": 0.0,
+            "numeric_embedding": "ple",
+            "n_members": 3,
+        },
     ],
-    ids=["2x128-bn-dropout", "1x256", "2x256-ple", "2x128-plr", "2x128-pbld"],
+    ids=["2x128-bn-dropout", "1x256", "2x256-ple", "2x128-plr", "2x128-pbld", "3x160-ple-3-members"],
 )
 def test_the_calibrated_cost_model_predicts_a_step_within_a_factor_of_2(other):
     # The default network's measured steps calibrate the speed (as a study's first trial does);

@@ -5,9 +5,9 @@ One step trains every fold's network one epoch and measures the training and val
 a training subset of its size), layer sizes ``s_0 .. s_L``, ``h`` hidden units in all, ``P``
 parameters and batch size ``b``::
 
-    macs = sum_l s_l * s_(l+1) [+ embedding maps]             multiply-adds per row, forward
+    macs = k * sum_l s_l * s_(l+1) [+ embedding maps]         multiply-adds per row, forward
     fold = FLOP * (3 n + v) * macs                            forward, and backward (two products)
-         + (UNIT + BN_UNIT [batch norm] + DROPOUT_UNIT [dropout]) * (n + v) * h
+         + (UNIT + BN_UNIT [batch norm] + DROPOUT_UNIT [dropout]) * (n + v) * k * h
          + (BATCH + PARAM * P) * ceil(n / b)                  per mini-batch: calls, optimizer
     step = speed * (cv * fold + STEP)                         STEP: the report to the storage
 
@@ -26,6 +26,10 @@ maps to ``macs`` (``2k d`` for plr, ``k (d - 1)`` for pbld, ``k = n_frequencies`
 2 distinct values) and their distinct values are counted on the fold's preprocessed training
 matrix (:func:`embedded_columns`), before any trial on the raw numeric columns
 (:func:`embedded_numeric`).
+A k-member network (``n_members = k > 1``) stacks ``k`` copies of each row before its first dense
+layer (each scaled by its member's vector, ``s_0`` unit-rows more per copy), so every dense layer
+and every hidden unit works ``k`` times the rows; its ``k`` output heads and adapter vectors add
+to ``P``.
 ``speed`` is the study's own calibration: the median ratio of measured to predicted step time over
 its finished trials (``step_seconds`` and ``step_cost`` in their ``user_attrs``), 1 before any
 trial finished. So a slower machine, or one loaded by other work, is learned from the first trial.
@@ -117,17 +121,22 @@ def step_terms(params, *, n_inputs, n_outputs, train_rows, eval_rows, cv, embedd
     (:func:`embedded_columns`)."""
     extra_inputs, embed_macs, trig, embed_params = _embedding(params, embedded)
     sizes = layer_sizes(params, n_inputs + extra_inputs, n_outputs)
-    macs = sum(a * b for a, b in itertools.pairwise(sizes)) + embed_macs
-    unit_rows = (train_rows + eval_rows) * (sum(sizes[1:-1]) + TRIG * trig)
+    k = int(params.get("n_members", 1))
+    dense = sum(a * b for a, b in itertools.pairwise(sizes))
+    macs = k * dense + embed_macs  # each member's copy of a row goes through every dense layer
+    hidden_rows = (train_rows + eval_rows) * k * sum(sizes[1:-1])
+    adapter_rows = (train_rows + eval_rows) * k * sizes[0] if k > 1 else 0
+    unit_rows = hidden_rows + adapter_rows + (train_rows + eval_rows) * TRIG * trig
     batches = math.ceil(train_rows / _batch_size(params, train_rows))
-    n_params = macs - embed_macs + sum(sizes[1:]) + embed_params
+    heads = (k - 1) * (sizes[-2] + 1) * sizes[-1] + (k * sizes[0] if k > 1 else 0)
+    n_params = dense + sum(sizes[1:]) + embed_params + heads
     return tuple(
         cv * count
         for count in (
             (3 * train_rows + eval_rows) * macs,
             unit_rows,
-            unit_rows if params.get("batch_norm") else 0,
-            unit_rows if params.get("dropout", 0.0) else 0,
+            hidden_rows if params.get("batch_norm") else 0,
+            hidden_rows if params.get("dropout", 0.0) else 0,
             batches,
             batches * n_params,
         )
