@@ -430,7 +430,8 @@ def test_a_configuration_needs_a_task():
 PIPELINE_RECIPE = {
     "learning_rate": "constant",
     "n_layers": 3,
-    "width": 256,
+    "width": 160,
+    "n_members": 3,
     "max_epochs": 50,
     "early_stopping": True,
     "standardize_target": True,
@@ -453,7 +454,7 @@ def test_build_pipeline_fills_the_names_a_configuration_does_not_give():
     )
     assert (pipe.named_steps["mlp"].hidden_layer_sizes, pipe.named_steps["mlp"].max_iter) == ((5,), 7)
     assert "n_layers" not in pipeline_configuration({"hidden_layer_sizes": (5,)}, task="regression")
-    assert pipeline_configuration({"n_layers": 1}, task="regression")["width"] == 256
+    assert pipeline_configuration({"n_layers": 1}, task="regression")["width"] == 160
     assert pipeline_configuration({"early_stopping": False}, task="binary")["early_stopping"] is False
     # the per-row penalties default to 0, which needs no number of rows; alpha given: no alpha_per_row
     assert build_pipeline({}, task="binary", categorical=[], numeric=["x"]).named_steps["mlp"].alpha == 0.0

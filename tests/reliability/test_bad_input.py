@@ -43,9 +43,9 @@ LOOKS_NUMERIC = (
     "cells empty, or list the column in {flag} to treat it as text"
 )
 KNOWN = (
-    "decay_per_step, dropout, batch_norm, bn_momentum, numeric_embedding, learning_rate_init, "
-    "n_layers, width, batch_size, max_epochs, smooth, alpha_per_row, l1_per_row, beta_1, beta_2, "
-    "max_onehot, numeric_scaling, clip"
+    "decay_per_step, dropout, batch_norm, bn_momentum, numeric_embedding, n_members, "
+    "learning_rate_init, n_layers, width, batch_size, max_epochs, smooth, alpha_per_row, "
+    "l1_per_row, beta_1, beta_2, max_onehot, numeric_scaling, clip"
 )
 KNOWN_LIST = str(sorted(KNOWN.split(", ")))
 DURATION = "duration must look like 90s, 10m, 2h, 1h30m or a number of seconds"

@@ -374,6 +374,7 @@ def test_interrupt_inside_a_write_leaves_no_file(tmp_path, monkeypatch, target):
 # ------------------------------------------------------------------ numerical faults
 
 NUMERIC_SPACE = {
+    "n_members": 1,
     "n_layers": 1,
     "width": 4,
     "max_epochs": 3,

@@ -47,7 +47,8 @@ def test_the_first_trial_is_the_untuned_default_configuration(small_binary):
     defaults = space_defaults(SearchSpace.from_dict({"max_epochs": 3}), "binary")  # no timeout: as asked
     # Every parameter it sampled has its default value ...
     assert trial.params and trial.params == {name: defaults[name] for name in trial.params}
-    assert trial.params["n_layers"] == 3 and trial.params["width"] == 256
+    assert trial.params["n_layers"] == 3 and trial.params["width"] == 160
+    assert trial.params["n_members"] == 3
     assert trial.params["numeric_embedding"] == "none"  # classification's default (regression: "ple")
     # ... and the pipeline it trained is the untuned one (the space fixes max_epochs only).
     space = SearchSpace.from_dict({"max_epochs": 3})
@@ -68,7 +69,7 @@ def test_defaults_outside_the_domain():
         {"alpha_per_row": {"choices": [0.0, 3.0]}, "width": {"low": 8, "high": 32}}
     )
     fixed, unsampled = default_trial(space, "regression", user_set=["alpha_per_row"])
-    # l1_per_row = 0 and decay_per_step = 0 (log ranges), "auto" batch and smoothing, width 256 (a
+    # l1_per_row = 0 and decay_per_step = 0 (log ranges), "auto" batch and smoothing, width 160 (a
     # range narrowed by the budget, not by the user) are left to the pipeline's defaults ...
     assert sorted(unsampled) == ["batch_size", "decay_per_step", "l1_per_row", "smooth", "width"]
     # ... a range the user set without the default is sampled, the rest is given.
@@ -79,6 +80,7 @@ def test_defaults_outside_the_domain():
         "batch_norm": False,
         "bn_momentum": 0.9,
         "numeric_embedding": "ple",
+        "n_members": 3,
         "learning_rate_init": 3e-3,
         "n_layers": 3,
         "beta_1": 0.9,

@@ -22,9 +22,10 @@ from regtune.tuning import SearchSpace, build_pipeline, tune
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-# The network the ranges were measured on (docs/tuning.md): plain (no embedding), Adam at 1e-3.
+# The network the ranges were measured on (docs/tuning.md): plain (no embedding, one member), Adam at 1e-3.
 NETWORK = {
     "numeric_embedding": "none",
+    "n_members": 1,
     "learning_rate_init": 1e-3,
     "n_layers": 2,
     "width": 64,

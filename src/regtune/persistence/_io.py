@@ -68,7 +68,7 @@ def save(obj, path):
     >>> from sklearn.linear_model import Ridge
     >>> model = Ridge().fit(np.eye(3), [1.0, 2.0, 3.0])
     >>> path = os.path.join(tempfile.mkdtemp(), "model.regtune")
-    >>> float(regtune.load(regtune.save(model, path)).predict(np.eye(3))[0]) == model.predict(np.eye(3))[0]
+    >>> bool(regtune.load(regtune.save(model, path)).predict(np.eye(3))[0] == model.predict(np.eye(3))[0])
     True
     """
     import skops.io as sio

@@ -7,7 +7,7 @@ value for a parameter the space fixes.
 Optuna runs a queued trial with given parameters through the ``fixed_params`` of the queued trial
 (see ``_optuna_internals.queued_trial_attrs``): each ``suggest_*`` call returns the given value.
 A default outside the searched domain (``l1_per_row = 0`` in a log-scaled range, ``batch_size = "auto"``,
-``smooth = "auto"``, ``width = 256`` when the budget narrowed the widths below it) cannot be given that way;
+``smooth = "auto"``, ``width = 160`` when the budget narrowed the widths below it) cannot be given that way;
 trial 0 does not sample those parameters at all (:func:`default_trial_unsampled`), so the pipeline
 keeps its own default for them, exactly as untuned. A range the user set is the exception: when
 it leaves the default out, the user asked for other values, and trial 0 samples it as any trial.
@@ -66,7 +66,7 @@ def space_defaults(space, task):
     >>> from regtune.tuning._default_trial import space_defaults
     >>> config = space_defaults(SearchSpace.default(), "regression")
     >>> config["alpha_per_row"], config["width"], config["n_layers"], config["max_epochs"]
-    (0.0, 256, 3, 50)
+    (0.0, 160, 3, 50)
     """
     untuned = default_configuration(task)
     return {name: space[name].value if space[name].fixed else untuned[name] for name in space}

@@ -96,6 +96,7 @@ class _Tabular(BaseEstimator):
         batch_norm,
         bn_momentum,
         numeric_embedding,
+        n_members,
         learning_rate,
         learning_rate_init,
         n_layers,
@@ -120,6 +121,7 @@ class _Tabular(BaseEstimator):
         self.batch_norm = batch_norm
         self.bn_momentum = bn_momentum
         self.numeric_embedding = numeric_embedding
+        self.n_members = n_members
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
         self.n_layers = n_layers
@@ -251,10 +253,12 @@ class TabularRegressor(RegressorMixin, _Tabular):
     ``fit(X, y)`` finds the column kinds (text, category and bool columns are categorical), encodes
     the categorical columns by cardinality (one-hot up to ``max_onehot`` levels, a single -1/+1
     column for two, target encoding above), imputes, robustly scales and smoothly clips the numeric
-    ones (missing-value indicators added), and trains a 3 x 256 ReLU network with Adam (learning
-    rate 3e-3) for up to 50 epochs, its continuous inputs piecewise-linearly encoded on 16
-    quantile bins (``numeric_embedding="ple"``): the pipeline :func:`regtune.tune` tunes, with the defaults of
-    :func:`regtune.tuning.default_configuration`, which its first trial also uses. With
+    ones (missing-value indicators added), and trains a 3 x 160 ReLU network of 3 members
+    (``n_members``, TabM-mini: one network whose members share the hidden layers and average their
+    predictions) with Adam (learning rate 3e-3) for up to 50 epochs, its continuous inputs
+    piecewise-linearly encoded on 16 quantile bins (``numeric_embedding="ple"``): the pipeline
+    :func:`regtune.tune` tunes, with the defaults of :func:`regtune.tuning.default_configuration`,
+    which its first trial also uses. With
     ``early_stopping`` (default), 10% of the rows are held out and the weights of the epoch with
     the best validation loss are kept; where that holdout cannot be made (a class with a single
     row, fewer rows than classes on a side) the network trains its ``max_epochs`` budget. A run

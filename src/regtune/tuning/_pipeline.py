@@ -41,7 +41,7 @@ def default_configuration(task):
     >>> from regtune.tuning import default_configuration
     >>> config = default_configuration("regression")
     >>> config["n_layers"], config["width"], config["learning_rate"], config["max_onehot"]
-    (3, 256, 'constant', 64)
+    (3, 160, 'constant', 64)
     >>> config["numeric_embedding"], default_configuration("binary")["numeric_embedding"]
     ('ple', 'none')
     """
