@@ -9,11 +9,12 @@ Needs the ``onnx`` extra (onnx, skl2onnx, onnxruntime). The bundled wage data (c
 build for it (``build_pipeline`` with the regression defaults but ``--epochs`` epochs):
 ``CategoricalEncoder`` (these columns have 2-4 levels: one-hot, a single +-1 column for a binary
 one), ``NumericScaler`` (median imputation with missing indicators, robust scaling, smooth
-clipping), the piecewise-linear encoding of the numeric columns (16 quantile bins) and a 3 x 256
-relu network. The peer is the closest pipeline built from scikit-learn's parts
-(``OneHotEncoder``, ``SimpleImputer`` with indicators, ``RobustScaler``, ``MLPRegressor`` of
-3 x 256; scikit-learn has no piecewise-linear encoding, so its first layer sees 2 numeric inputs
-where regtune's sees their bins). Weights come from ``--epochs`` epochs of training: latency does
+clipping), the piecewise-linear encoding of the numeric columns (16 quantile bins) and the
+defaults' relu network (3 members of 3 x 160 units, ``n_members=3``). The peer is the closest
+pipeline built from scikit-learn's parts (``OneHotEncoder``, ``SimpleImputer`` with indicators,
+``RobustScaler``, ``MLPRegressor`` of 3 x 160; scikit-learn has no piecewise-linear encoding and
+no members, so its first layer sees 2 numeric inputs where regtune's sees their bins, and one
+network where regtune's computes three). Weights come from ``--epochs`` epochs of training: latency does
 not depend on how good they are.
 
 The default final model of ``tune`` is a ``FoldEnsemble``: ``--members`` (5) pipelines of the same
@@ -39,18 +40,19 @@ import regtune
 from regtune.datasets import load_dataset
 from regtune.ensemble import FoldEnsemble
 from regtune.export import OnnxPredictor, compile_predictor, to_onnx
-from regtune.tuning import build_pipeline
+from regtune.tuning import build_pipeline, default_configuration
 
 CATEGORICAL = ["ethnicity", "smsa", "region", "parttime"]
 NUMERIC = ["education", "experience"]
 BATCH = 100_000
+DEFAULTS = default_configuration("regression")
 
 
 def fitted_pipelines(epochs, members):
     """The data, regtune's pipeline, scikit-learn's and a ``members``-fold ensemble of regtune's."""
     X, y = load_dataset("cps1988", return_X_y=True)
     X = X[CATEGORICAL + NUMERIC]
-    params = {"width": 256, "n_layers": 3, "max_epochs": epochs, "batch_size": 256}
+    params = {"max_epochs": epochs, "batch_size": 256}  # the network of the regression defaults
     ours = build_pipeline(params, task="regression", categorical=CATEGORICAL, numeric=NUMERIC)
     peer = sklearn_pipeline(epochs)
     ensemble = FoldEnsemble(ours, cv=members)
@@ -78,7 +80,8 @@ def sklearn_pipeline(epochs):
             ("numeric", numeric, NUMERIC),
         ]
     )
-    mlp = MLPRegressor(hidden_layer_sizes=(256, 256, 256), max_iter=epochs, batch_size=256, random_state=0)
+    sizes = (DEFAULTS["width"],) * DEFAULTS["n_layers"]  # no members in scikit-learn: one network
+    mlp = MLPRegressor(hidden_layer_sizes=sizes, max_iter=epochs, batch_size=256, random_state=0)
     return Pipeline([("preprocess", preprocess), ("mlp", mlp)])
 
 
@@ -86,7 +89,7 @@ def plain_predict_models(X, ours, epochs, fit_rows=5_000):
     """What users call ``predict`` on, by name: the refit pipeline (a ``FastPipeline``), its steps
     in scikit-learn's own ``Pipeline`` (the path without kernels), the fold ensemble ``tune``
     returns by default (5 members, fitted on ``fit_rows`` rows: latency does not depend on it) and
-    ``TabularRegressor`` (its default network is 3 x 256)."""
+    ``TabularRegressor`` (its default network: 3 members of 3 x 160)."""
     from sklearn.pipeline import Pipeline
 
     from regtune.ensemble import FoldEnsemble
