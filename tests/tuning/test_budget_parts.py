@@ -26,7 +26,7 @@ from regtune.tuning._budget_space import (
     train_rows_cap,
 )
 from regtune.tuning._config import StudyConfig
-from regtune.tuning._cost import STEP, CostModel, embedded_columns
+from regtune.tuning._cost import STEP, CostModel, embedded_columns, step_terms
 from regtune.tuning._default_trial import DEFAULT_EPOCHS, default_epochs, default_trial, space_defaults
 from regtune.tuning._metrics import resolve_metric
 from regtune.tuning._objective import _Fold, cv_splits, full_params, run_cv_trial
@@ -206,6 +206,23 @@ def test_the_calibrated_cost_model_predicts_a_step_within_a_factor_of_2(other):
     for folds, _, _ in runs:
         for fold in folds:
             fold.close()
+
+
+def test_the_cost_of_k_members_counts_every_member_row_and_their_own_weights():
+    sizes = {"n_inputs": 10, "n_outputs": 2, "train_rows": 1000, "eval_rows": 400, "cv": 2}
+    network = {"n_layers": 2, "width": 32, "batch_size": 100, "batch_norm": True, "dropout": 0.1}
+    one, implicit = step_terms({**network, "n_members": 1}, **sizes), step_terms(network, **sizes)
+    three = step_terms({**network, "n_members": 3}, **sizes)
+    assert one == implicit
+    macs, unit_rows, bn_rows, dropout_rows, batches, batch_params = one
+    dense = 10 * 32 + 32 * 32 + 32 * 2
+    assert macs == 2 * (3 * 1000 + 400) * dense
+    # 3 copies of each row through every dense layer, and the adapter's scaling of the 10 inputs
+    assert three[0] == 3 * macs
+    assert three[1] == 3 * unit_rows + 2 * 1400 * 3 * 10
+    assert (three[2], three[3], three[4]) == (3 * bn_rows, 3 * dropout_rows, batches)
+    # parameters: the shared layers, 2 more output heads (32 x 2 + 2 each) and 3 x 10 adapter scales
+    assert three[5] == batch_params + batches * (2 * (32 * 2 + 2) + 3 * 10)
 
 
 def test_budget_space_shrinks_default_ranges_only_and_fits_the_largest_network():
