@@ -17,9 +17,18 @@ from regtune.tuning import SearchSpace, build_pipeline, tune
 from regtune.tuning import _budget_space as budget_space_module
 from regtune.tuning import _objective as objective_module
 from regtune.tuning._best_model import BestModel, holds, lock_path, read_record, restore_record, store_record
-from regtune.tuning._budget import MAX_TRIAL_SHARE, REFIT_SAFETY, Budget, refit_seconds, refit_share
+from regtune.tuning._budget import (
+    DEFAULT_TRIAL_SHARE,
+    MAX_TRIAL_SHARE,
+    REFIT_SAFETY,
+    Budget,
+    refit_seconds,
+    refit_share,
+)
 from regtune.tuning._budget_space import (
+    MEMBER_EPOCHS,
     MIN_EPOCHS,
+    PRIOR_SPEED,
     _largest,
     budget_space,
     default_train_rows,
@@ -251,6 +260,27 @@ def test_budget_space_shrinks_default_ranges_only_and_fits_the_largest_network()
     assert train_rows_cap(n_rows=28_000, timeout=20, **sizes) < 28_000 * 4 // 5  # 3 x 256: a cap
     cap = train_rows_cap(task="binary", n_rows=500_000, n_inputs=30, n_outputs=1, cv=5, timeout=30)
     assert 1000 <= cap < 400_000
+
+
+def test_the_default_keeps_its_members_only_where_its_trial_can_train_them():
+    sizes = {"task": "regression", "n_inputs": 6, "n_outputs": 1, "cv": 5, "n_rows": 20_000}
+    default = SearchSpace.default()
+    model = CostModel(n_rows=20_000, n_inputs=6, n_outputs=1, cv=5, speed=PRIOR_SPEED)
+    seconds = model.step_seconds(space_defaults(default, "regression"))  # 3 members of 3 x 160
+    enough = MEMBER_EPOCHS * seconds / DEFAULT_TRIAL_SHARE
+    kept = budget_space(default, timeout=1.01 * enough, **sizes)
+    assert kept["n_members"] == default["n_members"] and space_defaults(kept, "regression")["n_members"] == 3
+    short = budget_space(default, timeout=0.99 * enough, **sizes)
+    assert short["n_members"].value == 1  # fixed: the default trial and every trial train one network
+    assert space_defaults(short, "regression")["n_members"] == 1
+    # the search's epoch budget is then what one network of the default width can train
+    assert (
+        short.max_epochs()
+        > budget_space(default.override({"n_members": 3}), timeout=0.99 * enough, **sizes).max_epochs()
+    )
+    # members the user asked for are kept, however short the budget
+    mine = default.override({"n_members": {"choices": [3]}})
+    assert budget_space(mine, timeout=10, **sizes)["n_members"] == mine["n_members"]
 
 
 # --- the best model so far ---------------------------------------------------------------------

@@ -35,6 +35,11 @@ __all__ = ["MIN_EPOCHS", "budget_space", "default_train_rows", "train_rows_cap"]
 
 # The most expensive configuration of a scaled space can train this many epochs in one trial.
 MIN_EPOCHS = 5
+# The default configuration keeps its members (n_members = 3) only where the default trial can train
+# them this many epochs in its share of the budget: the median epochs the untuned network trains
+# under early stopping on the quality benchmark's tables was 21 (docs/benchmarks.md, "k-member
+# networks"); cut far below that, 3 members lost to one network of the budget's width.
+MEMBER_EPOCHS = 20
 # The space is sized before any trial measured this machine: for one this many times slower than
 # the cost model's (its constants come from the development machine at rest; on 2 cores shared
 # with other work steps took 2-3 times as long).
@@ -77,6 +82,23 @@ def _prior_model(n_rows, n_inputs, n_outputs, cv, embedded):
     return CostModel(
         n_rows=n_rows, n_inputs=n_inputs, n_outputs=n_outputs, cv=cv, speed=PRIOR_SPEED, embedded=embedded
     )
+
+
+def _members_fit(space, task, timeout, model):
+    """Whether the default configuration's members can train ``MEMBER_EPOCHS`` epochs on all of a
+    fold's rows within the default trial's share of the budget (one member always can)."""
+    default = space_defaults(space, task)
+    if int(default.get("n_members", 1)) == 1:
+        return True
+    full = CostModel(
+        n_rows=model.n_rows,
+        n_inputs=model.n_inputs,
+        n_outputs=model.n_outputs,
+        cv=model.cv,
+        speed=model.speed,
+        embedded=model.embedded,
+    )  # the default trial trains on every row of its folds (``default_train_rows``)
+    return MEMBER_EPOCHS * full.step_seconds(default) <= DEFAULT_TRIAL_SHARE * float(timeout)
 
 
 def budget_space(space, *, task, n_rows, n_inputs, n_outputs, cv, timeout, max_train_rows=None, embedded=()):
@@ -141,6 +163,8 @@ def budget_space(space, *, task, n_rows, n_inputs, n_outputs, cv, timeout, max_t
 
     while not fits() and any(shrink(name, limit) for name, limit in _STEPS):
         pass  # each round takes the first step that can still move (after each, batches again)
+    if _is_default(space, "n_members") and not _members_fit(current(), task, timeout, model):
+        overrides["n_members"] = 1
     if _is_default(space, "max_epochs"):
         default_cost = model.step_seconds(space_defaults(current(), task))
         affordable = math.floor(per_trial / default_cost) if default_cost > 0 else space.max_epochs()
