@@ -19,6 +19,13 @@ order, each step the one that loses least of the space:
 6. the smallest batch, doubled up to 256;
 7. the widest layer, halved down to 8 units.
 
+The members: the default configuration keeps its 3 members (``n_members``) only where the default
+trial can train them ``MEMBER_EPOCHS`` epochs on all its folds' rows within its own share
+(``_budget.DEFAULT_TRIAL_SHARE``); below that, ``n_members`` is fixed to 1 for every trial, the
+default one included (a k-member trial costs about k times one network of its width, and is
+searched only where the budget can pay for one; ``_largest`` leaves members out, their trials'
+epochs being capped by the trial share like any other's).
+
 The epoch budget ``max_epochs`` (fixed, 50) becomes what the default configuration can train in
 that share, at least ``MIN_EPOCHS`` (so Hyperband's brackets fit the trials that will run). Small
 data or a long budget leave the space as it is.
