@@ -392,6 +392,20 @@ def test_a_wrong_declaration_fails_at_once(declare, message):
         declare()
 
 
+def test_a_default_outside_the_choices_is_declared_on_purpose():
+        "x", "int", 1, bounds=Bounds(1, 9), search=Search(choices=(1,), default_outside=True)
+    )
+    entry = Hyperparameter(
+        "x",
+        "int",
+        1,
+        bounds=Bounds(1, 9),
+        search=Search(choices=(1,), default_outside=True),
+        pipeline_default=3,
+    )
+    assert entry.pipeline_value("regression") == 3 and entry.search.text() == "1"
+
+
 def test_a_fixed_auto_smooth_is_a_value_of_the_space():
     space = SearchSpace.from_dict({"smooth": "auto"})
     assert space["smooth"].value == "auto"

@@ -57,7 +57,7 @@ def test_the_first_trial_is_the_untuned_default_configuration(small_binary):
     # Every parameter it sampled has its default value ...
     assert trial.params and trial.params == {name: defaults[name] for name in trial.params}
     assert trial.params["n_layers"] == 3 and trial.params["width"] == 160
-    assert trial.params["n_members"] == 3
+    assert "n_members" not in trial.params  # 3 lies outside the search's choice (1): the pipeline's
     assert trial.params["numeric_embedding"] == "none"  # classification's default (regression: "ple")
     # ... and the pipeline it trained is the untuned one (the space fixes max_epochs only).
     space = SearchSpace.from_dict({"max_epochs": 3})
@@ -67,6 +67,7 @@ def test_the_first_trial_is_the_untuned_default_configuration(small_binary):
         {"max_epochs": 3}, task="binary", categorical=["city"], numeric=["a", "b", "noise"]
     )
     assert tuned.named_steps["mlp"].get_params() == untuned.named_steps["mlp"].get_params()
+    assert tuned.named_steps["mlp"].n_members == 3
     encoder = tuned.named_steps["preprocess"].transformers[0][1]
     assert encoder.get_params() == untuned.named_steps["preprocess"].transformers[0][1].get_params()
     assert encoder.smooth == "auto" and tuned.named_steps["mlp"].batch_size == "auto"
@@ -79,8 +80,9 @@ def test_defaults_outside_the_domain():
     )
     fixed, unsampled = default_trial(space, "regression", user_set=["alpha_per_row"])
     # l1_per_row = 0 and decay_per_step = 0 (log ranges), "auto" batch and smoothing, width 160 (a
-    # range narrowed by the budget, not by the user) are left to the pipeline's defaults ...
-    assert sorted(unsampled) == ["batch_size", "decay_per_step", "l1_per_row", "smooth", "width"]
+    # range narrowed by the budget, not by the user), 3 members (the search trains one network) are
+    # left to the pipeline's defaults ...
+    assert sorted(unsampled) == ["batch_size", "decay_per_step", "l1_per_row", "n_members", "smooth", "width"]
     # ... a range the user set without the default is sampled, the rest is given.
     assert "alpha_per_row" in fixed  # 0.0 is one of the choices
     assert fixed == {
@@ -89,7 +91,6 @@ def test_defaults_outside_the_domain():
         "batch_norm": False,
         "bn_momentum": 0.9,
         "numeric_embedding": "ple",
-        "n_members": 3,
         "learning_rate_init": 3e-3,
         "n_layers": 3,
         "beta_1": 0.9,

@@ -141,6 +141,9 @@ class Search:
 
     A range ``low .. high`` (``log``: sampled uniformly in log scale), a tuple of ``choices``, or a
     fixed ``value``. ``only_if=(name, value)``: sampled only in trials where ``name`` took ``value``.
+    ``default_outside``: the pipeline default lies outside the ``choices`` on purpose; the default
+    trial trains it, the search's trials sample the choices (otherwise such a default is refused,
+    as a typo would be).
     """
 
     low: float | None = None
@@ -149,6 +152,7 @@ class Search:
     choices: tuple | None = None
     value: object = None
     only_if: tuple | None = None
+    default_outside: bool = False
 
     def text(self):
         """The range as docs/tuning.md writes it: ``1e-05 .. 10, log``, ``False / True``, ``50, fixed``."""
@@ -296,7 +300,7 @@ class Hyperparameter:
                 f"value, got {value!r}"
             )
         choices = None if search is None else search.choices
-        if choices is not None and value not in choices:
+        if choices is not None and value not in choices and not search.default_outside:
             raise ValueError(
                 f"{where}: the pipeline default {value!r} must be one of the search choices {list(choices)}"
             )

@@ -231,8 +231,12 @@ _ENTRIES = [
         "int",
         1,
         bounds=_COUNT,
-        search=Search(choices=(1, 3)),
-        pipeline_default=3,  # with width 160: 1.6 % lower error than one network of 256, 1.43 x its CPU
+        # The default trial trains 3 members of 160 units (1.6 % lower error than one network of 256,
+        # about 1.3 x its CPU); the search's trials train one network each: members searched cost
+        # it a third of its trials for nothing on most tables (docs/benchmarks.md, "Three members
+        # as the default"). Give {choices = [1, 3]} to search them.
+        search=Search(choices=(1,), default_outside=True),
+        pipeline_default=3,
         doc="""``k > 1`` trains one network as ``k`` members (TabM-mini): each member scales the input
         of the shared hidden layers by a vector of its own and has its own output layer; the loss is
         the mean of the members' losses and prediction the mean of their outputs (probabilities for
