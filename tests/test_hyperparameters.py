@@ -393,8 +393,6 @@ def test_a_wrong_declaration_fails_at_once(declare, message):
 
 
 def test_a_default_outside_the_choices_is_declared_on_purpose():
-        "x", "int", 1, bounds=Bounds(1, 9), search=Search(choices=(1,), default_outside=True)
-    )
     entry = Hyperparameter(
         "x",
         "int",
