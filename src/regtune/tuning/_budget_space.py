@@ -22,9 +22,10 @@ order, each step the one that loses least of the space:
 The members: the default configuration keeps its 3 members (``n_members``) only where the default
 trial can train them ``MEMBER_EPOCHS`` epochs on all its folds' rows within its own share
 (``_budget.DEFAULT_TRIAL_SHARE``); below that, ``n_members`` is fixed to 1 for every trial, the
-default one included (a k-member trial costs about k times one network of its width, and is
-searched only where the budget can pay for one; ``_largest`` leaves members out, their trials'
-epochs being capped by the trial share like any other's).
+default one included (3 members cost about 3 times one network of their width). The search's own
+trials train one network (the default space's choice) unless the user gives members to search;
+``_largest`` leaves members out, such trials' epochs being capped by the trial share like any
+other's.
 
 The epoch budget ``max_epochs`` (fixed, 50) becomes what the default configuration can train in
 that share, at least ``MIN_EPOCHS`` (so Hyperband's brackets fit the trials that will run). Small
