@@ -232,9 +232,9 @@ _ENTRIES = [
         1,
         bounds=_COUNT,
         # The default trial trains 3 members of 160 units (1.6 % lower error than one network of 256,
-        # about 1.3 x its CPU); the search's trials train one network each: members searched cost
-        # it a third of its trials for nothing on most tables (docs/benchmarks.md, "Three members
-        # as the default"). Give {choices = [1, 3]} to search them.
+        # about 1.3 x its CPU); the search's trials train one network each: searched in {1, 3},
+        # members cost a 300 s search half or more of its trials for no gain beyond the default
+        # trial's (docs/benchmarks.md, "Three members as the default"). {choices = [1, 3]} searches them.
         search=Search(choices=(1,), default_outside=True),
         pipeline_default=3,
         doc="""``k > 1`` trains one network as ``k`` members (TabM-mini): each member scales the input

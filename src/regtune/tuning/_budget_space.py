@@ -93,20 +93,13 @@ def _prior_model(n_rows, n_inputs, n_outputs, cv, embedded):
 
 
 def _members_fit(space, task, timeout, model):
-    """Whether the default configuration's members can train ``MEMBER_EPOCHS`` epochs on all of a
-    fold's rows within the default trial's share of the budget (one member always can)."""
+    """Whether the default configuration's members can train ``MEMBER_EPOCHS`` epochs within the
+    default trial's share of the budget (one member always can); ``model``: the prior cost model
+    on all of a fold's rows, which the default trial trains on (``default_train_rows``)."""
     default = space_defaults(space, task)
     if int(default.get("n_members", 1)) == 1:
         return True
-    full = CostModel(
-        n_rows=model.n_rows,
-        n_inputs=model.n_inputs,
-        n_outputs=model.n_outputs,
-        cv=model.cv,
-        speed=model.speed,
-        embedded=model.embedded,
-    )  # the default trial trains on every row of its folds (``default_train_rows``)
-    return MEMBER_EPOCHS * full.step_seconds(default) <= DEFAULT_TRIAL_SHARE * float(timeout)
+    return MEMBER_EPOCHS * model.step_seconds(default) <= DEFAULT_TRIAL_SHARE * float(timeout)
 
 
 def budget_space(space, *, task, n_rows, n_inputs, n_outputs, cv, timeout, max_train_rows=None, embedded=()):
@@ -171,7 +164,8 @@ def budget_space(space, *, task, n_rows, n_inputs, n_outputs, cv, timeout, max_t
 
     while not fits() and any(shrink(name, limit) for name, limit in _STEPS):
         pass  # each round takes the first step that can still move (after each, batches again)
-    if _is_default(space, "n_members") and not _members_fit(current(), task, timeout, model):
+    all_rows = _prior_model(n_rows, n_inputs, n_outputs, cv, embedded)
+    if _is_default(space, "n_members") and not _members_fit(current(), task, timeout, all_rows):
         overrides["n_members"] = 1
     if _is_default(space, "max_epochs"):
         default_cost = model.step_seconds(space_defaults(current(), task))
