@@ -18,6 +18,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 FIXED = {
     "numeric_embedding": "none",
+    "n_members": 1,  # the search's choice; the naive loop's pipeline default would be 3 members
     "n_layers": 1,
     "width": 8,
     "max_epochs": 3,
