@@ -164,9 +164,10 @@ def budget_space(space, *, task, n_rows, n_inputs, n_outputs, cv, timeout, max_t
 
     while not fits() and any(shrink(name, limit) for name, limit in _STEPS):
         pass  # each round takes the first step that can still move (after each, batches again)
-    all_rows = _prior_model(n_rows, n_inputs, n_outputs, cv, embedded)
-    if _is_default(space, "n_members") and not _members_fit(current(), task, timeout, all_rows):
-        overrides["n_members"] = 1
+    if _is_default(space, "n_members"):
+        all_rows = _prior_model(n_rows, n_inputs, n_outputs, cv, embedded)  # the default trial's
+        if not _members_fit(current(), task, timeout, all_rows):
+            overrides["n_members"] = 1
     if _is_default(space, "max_epochs"):
         default_cost = model.step_seconds(space_defaults(current(), task))
         affordable = math.floor(per_trial / default_cost) if default_cost > 0 else space.max_epochs()
