@@ -16,6 +16,7 @@ from regtune.ensemble import FoldEnsemble
 from regtune.tuning import SearchSpace, build_pipeline, tune
 from regtune.tuning import _budget_space as budget_space_module
 from regtune.tuning import _objective as objective_module
+from regtune.tuning import _tune as tune_module
 from regtune.tuning._best_model import BestModel, holds, lock_path, read_record, restore_record, store_record
 from regtune.tuning._budget import (
     DEFAULT_TRIAL_SHARE,
@@ -32,6 +33,7 @@ from regtune.tuning._budget_space import (
     _largest,
     budget_space,
     default_train_rows,
+    search_configuration,
     train_rows_cap,
 )
 from regtune.tuning._config import StudyConfig
@@ -258,7 +260,7 @@ def test_budget_space_shrinks_default_ranges_only_and_fits_the_largest_network()
     assert kept["width"] == mine["width"] and kept["n_layers"] == mine["n_layers"]
     # Rows as a fidelity: only on large data with a short budget.
     assert train_rows_cap(n_rows=2_000, timeout=20, **sizes) is None
-    assert train_rows_cap(n_rows=28_000, timeout=20, **sizes) < 28_000 * 4 // 5  # 3 x 256: a cap
+    assert train_rows_cap(n_rows=40_000, timeout=20, **sizes) < 40_000 * 4 // 5  # one 3 x 160: a cap
     cap = train_rows_cap(task="binary", n_rows=500_000, n_inputs=30, n_outputs=1, cv=5, timeout=30)
     assert 1000 <= cap < 400_000
 
@@ -431,19 +433,52 @@ def test_tune_queues_the_untuned_epochs_when_the_budget_shortens_them(small_bina
     assert trial.system_attrs[DEFAULT_EPOCHS] == 50
 
 
+def test_the_search_rows_cap_is_sized_on_the_network_its_trials_train():
+    sizes = {"task": "regression", "n_inputs": 6, "n_outputs": 1, "cv": 5, "n_rows": 40_000, "timeout": 20}
+    members = space_defaults(SearchSpace.default(), "regression")
+    one = search_configuration("regression")
+    assert members["n_members"] == 3 and one == {**members, "n_members": 1}
+    # The search's trials train one network: 3 members' cost per row would cut their rows to less
+    # than half (the cap sized on the default trial's members, which the search does not train).
+    assert 2 * train_rows_cap(configuration=members, **sizes) < train_rows_cap(**sizes) < 32_000
+    assert train_rows_cap(**sizes) == train_rows_cap(configuration=one, **sizes)
+    # The default trial's own rows are sized on what it trains: fewer rows for its members.
+    cap = train_rows_cap(**{**sizes, "n_rows": 60_000})
+    own = {
+        config["n_members"]: default_train_rows(cap, configuration=config, **{**sizes, "n_rows": 60_000})
+        for config in (one, members)
+    }
+    assert own[1] is None and cap <= own[3] < 60_000 * 4 // 5
+
+
+def test_tune_sizes_the_default_trial_rows_on_the_default_trial_configuration(small_binary, monkeypatch):
+    X, y = small_binary
+    seen = []
+    real = tune_module.default_train_rows
+
+    def spy(max_train_rows, **kwargs):
+        seen.append(kwargs["configuration"])
+        return real(max_train_rows, **kwargs)
+
+    monkeypatch.setattr(tune_module, "default_train_rows", spy)
+    result = tune(X, y, n_trials=1, cv=2, timeout=30, storage=MEMORY, progress=False)
+    space = SearchSpace.from_dict(result.study.user_attrs["space"])
+    assert seen == [space_defaults(space, "binary")]
+
+
 def test_the_default_trial_gets_a_rows_cap_of_its_own():
     sizes = {"task": "regression", "n_inputs": 6, "n_outputs": 1, "cv": 5}
     assert default_train_rows(None, n_rows=500_000, timeout=30, **sizes) is None  # no cap, none
-    for rows, timeout in ((28_000, 20), (28_000, 60), (500_000, 30), (500_000, 600)):
+    for rows, timeout in ((40_000, 20), (40_000, 60), (500_000, 30), (500_000, 600)):
         cap = train_rows_cap(n_rows=rows, timeout=timeout, **sizes)
         own = default_train_rows(cap, n_rows=rows, timeout=timeout, **sizes)
         assert cap is not None and (own is None or own >= cap)  # never fewer rows than the search's
         # All rows unless a step on them costs more than the default trial's whole share.
         step = train_rows_cap(n_rows=rows, timeout=timeout, step_seconds=timeout / 2, **sizes)
         assert own == (None if step is None else max(step, cap))
-    on_28k = train_rows_cap(n_rows=28_000, timeout=120, **sizes)
+    on_40k = train_rows_cap(n_rows=40_000, timeout=120, **sizes)
     assert (
-        on_28k < 28_000 * 4 // 5 and default_train_rows(on_28k, n_rows=28_000, timeout=120, **sizes) is None
+        on_40k < 40_000 * 4 // 5 and default_train_rows(on_40k, n_rows=40_000, timeout=120, **sizes) is None
     )
     big = train_rows_cap(n_rows=500_000, timeout=30, **sizes)
     assert big < default_train_rows(big, n_rows=500_000, timeout=30, **sizes) < 400_000

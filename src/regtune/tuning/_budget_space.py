@@ -39,7 +39,7 @@ from ._cost import CostModel
 from ._default_trial import space_defaults
 from ._space import SearchSpace
 
-__all__ = ["MIN_EPOCHS", "budget_space", "default_train_rows", "train_rows_cap"]
+__all__ = ["MIN_EPOCHS", "budget_space", "default_train_rows", "search_configuration", "train_rows_cap"]
 
 # The most expensive configuration of a scaled space can train this many epochs in one trial.
 MIN_EPOCHS = 5
@@ -183,11 +183,22 @@ FIRST_RUNG_SECONDS = 3.0
 FIRST_RUNG_SHARE = 0.02
 
 
-def train_rows_cap(*, task, n_rows, n_inputs, n_outputs, cv, timeout, embedded=(), step_seconds=None):
+def search_configuration(task):
+    """The configuration whose step sizes the search's rows cap: the default one as the search's
+    trials train it, one network (the default space's ``n_members``; the default trial's 3
+    members cost about 3 times as much per row, and sized on them the cap would cut the rows of
+    trials that do not train them)."""
+    return {**space_defaults(SearchSpace.default(), task), "n_members": 1}
+
+
+def train_rows_cap(
+    *, task, n_rows, n_inputs, n_outputs, cv, timeout, embedded=(), step_seconds=None, configuration=None
+):
     """Rows as a fidelity on large data: the number of training rows of a fold each network trains
-    on, so that the training part of one step of the default configuration takes
-    ``FIRST_RUNG_SECONDS`` (or ``FIRST_RUNG_SHARE`` of the budget, if longer; or ``step_seconds``
-    when given); None when every row fits (or no budget).
+    on, so that the training part of one step of ``configuration`` (default: the search's
+    trials' default, :func:`search_configuration`) takes ``FIRST_RUNG_SECONDS`` (or
+    ``FIRST_RUNG_SHARE`` of the budget, if longer; or ``step_seconds`` when given); None when
+    every row fits (or no budget).
 
     The validation folds keep all their rows, so scores stay cross-validated on the whole data;
     their evaluation is not counted against the target, since no subset of the training rows can
@@ -200,7 +211,7 @@ def train_rows_cap(*, task, n_rows, n_inputs, n_outputs, cv, timeout, embedded=(
     if target is None:
         target = max(FIRST_RUNG_SECONDS, FIRST_RUNG_SHARE * float(timeout))
     model = _prior_model(n_rows, n_inputs, n_outputs, cv, embedded)
-    default = space_defaults(SearchSpace.default(), task)
+    default = search_configuration(task) if configuration is None else configuration
     full = model.train_rows
     model.train_rows = 1
     evaluation = model.step_seconds(default)  # what the validation rows cost, whatever the subset
@@ -218,9 +229,11 @@ def train_rows_cap(*, task, n_rows, n_inputs, n_outputs, cv, timeout, embedded=(
     return int(low)
 
 
-def default_train_rows(max_train_rows, *, timeout, **sizes):
+def default_train_rows(max_train_rows, *, timeout, configuration=None, **sizes):
     """The rows of a fold the default trial trains on: all of them (None) unless the training
-    part of one step on them would take more than its whole share of the budget
+    part of one step of its ``configuration`` (what it trains: ``space_defaults`` of the
+    budget-sized space, its members included where it keeps them; None: the search's
+    configuration) on them would take more than its whole share of the budget
     (``DEFAULT_TRIAL_SHARE``, on the cost model's slow machine; its epochs are then capped from
     its measured first step), and never fewer than the search's ``max_train_rows`` (``sizes``: as
     :func:`train_rows_cap`'s).
@@ -233,5 +246,10 @@ def default_train_rows(max_train_rows, *, timeout, **sizes):
     """
     if max_train_rows is None:
         return None
-    own = train_rows_cap(timeout=timeout, step_seconds=DEFAULT_TRIAL_SHARE * float(timeout), **sizes)
+    own = train_rows_cap(
+        timeout=timeout,
+        step_seconds=DEFAULT_TRIAL_SHARE * float(timeout),
+        configuration=configuration,
+        **sizes,
+    )
     return None if own is None else max(own, max_train_rows)

@@ -18,7 +18,7 @@ from ._budget import FINAL_MODELS, Budget
 from ._budget_space import budget_space, default_train_rows, train_rows_cap
 from ._config import StudyConfig
 from ._cost import embedded_numeric, network_sizes
-from ._default_trial import default_epochs, default_trial
+from ._default_trial import default_epochs, default_trial, space_defaults
 from ._final_model import final_model_of, final_trial, recover_best
 from ._fingerprint import FINGERPRINT, check_same_data, data_fingerprint
 from ._local_workers import run_local_workers, write_data
@@ -288,7 +288,9 @@ def tune(
         cv=cv,
         started=started,
         max_train_rows=max_train_rows,
-        default_train_rows=default_train_rows(max_train_rows, **sizes),
+        default_train_rows=default_train_rows(
+            max_train_rows, configuration=space_defaults(space, task), **sizes
+        ),
         n_rows=len(X_frame),
     )
     config = StudyConfig(
