@@ -40,7 +40,7 @@ import quality_data
 def run_cell(name, seed, budget, cvs, untuned_seeds, max_rows):
     """One table and split: the errors of every arm (and their seconds)."""
     import regtune
-    from regtune.tuning import best_configuration, build_pipeline
+    from regtune.tuning import refit_best
 
     table = quality_data.load(name, max_rows)
     train, test = quality_data.split(table, seed)
@@ -78,15 +78,8 @@ def run_cell(name, seed, budget, cvs, untuned_seeds, max_rows):
             study = study or result.study
         (trial,) = study.get_trials(deepcopy=False)
         row["best_epoch"] = trial.user_attrs.get("best_epoch")
-        params, settings = best_configuration(study)
         started = time.perf_counter()
-        refit = build_pipeline(
-            params,
-            task=settings["task"],
-            categorical=settings["categorical"],
-            numeric=settings["numeric"],
-            seed=settings["seed"],
-        ).fit(X, y)
+        refit = refit_best(study, X, y)
         row["seconds"]["refit"] = time.perf_counter() - started
         row["refit"] = error(refit)
     return row
