@@ -441,8 +441,13 @@ def test_the_search_rows_cap_is_sized_on_the_network_its_trials_train():
     # The search's trials train one network: 3 members' cost per row would cut their rows to less
     # than half (the cap sized on the default trial's members, which the search does not train).
     assert 2 * train_rows_cap(configuration=members, **sizes) < train_rows_cap(**sizes) < 32_000
-    assert train_rows_cap(**sizes) == train_rows_cap(configuration=one, **sizes)
-    # The default trial's own rows are sized on what it trains: fewer rows for its members.
+    # Where the space asked for fixes or searches the members, the trials train them: sized on the most.
+    default = SearchSpace.default()
+    assert search_configuration("regression", default) == one
+    for given in (3, {"choices": [1, 3]}, {"low": 1, "high": 3}):
+        asked = default.override({"n_members": given})
+        assert search_configuration("regression", asked) == members
+    # The default trial's own rows are sized on what it trains (a user who fixed 3 members).
     cap = train_rows_cap(**{**sizes, "n_rows": 60_000})
     own = {
         config["n_members"]: default_train_rows(cap, configuration=config, **{**sizes, "n_rows": 60_000})
@@ -451,8 +456,8 @@ def test_the_search_rows_cap_is_sized_on_the_network_its_trials_train():
     assert own[1] is None and cap <= own[3] < 60_000 * 4 // 5
 
 
-def test_tune_sizes_the_default_trial_rows_on_the_default_trial_configuration(small_binary, monkeypatch):
-    X, y = small_binary
+def _configurations_of_default_train_rows(monkeypatch):
+    """The list that every ``configuration`` ``tune`` passes to ``default_train_rows`` goes to."""
     seen = []
     real = tune_module.default_train_rows
 
@@ -461,9 +466,36 @@ def test_tune_sizes_the_default_trial_rows_on_the_default_trial_configuration(sm
         return real(max_train_rows, **kwargs)
 
     monkeypatch.setattr(tune_module, "default_train_rows", spy)
+    return seen
+
+
+def test_tune_sizes_the_default_trial_rows_on_the_default_trial_configuration(small_binary, monkeypatch):
+    X, y = small_binary
+    seen = _configurations_of_default_train_rows(monkeypatch)
     result = tune(X, y, n_trials=1, cv=2, timeout=30, storage=MEMORY, progress=False)
     space = SearchSpace.from_dict(result.study.user_attrs["space"])
     assert seen == [space_defaults(space, "binary")]
+
+
+def test_a_resumed_study_sizes_the_default_trial_rows_on_the_space_it_keeps(
+    small_binary, monkeypatch, tmp_path
+):
+    X, y = small_binary
+    big = pd.concat([X] * 100, ignore_index=True)  # 24,000 rows: 4 s shorten the epochs
+    label = pd.concat([y] * 100, ignore_index=True)
+    storage = f"sqlite:///{tmp_path}/s.db"
+    first = tune(big, label, n_trials=1, cv=2, timeout=4, storage=storage, progress=False)
+    kept = SearchSpace.from_dict(first.study.user_attrs["space"])
+    seen = _configurations_of_default_train_rows(monkeypatch)
+    resumed = tune(big, label, n_trials=1, cv=2, timeout=600, storage=storage, progress=False)
+    # First sized on the space a 600 s budget would give, then on the one the study keeps.
+    assert seen[0] != seen[-1] == space_defaults(kept, "binary")
+    # The resumed study had no model file: it trained the default trial's folds again, for their
+    # best epoch, past the epochs of the space it keeps (the default trial trains the untuned ones).
+    (trial,) = first.study.get_trials(deepcopy=False)
+    assert trial.user_attrs["best_epoch"] > kept.max_epochs()
+    head = big.head(50)
+    assert np.allclose(resumed.best_pipeline.predict_proba(head), first.best_pipeline.predict_proba(head))
 
 
 def test_the_default_trial_gets_a_rows_cap_of_its_own():

@@ -177,18 +177,29 @@ def budget_space(space, *, task, n_rows, n_inputs, n_outputs, cv, timeout, max_t
     return current()
 
 
-# Hyperband's first rung (one step of the default configuration) trains within this many seconds,
-# or this share of the budget when that is longer (validating the folds comes on top).
+# Hyperband's first rung (one step of the search's default configuration, search_configuration)
+# trains within this many seconds, or this share of the budget when that is longer (validating the
+# folds comes on top).
 FIRST_RUNG_SECONDS = 3.0
 FIRST_RUNG_SHARE = 0.02
 
 
-def search_configuration(task):
+def search_configuration(task, space=None):
     """The configuration whose step sizes the search's rows cap: the default one as the search's
-    trials train it, one network (the default space's ``n_members``; the default trial's 3
-    members cost about 3 times as much per row, and sized on them the cap would cut the rows of
-    trials that do not train them)."""
-    return {**space_defaults(SearchSpace.default(), task), "n_members": 1}
+    trials train it. With the default space's ``n_members`` that is one network (the default
+    trial's 3 members cost about 3 times as much per row, and sized on them the cap would cut the
+    rows of trials that do not train them); where ``space`` (the one asked for) fixes or searches
+    the members, its largest number of members."""
+    members = 1
+    if space is not None and "n_members" in space and not _is_default(space, "n_members"):
+        param = space["n_members"]
+        if param.fixed:
+            members = param.value
+        elif param.choices is not None:
+            members = max(param.choices)
+        else:
+            members = param.high
+    return {**space_defaults(SearchSpace.default(), task), "n_members": int(members)}
 
 
 def train_rows_cap(
@@ -232,8 +243,8 @@ def train_rows_cap(
 def default_train_rows(max_train_rows, *, timeout, configuration=None, **sizes):
     """The rows of a fold the default trial trains on: all of them (None) unless the training
     part of one step of its ``configuration`` (what it trains: ``space_defaults`` of the
-    budget-sized space, its members included where it keeps them; None: the search's
-    configuration) on them would take more than its whole share of the budget
+    budget-sized space, with the width or members the budget or the user fixed; None: the
+    search's configuration) on them would take more than its whole share of the budget
     (``DEFAULT_TRIAL_SHARE``, on the cost model's slow machine; its epochs are then capped from
     its measured first step), and never fewer than the search's ``max_train_rows`` (``sizes``: as
     :func:`train_rows_cap`'s).

@@ -20,6 +20,7 @@ from regtune.ensemble import FoldEnsemble
 
 from ._best_model import holds, read_record
 from ._budget import Budget
+from ._default_trial import default_trial_record
 from ._objective import _Fold, cv_splits, full_params
 
 __all__ = [
@@ -61,6 +62,9 @@ def rebuild_ensemble(trial, config, X, y):
     their ``FoldEnsemble``."""
     max_train_rows = trial.user_attrs.get("max_train_rows")
     params = full_params(config.space, trial.params, has_categorical=bool(config.categorical))
+    _, untuned_epochs = default_trial_record(trial)
+    if untuned_epochs is not None:  # the default trial trained the untuned epochs, not the space's
+        params = {**params, "max_epochs": int(untuned_epochs)}
     seed = int(trial.user_attrs["seed"])
     epochs = int(trial.user_attrs["best_epoch"])
     X, y = X.reset_index(drop=True), y.reset_index(drop=True)

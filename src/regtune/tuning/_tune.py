@@ -15,7 +15,7 @@ from .._data import as_frame, detect_columns, drop_ignored, infer_task
 from .._data_checks import API_FLAGS, check_training_data, numeric_target
 from ._best_model import BestModel, holds, restore_record, save_final, store_record
 from ._budget import FINAL_MODELS, Budget
-from ._budget_space import budget_space, default_train_rows, train_rows_cap
+from ._budget_space import budget_space, default_train_rows, search_configuration, train_rows_cap
 from ._config import StudyConfig
 from ._cost import embedded_numeric, network_sizes
 from ._default_trial import default_epochs, default_trial, space_defaults
@@ -263,7 +263,7 @@ def tune(
         "timeout": timeout,
         "embedded": embedded_numeric(X_frame, numeric),
     }
-    max_train_rows = train_rows_cap(**sizes)
+    max_train_rows = train_rows_cap(**sizes, configuration=search_configuration(task, requested_space))
     space = budget_space(requested_space, **sizes, max_train_rows=max_train_rows)
     storage_url = DEFAULT_STORAGE if storage is None else str(storage)
     in_memory = storage_url.startswith("sqlite:///:memory:")  # one process only: no heartbeats
@@ -329,6 +329,10 @@ def tune(
         _check_resume(study, attrs)
         announce_resume(study, config.n_trials, progress)
         attrs, config.space = _resume_attrs(study, attrs, space)
+        if config.space is not space:  # resumed: its trial 0, if still to run, trains the stored space's
+            attrs["default_train_rows"] = default_train_rows(
+                max_train_rows, configuration=space_defaults(config.space, task), **sizes
+            )
         study.sampler = make_sampler(seed, startup_trials(pruner, config.space.max_epochs()))
         study.pruner = make_pruner(pruner, config.space.max_epochs())
         set_study_user_attrs(study, attrs)
