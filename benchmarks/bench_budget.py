@@ -1107,6 +1107,8 @@ def main(argv=None):
         "--dead", nargs="+", help="only print the dead trials of these --json files' wall rows as tables"
     )
     args = parser.parse_args(argv)
+    if args.reference_seeds < 1:
+        parser.error(f"--reference-seeds must be at least 1, got {args.reference_seeds}")
     if args.markdown or args.dead:
         for path in args.markdown or []:
             print(wall_markdown(json.loads(Path(path).read_text())["wall"]["rows"]))
