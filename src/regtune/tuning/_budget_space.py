@@ -64,19 +64,19 @@ _STEPS = (
 )
 
 
+def _extreme(param, largest=True):
+    """The largest (or smallest) value ``param`` (a space entry) may take."""
+    if param.fixed:
+        return param.value
+    if param.choices is not None:
+        return (max if largest else min)(param.choices)
+    return param.high if largest else param.low
+
+
 def _largest(space):
     """The most expensive configuration of ``space``: widest, deepest, smallest batch."""
-
-    def pick(name, largest=True):
-        param = space[name]
-        if param.fixed:
-            return param.value
-        if param.choices is not None:
-            return (max if largest else min)(param.choices)
-        return param.high if largest else param.low
-
     names = ("width", "n_layers", "batch_size")
-    config = {name: pick(name, largest=name != "batch_size") for name in names if name in space}
+    config = {name: _extreme(space[name], largest=name != "batch_size") for name in names if name in space}
     config.update(batch_norm=True, dropout=0.5)
     return config
 
@@ -192,13 +192,7 @@ def search_configuration(task, space=None):
     the members, its largest number of members."""
     members = 1
     if space is not None and "n_members" in space and not _is_default(space, "n_members"):
-        param = space["n_members"]
-        if param.fixed:
-            members = param.value
-        elif param.choices is not None:
-            members = max(param.choices)
-        else:
-            members = param.high
+        members = _extreme(space["n_members"])
     return {**space_defaults(SearchSpace.default(), task), "n_members": int(members)}
 
 
