@@ -40,12 +40,11 @@ import quality_arms
 import quality_data
 
 
-def run_cell(name, seed, budget, cvs, untuned_seeds, max_rows):
-    """One table and split: the errors of every arm (and their seconds)."""
+def run_cell(table, name, seed, budget, cvs, untuned_seeds):
+    """One table (``quality_data.load``'s) and split: the errors of every arm (and their seconds)."""
     import regtune
     from regtune.tuning import refit_best
 
-    table = quality_data.load(name, max_rows)
     train, test = quality_data.split(table, seed)
     X, y = table.X.iloc[train].reset_index(drop=True), table.y[train]
     X_test, y_test = table.X.iloc[test].reset_index(drop=True), table.y[test]
@@ -141,8 +140,9 @@ def main():
     cvs = [int(cv) for cv in args.cv.split(",")]
     rows = []
     for name in names:
+        table = quality_data.load(name, args.max_rows)
         for seed in (int(s) for s in args.seeds.split(",")):
-            rows.append(run_cell(name, seed, args.budget, cvs, args.untuned_seeds, args.max_rows))
+            rows.append(run_cell(table, name, seed, args.budget, cvs, args.untuned_seeds))
             print(json.dumps(rows[-1]), flush=True)
             if args.json:
                 Path(args.json).write_text(json.dumps({"rows": rows}, indent=1))

@@ -288,9 +288,6 @@ def tune(
         cv=cv,
         started=started,
         max_train_rows=max_train_rows,
-        default_train_rows=default_train_rows(
-            max_train_rows, configuration=space_defaults(space, task), **sizes
-        ),
         n_rows=len(X_frame),
     )
     config = StudyConfig(
@@ -329,10 +326,11 @@ def tune(
         _check_resume(study, attrs)
         announce_resume(study, config.n_trials, progress)
         attrs, config.space = _resume_attrs(study, attrs, space)
-        if config.space is not space:  # resumed: its trial 0, if still to run, trains the stored space's
-            attrs["default_train_rows"] = default_train_rows(
-                max_train_rows, configuration=space_defaults(config.space, task), **sizes
-            )
+        # The default trial's rows, sized on what it trains: the defaults of the space the study
+        # samples (a resumed study's own, sized for its first budget).
+        attrs["default_train_rows"] = default_train_rows(
+            max_train_rows, configuration=space_defaults(config.space, task), **sizes
+        )
         study.sampler = make_sampler(seed, startup_trials(pruner, config.space.max_epochs()))
         study.pruner = make_pruner(pruner, config.space.max_epochs())
         set_study_user_attrs(study, attrs)
