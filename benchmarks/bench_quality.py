@@ -34,10 +34,11 @@ and scored on it, so those RMSEs are in log units. diamonds is subsampled to the
 (stratified for classification), the same split for every arm.
 
 Arms (``quality_arms.py``): ``regtune-defaults``, ``regtune-tune`` (``--budget`` seconds of search
-per data set and seed, then the refit), ``hgb`` (HistGradientBoosting defaults, ordinal-encoded
-categories with native categorical splits up to 255 levels), ``lightgbm``, ``sklearn-mlp`` (same
-preprocessing as regtune) and ``realmlp-td`` (pytabkit, CPU). An arm whose package is missing is
-skipped with the line "arm skipped: package X not installed".
+per data set and seed, then the refit), ``regtune-tune-2w`` (the same with 2 worker processes:
+both cores of a 2-core machine; pin the run to no single core), ``hgb`` (HistGradientBoosting
+defaults, ordinal-encoded categories with native categorical splits up to 255 levels),
+``lightgbm``, ``sklearn-mlp`` (same preprocessing as regtune) and ``realmlp-td`` (pytabkit,
+CPU). An arm whose package is missing is skipped with the line "arm skipped: package X not installed".
 
 Each cell (data set x seed x arm) runs in its own process with OMP/OPENBLAS/MKL threads set to
 ``--threads`` (default 1), under a timeout (``--timeout`` seconds; the tuner's arm gets 2x its
@@ -85,6 +86,7 @@ DOCS = HERE.parent / "docs"
 RATES = {
     "regtune-defaults": 0.4,
     "regtune-tune": 8.0,
+    "regtune-tune-2w": 8.0,
     "hgb": 0.3,
     "lightgbm": 0.15,
     "sklearn-mlp": 1.0,
@@ -151,7 +153,7 @@ def planned_cells(args, available_arms):
                 continue
             for arm in available_arms:
                 cell = {"dataset": dataset, "task": task, "seed": seed, "arm": arm, **settings}
-                if arm == "regtune-tune":
+                if arm in ("regtune-tune", "regtune-tune-2w"):
                     cell["budget"] = args.budget
                 cells.append(cell)
     return cells

@@ -6,6 +6,9 @@ Every arm sees the same rows (``quality_data.split``) and is fit on the training
   ``TabularClassifier()`` with their defaults (:func:`regtune_defaults`);
 * ``regtune-tune``: ``regtune.tune(X_train, y_train, timeout=budget)`` (TPE + Hyperband, 5 folds,
   its default space, one worker, an in-memory study), predicting with ``result.best_pipeline``;
+* ``regtune-tune-2w``: the same with ``n_workers=2`` (this process and one worker process, each on
+  one BLAS thread: both cores of a 2-core machine) and an SQLite file in a temporary folder (worker
+  processes need a storage they share);
 * ``hgb``: ``HistGradientBoostingRegressor()`` / ``HistGradientBoostingClassifier()`` defaults
   after an ordinal encoding of the categorical columns; columns of at most 255 levels are declared
   categorical (native categorical splits), larger ones enter as their ordinal codes (HGB refuses
@@ -36,6 +39,7 @@ __all__ = ["ABLATIONS", "ARMS", "ablation_overrides", "missing_packages", "regtu
 ARMS = {  # arm -> packages it needs beyond regtune and scikit-learn
     "regtune-defaults": (),
     "regtune-tune": (),
+    "regtune-tune-2w": (),
     "hgb": (),
     "lightgbm": ("lightgbm",),
     "sklearn-mlp": (),
@@ -98,22 +102,28 @@ def _fit_defaults(table, train, seed, settings):
     return model.fit(table.X.iloc[train], table.y[train]), {}
 
 
-def _fit_tune(table, train, seed, settings):
+def _fit_tune(table, train, seed, settings, n_workers=1):
+    import tempfile
+
     import regtune
 
     budget = settings["budget"]
-    result = regtune.tune(
-        table.X.iloc[train].reset_index(drop=True),
-        table.y[train],
-        task=table.task,
-        categorical=table.categorical,
-        timeout=budget,
-        n_trials=100_000,  # the deadline ends the search
-        trial_timeout=max(3 * budget, 300.0),  # a runaway trial cannot eat the whole cell
-        storage="sqlite:///:memory:",
-        seed=seed,
-        progress=False,
-    )
+    with tempfile.TemporaryDirectory(prefix="bench-tune-") as folder:
+        # one process: an in-memory study; worker processes share an SQLite file
+        storage = "sqlite:///:memory:" if n_workers == 1 else f"sqlite:///{folder}/study.db"
+        result = regtune.tune(
+            table.X.iloc[train].reset_index(drop=True),
+            table.y[train],
+            task=table.task,
+            categorical=table.categorical,
+            timeout=budget,
+            n_trials=100_000,  # the deadline ends the search
+            n_workers=n_workers,
+            trial_timeout=max(3 * budget, 300.0),  # a runaway trial cannot eat the whole cell
+            storage=storage,
+            seed=seed,
+            progress=False,
+        )
     n_complete = int((result.trials["state"] == "COMPLETE").sum())
     info = {"trials": len(result.trials), "complete_trials": n_complete, "best_params": result.best_params}
     return result.best_pipeline, info
@@ -200,6 +210,7 @@ def _fit_realmlp(table, train, seed, settings):
 _FIT = {
     "regtune-defaults": _fit_defaults,
     "regtune-tune": _fit_tune,
+    "regtune-tune-2w": lambda table, train, seed, settings: _fit_tune(table, train, seed, settings, 2),
     "hgb": _fit_hgb,
     "lightgbm": _fit_lightgbm,
     "sklearn-mlp": _fit_sklearn_mlp,
