@@ -50,15 +50,14 @@ def test_a_trial_better_than_the_default_by_that_epoch_is_kept():
     assert not study.pruner.prune(study, study._storage.get_trial(trial._trial_id))
 
 
-def test_the_floor_only_acts_where_hyperband_promotes_without_competitors():
-    study = _study(DefaultFloorHyperband(1, 2, 3), default_curve={1: 0.2})
-    for _ in range(2):  # the first two trials of the rung: promoted blindly by Hyperband, floored here
-        _, frozen = _report(study, {1: 0.3})
-        assert study.pruner.prune(study, frozen)
-    # The third has two competitors: Hyperband compares (best of three), the floor stays out of it.
-    _, frozen = _report(study, {1: 0.25})
-    assert not study.pruner.prune(study, frozen)
-    _, frozen = _report(study, {1: 0.35})  # and Hyperband prunes the worst
+def test_the_floor_only_acts_where_hyperband_promotes():
+    # Hyperband itself prunes the second trial (worse than the first at the rung): pruned either way.
+    study = _study(DefaultFloorHyperband(1, 2, 3), default_curve={1: 0.5})
+    for _ in range(2):  # fill the rung with good trials: their best is promoted
+        trial, frozen = _report(study, {1: 0.3})
+        assert not study.pruner.prune(study, frozen)
+        study.tell(trial, 0.3)
+    _, frozen = _report(study, {1: 0.45})  # better than the default, worse than the two others
     assert study.pruner.prune(study, frozen)
 
 

@@ -21,11 +21,9 @@ from sqlalchemy import event, text
 from regtune.tuning._optuna_internals import (
     READ_ONLY_METHODS,
     RDBStorageWithStaleRule,
-    bracket_of,
     fixed_params_of,
     queued_trial_attrs,
     rdb_storage_logger,
-    rung_key,
     rungs_completed_since,
     running_trials_without_heartbeat,
     set_study_user_attrs,
@@ -274,18 +272,3 @@ def test_hyperband_marks_the_rungs_a_trial_reaches():
     again = study._storage.get_trial(trial._trial_id)
     study.pruner.prune(study, again)
     assert rungs_completed_since(study, again) == {}
-
-
-def test_bracket_of_is_the_bracket_whose_trials_compete():
-    assert _parameters(optuna.pruners.HyperbandPruner._get_bracket_id) == ["self", "study", "trial"]
-    pruner = optuna.pruners.HyperbandPruner(1, 27, 3)  # 4 brackets
-    study = optuna.create_study(pruner=pruner)
-    trials = [study.ask() for _ in range(40)]
-    for trial in trials:
-        trial.report(1.0, 1)
-        pruner.prune(study, study._storage.get_trial(trial._trial_id))  # initializes the brackets
-    frozen = study.get_trials(deepcopy=False)
-    brackets = [bracket_of(pruner, study, t) for t in frozen]
-    assert set(brackets) == {0, 1, 2, 3}
-    # Bracket 0's first rung is step 1: exactly its trials hold that rung's score, under rung_key(0).
-    assert [rung_key(0) in t.system_attrs for t in frozen] == [b == 0 for b in brackets]

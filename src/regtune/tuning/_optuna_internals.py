@@ -40,10 +40,7 @@ name, what it relies on, and the test that checks its behaviour:
 * :func:`rungs_completed_since`: the system attributes ``completed_rung_<k>`` that
   ``SuccessiveHalvingPruner.prune`` (each Hyperband bracket's pruner) writes when a trial reaches
   the promotion step of its rung ``k``, before it decides the promotion
-  (``test_hyperband_marks_the_rungs_a_trial_reaches``); :func:`rung_key`, that name.
-* :func:`bracket_of`: ``HyperbandPruner._get_bracket_id(study, trial)``, the bracket Hyperband
-  assigns a trial to (a hash of the study name and the trial number)
-  (``test_bracket_of_is_the_bracket_whose_trials_compete``).
+  (``test_hyperband_marks_the_rungs_a_trial_reaches``).
 """
 
 import logging
@@ -53,11 +50,9 @@ import optuna
 __all__ = [
     "READ_ONLY_METHODS",
     "RDBStorageWithStaleRule",
-    "bracket_of",
     "fixed_params_of",
     "queued_trial_attrs",
     "rdb_storage_logger",
-    "rung_key",
     "rungs_completed_since",
     "running_trials_without_heartbeat",
     "set_study_user_attrs",
@@ -222,17 +217,6 @@ def rdb_storage_logger():
 
 # The system attribute SuccessiveHalvingPruner writes when a trial reaches rung k: prefix + str(k).
 _RUNG_PREFIX = "completed_rung_"
-
-
-def rung_key(rung):
-    """The system attribute holding a trial's score at rung ``rung`` of its bracket."""
-    return f"{_RUNG_PREFIX}{rung}"
-
-
-def bracket_of(pruner, study, trial):
-    """The Hyperband bracket (an int) ``pruner`` (a ``HyperbandPruner`` that has pruned once in
-    ``study``) puts ``trial`` in; trials compete only within their bracket."""
-    return pruner._get_bracket_id(study, trial)
 
 
 def rungs_completed_since(study, trial):

@@ -6,7 +6,7 @@ import warnings
 import optuna
 
 from ._default_trial import is_default_trial
-from ._optuna_internals import bracket_of, rung_key, rungs_completed_since
+from ._optuna_internals import rungs_completed_since
 
 __all__ = [
     "PRUNERS",
@@ -57,17 +57,17 @@ def make_sampler(seed, n_startup_trials=10):
 
 
 class DefaultFloorHyperband(optuna.pruners.HyperbandPruner):
-    """Optuna's Hyperband, where the study's default trial stands in for the missing competitors
-    of a rung that Hyperband would promote a trial from without comparing it to anything.
+    """Optuna's Hyperband, where a promotion also needs a score at least as good as the study's
+    default trial had by the same epoch.
 
-    Optuna's successive halving cannot pause a trial, so a rung that fewer than
-    ``reduction_factor`` trials of the bracket have reached promotes its best one: the first
-    trials of each bracket train every epoch whatever their scores (on the quality benchmark's
-    tables at 300 s, the first random trial, worse than the default trial at every epoch, took a
-    fifth of the budget). There, and only there, a promoted trial is pruned instead when its score
-    is worse than the best score the default trial (trial 0, the untuned configuration) reached by
-    that epoch. A rung with enough trials is Hyperband's alone; no floor while the default trial
-    has not yet trained that far (another worker runs it).
+    Optuna's successive halving cannot pause a trial, so a rung with fewer than
+    ``reduction_factor`` trials promotes its best one: the first trials of each bracket train
+    every epoch whatever their scores (on the quality benchmark's tables at 300 s, the first
+    random trial, worse than the default trial at every epoch, took a fifth of the budget). Here
+    a trial that Hyperband promotes at a rung is pruned instead when its score there is worse than
+    the best score the default trial (trial 0, the untuned configuration) reached by that epoch.
+    Only at rung steps, so each bracket still waits as long as Hyperband does before judging;
+    no floor while the default trial has not yet trained that far (another worker runs it).
     """
 
     def __init__(self, min_resource=1, max_resource="auto", reduction_factor=3, bootstrap_count=0):
@@ -79,10 +79,7 @@ class DefaultFloorHyperband(optuna.pruners.HyperbandPruner):
         if super().prune(study, trial):
             return True
         step = trial.last_step
-        if step is None or not self._may_be_rung_step(step):
-            return False
-        rungs = rungs_completed_since(study, trial)
-        if not rungs or not self._promoted_blindly(study, trial, rungs):
+        if step is None or not self._may_be_rung_step(step) or not rungs_completed_since(study, trial):
             return False
         floor = default_floor(study, step)
         if floor is None:
@@ -91,18 +88,6 @@ class DefaultFloorHyperband(optuna.pruners.HyperbandPruner):
         if study.direction == optuna.study.StudyDirection.MAXIMIZE:
             return value < floor
         return value > floor
-
-    def _promoted_blindly(self, study, trial, rungs):
-        """Whether fewer than ``reduction_factor`` trials of ``trial``'s bracket (it included) have
-        reached one of ``rungs`` (the rungs it just passed)."""
-        bracket = bracket_of(self, study, trial)
-        others = [t for t in study.get_trials(deepcopy=False) if t.number != trial.number]
-        for rung in rungs:
-            key = rung_key(rung)
-            reached = [t for t in others if key in t.system_attrs and bracket_of(self, study, t) == bracket]
-            if len(reached) + 1 < self.floor_reduction_factor:
-                return True
-        return False
 
     def _may_be_rung_step(self, step):
         """Whether ``step`` is ``min_resource * reduction_factor ** j`` (every bracket's rungs are)."""
@@ -131,9 +116,9 @@ def make_pruner(pruner, max_epochs):
     """The pruner named ``pruner`` (or an ``optuna.pruners.BasePruner``, returned as is).
 
     hyperband: min 1 epoch, max ``max_epochs``, reduction factor 3, and the default trial's
-    score as the floor of a promotion without competitors (:class:`DefaultFloorHyperband`).
-    median: prunes below the median curve after 5 trials and a warm-up of a tenth of the epochs.
-    successive_halving: min 1 epoch, reduction factor 3. none: never prunes.
+    score as a floor at each promotion (:class:`DefaultFloorHyperband`). median: prunes below the median
+    curve after 5 trials and a warm-up of a tenth of the epochs. successive_halving: min 1 epoch,
+    reduction factor 3. none: never prunes.
     """
     if isinstance(pruner, optuna.pruners.BasePruner):
         return pruner
