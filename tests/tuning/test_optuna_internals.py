@@ -24,7 +24,6 @@ from regtune.tuning._optuna_internals import (
     fixed_params_of,
     queued_trial_attrs,
     rdb_storage_logger,
-    rungs_completed_since,
     running_trials_without_heartbeat,
     set_study_user_attrs,
     set_user_attrs,
@@ -257,18 +256,3 @@ def test_study_user_attrs_in_one_transaction(url):
     memory = optuna.create_study()  # not an RDB storage: one call per attribute
     set_study_user_attrs(memory, {"x": 1, "y": [2]})
     assert memory.user_attrs == {"x": 1, "y": [2]}
-
-
-def test_hyperband_marks_the_rungs_a_trial_reaches():
-    # One bracket (max 2 steps): rung 0 is step 1. Optuna's pruner writes completed_rung_0 there.
-    study = optuna.create_study(pruner=optuna.pruners.HyperbandPruner(1, 2, 3))
-    trial = study.ask()
-    trial.report(0.7, 1)
-    before = study._storage.get_trial(trial._trial_id)
-    assert rungs_completed_since(study, before) == {}
-    assert not study.pruner.prune(study, before)  # the first trial of its rung: promoted
-    assert rungs_completed_since(study, before) == {0: 0.7}
-    trial.report(0.6, 2)  # step 2 is no rung: nothing new
-    again = study._storage.get_trial(trial._trial_id)
-    study.pruner.prune(study, again)
-    assert rungs_completed_since(study, again) == {}

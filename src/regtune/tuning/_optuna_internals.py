@@ -37,10 +37,6 @@ name, what it relies on, and the test that checks its behaviour:
   (``test_queued_trial_attrs_fix_the_suggested_values``).
 * :func:`rdb_storage_logger`: the logger of the private module ``optuna.storages._rdb.storage``,
   which logs the retry warning of ``_get_trials`` (``test_the_rdb_storage_logger_is_optunas``).
-* :func:`rungs_completed_since`: the system attributes ``completed_rung_<k>`` that
-  ``SuccessiveHalvingPruner.prune`` (each Hyperband bracket's pruner) writes when a trial reaches
-  the promotion step of its rung ``k``, before it decides the promotion
-  (``test_hyperband_marks_the_rungs_a_trial_reaches``).
 """
 
 import logging
@@ -53,7 +49,6 @@ __all__ = [
     "fixed_params_of",
     "queued_trial_attrs",
     "rdb_storage_logger",
-    "rungs_completed_since",
     "running_trials_without_heartbeat",
     "set_study_user_attrs",
     "set_user_attrs",
@@ -213,19 +208,3 @@ def wrap_read_only_methods(storage_class, wrap):
 def rdb_storage_logger():
     """The logger of Optuna's RDB storage module (it warns before retrying a failed read)."""
     return logging.getLogger("optuna.storages._rdb.storage")
-
-
-# The system attribute SuccessiveHalvingPruner writes when a trial reaches rung k: prefix + str(k).
-_RUNG_PREFIX = "completed_rung_"
-
-
-def rungs_completed_since(study, trial):
-    """The rungs (``{k: value}``) that Optuna's successive-halving pruner recorded for ``trial``
-    (a ``FrozenTrial`` read before the pruner ran) since that read: a trial the pruner kept at
-    such a step was promoted past rung ``k`` there."""
-    fresh = storage_of(study).get_trial_system_attrs(trial_id(trial))
-    return {
-        int(key[len(_RUNG_PREFIX) :]): value
-        for key, value in fresh.items()
-        if key.startswith(_RUNG_PREFIX) and key not in trial.system_attrs
-    }
