@@ -35,7 +35,7 @@ and scored on it, so those RMSEs are in log units. diamonds is subsampled to the
 
 Arms (``quality_arms.py``): ``regtune-defaults``, ``regtune-tune`` (``--budget`` seconds of search
 per data set and seed, then the refit), ``regtune-tune-2w`` (the same with 2 worker processes:
-both cores of a 2-core machine; pin the run to no single core), ``hgb`` (HistGradientBoosting
+both cores of a 2-core machine: do not pin the run to one core), ``hgb`` (HistGradientBoosting
 defaults, ordinal-encoded categories with native categorical splits up to 255 levels),
 ``lightgbm``, ``sklearn-mlp`` (same preprocessing as regtune) and ``realmlp-td`` (pytabkit,
 CPU). An arm whose package is missing is skipped with the line "arm skipped: package X not installed".
