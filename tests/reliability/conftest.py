@@ -26,6 +26,11 @@ if str(REPORT_TESTS) not in sys.path:  # the browser helpers of tests/report, im
     sys.path.insert(0, str(REPORT_TESTS))
 
 REGTUNE = str(Path(sys.executable).parent / "regtune")
+# A suite started in the background by a non-interactive shell has SIGINT ignored, its children
+# inherit that, and Python then never raises KeyboardInterrupt in them: the Ctrl-C tests would see
+# a `tune` finish instead. A handled SIGINT is reset to the default in a child, so restore it here.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 # Trials of a few tenths of a second: one layer of 4 units, 2 epochs, 2 folds on 60 rows.
 QUICK_SPACE = {
     "n_layers": 1,

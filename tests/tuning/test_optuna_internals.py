@@ -8,11 +8,13 @@ SQLite study. These tests, and only these, read Optuna's private modules directl
 import datetime
 import functools
 import inspect
+import re
 import threading
 import warnings
 
 import optuna
 import pytest
+from optuna.storages import _cached_storage
 from optuna.storages._rdb import models
 from optuna.storages._rdb import storage as rdb_module
 from optuna.trial import FrozenTrial, TrialState
@@ -27,6 +29,7 @@ from regtune.tuning._optuna_internals import (
     running_trials_without_heartbeat,
     set_study_user_attrs,
     set_user_attrs,
+    storage_entry_points,
     storage_of,
     study_id,
     trial_id,
@@ -81,6 +84,17 @@ def test_the_private_names_exist_with_their_signatures():
     # Each read-only method is RDBStorage's own (one transaction each), not a generic default.
     missing = [name for name in READ_ONLY_METHODS if name not in vars(rdb)]
     assert missing == []
+
+
+def test_the_storage_entry_points_are_every_call_of_optunas_cache():
+    # A study reaches the database through _CachedStorage, which calls its backend's methods,
+    # some of them private; each one it calls must be an entry point held safe from Ctrl-C.
+    called = set(re.findall(r"_backend\.(\w+)\(", inspect.getsource(_cached_storage)))
+    entry_points = set(storage_entry_points())
+    assert {"_get_trials", "set_trial_state_values", "set_trial_intermediate_value"} <= called
+    assert called - entry_points == set()
+    rdb = optuna.storages.RDBStorage
+    assert all(callable(getattr(rdb, name)) for name in entry_points)
 
 
 def test_handles_of_a_study_and_its_trials(url):

@@ -30,6 +30,10 @@ name, what it relies on, and the test that checks its behaviour:
   each open one read-only transaction, among them the private ``_get_trials`` (behind
   ``get_all_trials`` and ``_CachedStorage``), ``_get_best_trial_id`` (behind ``get_best_trial``)
   and ``_get_stale_trial_ids`` (``test_every_read_opens_its_transactions_inside_a_read_method``).
+* :func:`storage_entry_points`: the public methods of ``RDBStorage`` and the private ones that
+  ``_CachedStorage`` calls on its ``_backend`` (``_create_new_trial``, ``_set_trial_param`` and the
+  three read-only ones above): every way a study reaches the database, each held safe from Ctrl-C
+  (``test_the_storage_entry_points_are_every_call_of_optunas_cache``).
 * :func:`queued_trial_attrs` and :func:`fixed_params_of`: the system attribute ``fixed_params``
   of a WAITING trial, which ``Trial.__init__`` reads into ``Trial._fixed_params`` and
   ``Trial._suggest`` returns instead of sampling (the convention of ``Study.enqueue_trial``,
@@ -43,6 +47,8 @@ import logging
 
 import optuna
 
+from ._interrupts import deferring_interrupts
+
 __all__ = [
     "READ_ONLY_METHODS",
     "RDBStorageWithStaleRule",
@@ -52,6 +58,7 @@ __all__ = [
     "running_trials_without_heartbeat",
     "set_study_user_attrs",
     "set_user_attrs",
+    "storage_entry_points",
     "storage_of",
     "study_id",
     "trial_id",
@@ -86,6 +93,7 @@ def fixed_params_of(trial):
     return dict(trial.system_attrs.get("fixed_params", {}))
 
 
+@deferring_interrupts
 def set_user_attrs(trial, attrs):
     """Record several user attributes of a running trial, in one transaction on an RDB storage.
 
@@ -110,6 +118,7 @@ def set_user_attrs(trial, attrs):
     trial._cached_frozen_trial.user_attrs.update(attrs)
 
 
+@deferring_interrupts
 def set_study_user_attrs(study, attrs):
     """Record several user attributes of ``study`` in one transaction on an RDB storage.
 
@@ -141,6 +150,7 @@ def set_study_user_attrs(study, attrs):
                 attribute.value_json = json.dumps(value)
 
 
+@deferring_interrupts
 def running_trials_without_heartbeat(storage, study_id, started_before):
     """Ids of the RUNNING trials of study ``study_id`` in ``storage`` (an ``RDBStorage``) that
     never recorded a heartbeat and started before ``started_before`` (a naive UTC datetime, as
@@ -196,6 +206,24 @@ READ_ONLY_METHODS = (
     "_get_best_trial_id",
     "_get_stale_trial_ids",
 )
+
+
+# The private RDBStorage methods that Optuna's _CachedStorage calls on its backend directly.
+_CACHED_STORAGE_CALLS = (
+    "_create_new_trial",
+    "_set_trial_param",
+    "_get_trials",
+    "_get_best_trial_id",
+    "_get_stale_trial_ids",
+)
+
+
+def storage_entry_points():
+    """Names of the ``RDBStorage`` methods through which a study reaches the database: every
+    public method and the private ones Optuna's ``_CachedStorage`` calls directly."""
+    rdb = optuna.storages.RDBStorage
+    public = [name for name in dir(rdb) if not name.startswith("_") and callable(getattr(rdb, name))]
+    return (*public, *_CACHED_STORAGE_CALLS)
 
 
 def wrap_read_only_methods(storage_class, wrap):

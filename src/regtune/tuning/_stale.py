@@ -9,7 +9,8 @@ import datetime
 
 import optuna
 
-from ._optuna_internals import RDBStorageWithStaleRule, running_trials_without_heartbeat
+from ._interrupts import defer_interrupts_in_methods
+from ._optuna_internals import RDBStorageWithStaleRule, running_trials_without_heartbeat, storage_entry_points
 from ._slots import give_back_slot
 
 __all__ = ["MAX_RETRY", "RDBStorageFailingSilentTrials", "requeue"]
@@ -31,8 +32,12 @@ def requeue(study, trial):
         give_back_slot(study, trial)
 
 
+@defer_interrupts_in_methods(storage_entry_points())
 class RDBStorageFailingSilentTrials(RDBStorageWithStaleRule):
     """Optuna's ``RDBStorage``, where a RUNNING trial that never beat counts as stale too.
+
+    Ctrl-C never lands inside one of its calls (:mod:`._interrupts`): it is raised when the call
+    returns.
 
     Optuna fails a RUNNING trial whose last heartbeat is older than the grace period, but skips
     one with no heartbeat at all; a worker that died between claiming a slot and its first beat
