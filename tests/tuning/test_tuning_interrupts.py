@@ -137,3 +137,18 @@ def test_interrupts_at_random_moments_never_leave_the_write_lock_held(tmp_path, 
             held = error  # keep the traceback alive, as the code that handles an interrupt does
         timer.join()  # it fired already: its one SIGINT was caught above
         assert _write_lock_is_free(path), f"interrupt {interrupted}: {held!r}"
+
+
+def test_a_local_worker_process_takes_sigint_back_from_a_parent_that_ignores_it(tmp_path, monkeypatch):
+    # tune stops a late worker with SIGINT; a tune started with `&` by a script has SIGINT ignored,
+    # which its workers inherit. The worker's entry point restores Python's handler first thing.
+    from regtune.tuning import _process
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        monkeypatch.setenv("REGTUNE_STORAGE", f"sqlite:///{tmp_path / 'w.db'}")
+        with pytest.raises(ValueError, match="does not exist"):
+            _process._main(["--study", "missing"])
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)

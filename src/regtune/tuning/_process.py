@@ -8,6 +8,7 @@ and ``I``.
 
 import argparse
 import os
+import signal
 import sys
 
 import numpy as np
@@ -29,6 +30,10 @@ def _main(argv=None):
     parser.add_argument("--study", required=True)
     parser.add_argument("--index", type=int, default=0)
     args = parser.parse_args(argv)
+    # tune stops a late worker with SIGINT (its trial is then marked interrupted and its slot given
+    # back). A tune started in the background by a non-interactive shell has SIGINT ignored, and
+    # its workers would inherit that and run on until killed 5 s later, their trial left RUNNING.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     storage = os.environ["REGTUNE_STORAGE"]
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
