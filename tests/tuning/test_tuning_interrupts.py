@@ -74,9 +74,9 @@ def test_storage_calls_from_another_thread_leave_the_signal_handlers_alone(tmp_p
 
 
 def test_an_interrupt_during_a_write_comes_after_it_committed(tmp_path, interruptible):
-    # The signal arrives right after the driver ran the UPDATE that finishes a trial: Python would
-    # raise inside SQLAlchemy, before the commit, and leave the write lock held (its connection
-    # lives on in the traceback). Held back, the write commits and the interrupt follows.
+    # The signal arrives right after the driver ran the UPDATE that finishes a trial. Raised there,
+    # inside SQLAlchemy, it cut the call short: the trial stayed RUNNING with no value. Held back,
+    # the call finishes (the trial COMPLETE, its value stored) and the interrupt follows.
     path = tmp_path / "w.db"
     storage = open_storage(f"sqlite:///{path}")
     study = optuna.create_study(storage=storage, study_name="w")
@@ -118,7 +118,9 @@ def test_an_interrupt_during_regtunes_own_transactions_comes_after_them(tmp_path
 
 def test_interrupts_at_random_moments_never_leave_the_write_lock_held(tmp_path, interruptible):
     # The way Ctrl-C meets a running study: anywhere in ask, report and tell. Before the storage
-    # held interrupts back, one in about ten left the file locked for its 60 s busy timeout.
+    # held interrupts back, one raised inside the driver's execute (about one in ten) left the
+    # file's write lock held as long as its traceback lived: the handler's own write then waited
+    # out the 60 s busy timeout.
     path = tmp_path / "r.db"
     study = optuna.create_study(storage=open_storage(f"sqlite:///{path}"), study_name="r")
     rng = random.Random(0)

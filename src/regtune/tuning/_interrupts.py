@@ -1,12 +1,13 @@
 """Ctrl-C (SIGINT) held back while the main thread talks to the study's storage.
 
 Python raises ``KeyboardInterrupt`` at the next bytecode boundary after the signal, wherever that
-is. Inside a database call that can be the moment the driver returned from a write that opened a
-transaction: SQLAlchemy then closes the connection, but SQLite keeps it (and its write lock) alive
-as long as the interrupted cursor is referenced, and the traceback being handled references it. The
-trial's own "interrupted" record that follows waited on that lock for the 60 s busy timeout, twice
-(``tune`` hung for minutes after a Ctrl-C). So a storage call finishes first, and the interrupt is
-raised when it returns: a call either happened whole or not at all, and no lock outlives it.
+is. Inside a storage call it cuts the call short (a trial told COMPLETE stays RUNNING), and raised
+inside the driver's ``cursor.execute`` it leaves the connection's transaction, SQLite write lock
+included, alive for as long as the traceback being handled lives (SQLAlchemy closes the
+connection, but SQLite keeps one with an unfinalized statement). The trial's "interrupted" record
+written while handling it then waited out the 60 s busy timeout, and CI saw ``tune`` still running
+120 s after a Ctrl-C. So a storage call finishes first, and the interrupt is raised when it
+returns: a call happens whole, and no lock outlives it.
 """
 
 import contextlib
