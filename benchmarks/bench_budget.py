@@ -623,6 +623,8 @@ def _wall_postgres(timeouts, env):
                         server.url,
                         "--study",
                         name,
+                        "--trials",
+                        100_000,  # the deadline ends the study, not the default budget of trials
                         "--out",
                         f"{folder}/out",
                         "-q",
