@@ -222,3 +222,19 @@ def test_one_worker_and_a_seed_reproduce_the_study_digit_for_digit(files, tmp_pa
     assert (tmp_path / "first" / "out-s" / "best_params.toml").read_text() == (
         tmp_path / "second" / "out-s" / "best_params.toml"
     ).read_text()
+
+
+def test_a_time_limit_left_unused_by_the_trial_budget_is_named_with_the_flag_to_raise(files, tmp_path):
+    # `--timeout 1h` with 3 trials of a second: the trials, not the hour, end the search. A user
+    # who gave a time limit is told so, and how to let the search use the time.
+    timed = _tune(files, tmp_path, "--timeout", "1h", "-q")
+    assert timed.exit_code == 0, timed.output
+    note = [line for line in timed.stdout.splitlines() if line.startswith("The search ended on")]
+    assert len(note) == 1 and re.fullmatch(
+        r"The search ended on its budget of 3 trials with \d+ min of --timeout left; "
+        r"--trials 6 \(or more\) lets it use that time\.",
+        note[0],
+    ), timed.stdout
+    untimed = _tune(files, tmp_path, "-q", study="untimed")
+    assert untimed.exit_code == 0, untimed.output
+    assert "The search ended on" not in untimed.stdout

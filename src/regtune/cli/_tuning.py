@@ -218,7 +218,7 @@ def tune(data, target, space, out, quiet, **options):
     if space is not None:
         read_toml(space, "--space")  # a syntax error names the file; tune checks the names
     frame = read_table(data)
-    run_tune(
+    result = run_tune(
         frame,
         target,
         out=out,
@@ -228,6 +228,24 @@ def tune(data, target, space, out, quiet, **options):
         started=started,
         **options,
     )
+    if options.get("timeout") is not None:
+        _note_unused_time(result.study.user_attrs.get("n_trials"), options["timeout"], started)
+
+
+# A --timeout run that ends with more than this share of it left ended on its trial budget.
+UNUSED_TIME_SHARE = 0.25
+
+
+def _note_unused_time(n_trials, timeout, started):
+    """One line when the budget of trials, not --timeout, ended the search: the search stops at
+    whichever comes first, and a user who gave a time limit may expect it to be used."""
+    left = timeout - (time.monotonic() - started)
+    if n_trials and left > UNUSED_TIME_SHARE * timeout:
+        shown = f"{left / 60:.0f} min" if left >= 120 else f"{left:.0f} s"
+        click.echo(
+            f"The search ended on its budget of {n_trials} trials with {shown} of --timeout left; "
+            f"--trials {2 * n_trials} (or more) lets it use that time."
+        )
 
 
 @main.command()
