@@ -6,6 +6,7 @@ Each test tunes its own small study (cps300, the tiny space of ``conftest.py``: 
 """
 
 import re
+import time
 
 import numpy as np
 import optuna
@@ -238,3 +239,21 @@ def test_a_time_limit_left_unused_by_the_trial_budget_is_named_with_the_flag_to_
     untimed = _tune(files, tmp_path, "-q", study="untimed")
     assert untimed.exit_code == 0, untimed.output
     assert "The search ended on" not in untimed.stdout
+
+
+def test_no_unused_time_line_when_the_deadline_ended_the_search(capsys):
+    # A search the deadline stopped leaves slots WAITING; time can be left at the end all the same
+    # (a refit faster than its reserve), and the trial budget did not end it: no line.
+    from types import SimpleNamespace
+
+    from regtune.cli._tuning import _note_unused_time
+
+    def study(waiting):
+        trials = [SimpleNamespace(state=TrialState.WAITING)] if waiting else []
+        return SimpleNamespace(user_attrs={"n_trials": 50}, get_trials=lambda deepcopy, states: trials)
+
+    started = time.monotonic()
+    _note_unused_time(study(waiting=True), 600.0, started)
+    assert capsys.readouterr().out == ""
+    _note_unused_time(study(waiting=False), 600.0, started)
+    assert capsys.readouterr().out.startswith("The search ended on its budget of 50 trials with 10 min")

@@ -229,18 +229,24 @@ def tune(data, target, space, out, quiet, **options):
         **options,
     )
     if options.get("timeout") is not None:
-        _note_unused_time(result.study.user_attrs.get("n_trials"), options["timeout"], started)
+        _note_unused_time(result.study, options["timeout"], started)
 
 
-# A --timeout run that ends with more than this share of it left ended on its trial budget.
+# The share of --timeout left at the end above which the unused time is worth a line.
 UNUSED_TIME_SHARE = 0.25
 
 
-def _note_unused_time(n_trials, timeout, started):
-    """One line when the budget of trials, not --timeout, ended the search: the search stops at
-    whichever comes first, and a user who gave a time limit may expect it to be used."""
+def _note_unused_time(study, timeout, started):
+    """One line when the budget of trials, not --timeout, ended the search with much of the time
+    left: the search stops at whichever comes first, and a user who gave a time limit may expect
+    it to be used. The budget is spent when no slot waits (a deadline leaves slots WAITING)."""
+    from optuna.trial import TrialState
+
     left = timeout - (time.monotonic() - started)
-    if n_trials and left > UNUSED_TIME_SHARE * timeout:
+    n_trials = study.user_attrs.get("n_trials")
+    if not n_trials or left <= UNUSED_TIME_SHARE * timeout:
+        return
+    if not study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
         shown = f"{left / 60:.0f} min" if left >= 120 else f"{left:.0f} s"
         click.echo(
             f"The search ended on its budget of {n_trials} trials with {shown} of --timeout left; "
