@@ -150,7 +150,6 @@ def set_study_user_attrs(study, attrs):
                 attribute.value_json = json.dumps(value)
 
 
-@deferring_interrupts
 def running_trials_without_heartbeat(storage, study_id, started_before):
     """Ids of the RUNNING trials of study ``study_id`` in ``storage`` (an ``RDBStorage``) that
     never recorded a heartbeat and started before ``started_before`` (a naive UTC datetime, as
