@@ -25,8 +25,7 @@ def _tune(files, tmp_path, *args, data="cps300.csv", study="s", trials=3, seed=0
         files / data if isinstance(data, str) else data,
         "--target",
         "wage",
-        "--trials",
-        trials,
+        *(() if trials is None else ("--trials", trials)),
         "--cv",
         2,
         "--space",
@@ -257,3 +256,25 @@ def test_no_unused_time_line_when_the_deadline_ended_the_search(capsys):
     assert capsys.readouterr().out == ""
     _note_unused_time(study(waiting=False), 600.0, started)
     assert capsys.readouterr().out.startswith("The search ended on its budget of 50 trials with 10 min")
+
+
+def test_a_time_limit_alone_has_no_trial_limit_and_a_resumed_study_says_so(files, tmp_path):
+    # No --trials with --timeout: the deadline, not a count of trials, ends the search (slots
+    # still wait when it stops), and nothing is said about unused time.
+    start = time.monotonic()
+    timed = _tune(files, tmp_path, "--timeout", "10s", "-q", trials=None)
+    assert timed.exit_code == 0, timed.output
+    assert time.monotonic() - start < 1.1 * 10 + 5
+    assert "The search ended on" not in timed.stdout
+    study = optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'studies.db'}")
+    assert study.user_attrs["n_trials"] is None
+    assert study.get_trials(states=(TrialState.WAITING,)), "the deadline ended the search"
+    done = sum(t.state.is_finished() for t in study.trials)
+    again = _tune(files, tmp_path, "--timeout", "8s", trials=None)
+    assert again.exit_code == 0, again.output
+    assert (
+        f"[regtune] resuming study 's' ({done} trials done): running more until the time limit "
+        "(no trial limit); for a new study, give another name (--study NAME, study_name=)\n"
+    ) in again.stderr
+    study = optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'studies.db'}")
+    assert sum(t.state.is_finished() for t in study.trials) > done

@@ -10,7 +10,7 @@ from optuna.trial import TrialState
 
 from regtune.cli import main
 from regtune.report._effects import Effect, Group
-from regtune.report._next_steps import SearchFacts, plan_steps, space_toml, toml_value
+from regtune.report._next_steps import SearchFacts, cli_line, plan_steps, space_toml, toml_value
 from regtune.report._records import read_study
 from regtune.report._verdict import Gap
 from regtune.report._verdict_section import study_verdict
@@ -137,16 +137,35 @@ def test_a_late_best_trial_asks_for_more_trials_and_a_time_limit_for_more_time()
     assert plan_steps(_facts(), trend=None, gap=None, effects=[], top=None) == []
 
 
-def test_a_study_stopped_by_its_time_limit_is_seen_from_its_records():
+def _timed_study(**attrs):
+    """A study of 10 trials' budget past its deadline with two trials finished."""
     study = synthetic.new_study(10)
-    study.set_user_attr("deadline", 1.0)
+    for key, value in {"deadline": 1.0, **attrs}.items():
+        study.set_user_attr(key, value)
     for level in (1.0, 2.0):
         epochs = np.arange(1, 9)
         curve = level + np.exp(-epochs)
         synthetic.add_trial(study, {"alpha_per_row": 0.1}, [curve] * 5, [curve] * 5)
-    v = study_verdict(read_study(study))
+    return study
+
+
+def test_a_study_stopped_by_its_time_limit_is_seen_from_its_records():
+    v = study_verdict(read_study(_timed_study()))
     assert [s.flags for s in v.steps if "--timeout" in s.flags] != []
     assert _parse_tune(v.command)["timeout"] > 0
+
+
+def test_a_study_without_a_trial_limit_is_stopped_by_its_time_and_keeps_its_timeout():
+    # n_trials None: the deadline ends every such study; the next command asks for more time (not
+    # more trials), and a study's own --timeout is kept when no step changes it.
+    v = study_verdict(read_study(_timed_study(n_trials=None, timeout=90.0)))
+    step = [s for s in v.steps if "--timeout" in s.flags]
+    assert len(step) == 1 and "stopped the study after 2 trials, so give it more time" in step[0].reason
+    assert "--trials" not in v.command and _parse_tune(v.command)["timeout"] > 90
+    plan = plan_steps(_facts(stopped_by_time=False), trend=None, gap=None, effects=[], top=None)
+    kept = cli_line({"cv": 5, "n_trials": None, "timeout": 90.0}, "s", plan or [], space_file=None)
+    assert "--timeout 90s" in kept and "--trials" not in kept
+    assert "--timeout 5m" in cli_line({"timeout": 300.0}, "s", [], space_file=None)
 
 
 def test_toml_values_are_toml():

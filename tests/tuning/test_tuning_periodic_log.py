@@ -43,10 +43,10 @@ def study():
     return study
 
 
-def _config(deadline=None):
+def _config(deadline=None, n_trials=10):
     space = SearchSpace.from_dict({"max_epochs": 7})
     return SimpleNamespace(
-        metric=resolve_metric("rmse", "regression"), n_trials=10, space=space, deadline=deadline
+        metric=resolve_metric("rmse", "regression"), n_trials=n_trials, space=space, deadline=deadline
     )
 
 
@@ -61,6 +61,13 @@ def test_a_line_per_interval_not_per_call(study):
         "no time limit"
     )
     assert stream.getvalue().splitlines() == [f"[regtune]    10.0s {line}", f"[regtune]    21.0s {line}"]
+
+
+def test_a_study_without_a_trial_limit_counts_its_trials_done(study):
+    stream = io.StringIO()
+    config = _config(deadline=time.time() + 600, n_trials=None)
+    PeriodicLog(study, config, progress="auto", interval=0, stream=stream, clock=Clock()).tick()
+    assert "validation rmse 4.125 | 3 trials done, best rmse=2.5 | " in stream.getvalue()
 
 
 def test_the_time_left_is_the_nearest_deadline(study):

@@ -5,7 +5,15 @@ import random
 import optuna
 from optuna.trial import TrialState
 
-from regtune.tuning._slots import SLOT_CHAINS, claim, give_back_slot, slot_number, top_up_slots
+from regtune.tuning._slots import (
+    DEFAULT_TRIALS,
+    SLOT_CHAINS,
+    claim,
+    give_back_slot,
+    slot_number,
+    top_up_slots,
+    trial_budget,
+)
 from regtune.tuning._stale import requeue
 
 
@@ -85,3 +93,25 @@ def test_a_resumed_study_with_a_larger_budget_gets_exactly_the_new_slots():
     top_up_slots(study, 25)
     claimed, _ = _drain(study, 25, random.Random(4))
     assert sorted(claimed) == list(range(10, 25))
+
+
+def test_without_a_trial_limit_the_chains_never_end_and_few_wait():
+    study = _study()
+    top_up_slots(study, None)
+    assert _waiting(study) == list(range(SLOT_CHAINS))
+    rng, running, claimed = random.Random(5), [], []
+    while len(claimed) < 3 * DEFAULT_TRIALS:  # far past any default budget
+        trial = claim(study, None)
+        assert trial is not None  # a slot always waits
+        running.append(trial)
+        claimed.append(slot_number(study._storage.get_trial(trial._trial_id)))
+        if len(running) == 4:
+            study.tell(running.pop(rng.randrange(4)), 1.0)
+        assert len(_waiting(study)) <= SLOT_CHAINS
+    assert sorted(claimed) == list(range(3 * DEFAULT_TRIALS))
+
+
+def test_the_trial_budget_is_unlimited_only_with_a_time_limit():
+    assert trial_budget(None, 60.0) is None
+    assert trial_budget(None, None) == DEFAULT_TRIALS == 50
+    assert trial_budget(7, 60.0) == trial_budget(7, None) == 7

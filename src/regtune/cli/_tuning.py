@@ -135,9 +135,8 @@ def run_tune(
     "--trials",
     "n_trials",
     type=click.IntRange(min=1),
-    default=50,
-    show_default=True,
-    help="Budget of trials across all workers.",
+    help="Budget of trials across all workers [default: no limit with --timeout, which ends the search; "
+    "50 without]. With both, the search ends at whichever comes first.",
 )
 @click.option(
     "--timeout",

@@ -71,6 +71,7 @@ class SearchFacts:
     best_number: int | None
     wall_time: float | None
     stopped_by_time: bool
+    timeout: float | None = None  # the study's own time limit (seconds), when it had one
 
 
 def _position(param, value):
@@ -192,6 +193,14 @@ def _bigger_network(space, best_params, taken):
     return overrides
 
 
+def _timeout_flag(seconds):
+    """``seconds`` as ``--timeout`` reads it: whole minutes as ``5m``, the rest as ``90s``."""
+    seconds = float(seconds)
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{int(seconds // 60)}m"
+    return f"{seconds:g}s"
+
+
 def _duration(seconds):
     minutes = math.ceil(seconds / 60)
     return f"{minutes}m" if minutes < 120 else f"{math.ceil(minutes / 60)}h"
@@ -259,10 +268,11 @@ def plan_steps(facts, *, trend, gap, effects, top):
             )
     if facts.stopped_by_time and facts.wall_time:
         add(
-            f"The time limit stopped the study after {len(order)} of {facts.n_trials} trials, so give it "
-            "more time",
+            f"The time limit stopped the study after {len(order)}"
+            + ("" if facts.n_trials is None else f" of {facts.n_trials}")
+            + " trials, so give it more time",
             "time limit",
-            flags={"--timeout": _duration(2 * facts.wall_time)},
+            flags={"--timeout": _duration(2 * max(facts.wall_time, facts.timeout or 0))},
         )
     return steps
 
@@ -328,6 +338,8 @@ def cli_line(attrs, study_name, steps, *, space_file="next-space.toml"):
     ``space_file`` is the TOML file of :func:`space_toml`, or None when there is none.
     """
     flags = {"--cv": attrs.get("cv"), "--trials": attrs.get("n_trials")}
+    if attrs.get("timeout"):  # the same time budget (a step may raise it)
+        flags["--timeout"] = _timeout_flag(attrs["timeout"])
     for step in steps:
         flags.update(step.flags)
     words = [

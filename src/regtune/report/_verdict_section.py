@@ -81,8 +81,11 @@ def study_verdict(records):
         finished=tuple(t.number for t in trials),
         best_number=best.number,
         wall_time=records.wall_time(),
+        timeout=attrs.get("timeout"),
         stopped_by_time=bool(
-            attrs.get("deadline") and n_trials and finished < n_trials and not records.running
+            attrs.get("deadline")
+            and (n_trials is None or finished < n_trials)  # None: no trial limit, the deadline ends it
+            and not records.running
         ),
     )
     verdict.steps = plan_steps(

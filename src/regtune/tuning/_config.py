@@ -33,7 +33,7 @@ class StudyConfig:
     pruner: str
     space: SearchSpace
     data_path: str | None
-    n_trials: int
+    n_trials: int | None  # None: no trial limit (a study with a deadline)
     deadline: float | None
     trial_timeout: float | None
     heartbeat_interval: int
@@ -81,7 +81,7 @@ class StudyConfig:
             pruner=attrs["pruner"],
             space=SearchSpace.from_dict(attrs["space"]),
             data_path=attrs.get("data_path"),
-            n_trials=int(attrs["n_trials"]),
+            n_trials=None if attrs["n_trials"] is None else int(attrs["n_trials"]),
             deadline=attrs.get("deadline"),
             trial_timeout=attrs.get("trial_timeout"),
             heartbeat_interval=int(attrs.get("heartbeat_interval", 10)),

@@ -99,7 +99,7 @@ def run_local_workers(study, config, storage_url, n_processes, progress, run_her
     processes = [
         subprocess.Popen([*command, "--index", str(i)], env=env) for i in range(first, first + n_processes)
     ]
-    display = Progress(progress, config.n_trials, config.metric.direction, config.metric.name, study=study)
+    display = Progress.of_study(progress, config, study)
     log = PeriodicLog(study, config, progress=progress)
     state = {"stopping": False, "done": False}
     watcher = threading.Thread(

@@ -76,9 +76,8 @@ class PeriodicLog:
         best = (min if metric.direction == "minimize" else max)(values) if values else None
         done = sum(counted(t) for t in trials)
         study_part = (
-            f"{done} of {self.config.n_trials} trials done, best {metric.name}="
-            + ("-" if best is None else f"{best:.5g}")
-            + f" | {self._time_left()}"
+            f"{done}{'' if self.config.n_trials is None else f' of {self.config.n_trials}'} trials done, "
+            f"best {metric.name}=" + ("-" if best is None else f"{best:.5g}") + f" | {self._time_left()}"
         )
         out = []
         for trial in running:

@@ -10,6 +10,10 @@ from ._slots import counted
 __all__ = ["Progress"]
 
 
+def _trials(n):
+    return f"{n} trial" if n == 1 else f"{n} trials"
+
+
 class Progress:
     """Counts a study's finished, pruned and failed trials and its best value, and shows them.
 
@@ -18,8 +22,9 @@ class Progress:
     mode : "auto", True or False
         "auto": a bar when stderr is a terminal, log lines when not; True: always the bar;
         False: nothing.
-    total : int
-        The study's budget.
+    total : int or None
+        The study's budget of trials; None for a study without a trial limit (its deadline ends
+        it): the bar then shows the time, up to ``deadline``, and counts the trials beside it.
     direction : {"minimize", "maximize"}
     metric : str
     stream : file, optional
@@ -27,9 +32,12 @@ class Progress:
     study : optuna.Study, optional
         The study shown: the trials it has already finished are summed up once, in one line (or
         the bar's starting count), and only the trials that finish later get a line of their own.
+    deadline : float, optional
+        The search's deadline (unix time): with ``total`` None the bar runs from now to it, in
+        seconds, as :meth:`tick` and :meth:`update` are called.
     """
 
-    def __init__(self, mode, total, direction, metric, stream=None, study=None):
+    def __init__(self, mode, total, direction, metric, stream=None, study=None, deadline=None):
         if mode not in ("auto", True, False):
             raise ValueError(f"progress must be 'auto', True or False, got {mode!r}")
         self.stream = stream or sys.stderr
@@ -42,13 +50,42 @@ class Progress:
         earlier = self._finished(study) if self.enabled and study is not None else []
         self.seen = {t.number for t in earlier}
         is_terminal = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.done = sum(counted(t) for t in earlier)
+        # A study without a trial limit: a bar of the seconds up to its deadline (None: no total).
+        self.seconds = None
+        if total is None and deadline is not None:
+            self.seconds = max(1, round(deadline - time.time()))
         if self.enabled and (mode is True or is_terminal):
             from tqdm.auto import tqdm
 
-            done = sum(counted(t) for t in earlier)
-            self.bar = tqdm(total=total, initial=done, unit="trial", file=self.stream, dynamic_ncols=True)
+            if self.seconds is not None:
+                self.bar = tqdm(
+                    total=self.seconds,
+                    unit="s",
+                    bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s{postfix}",  # postfix: ", ..."
+                    file=self.stream,
+                    dynamic_ncols=True,
+                )
+                self.bar.set_postfix_str(_trials(self.done), refresh=True)
+            else:
+                self.bar = tqdm(
+                    total=total, initial=self.done, unit="trial", file=self.stream, dynamic_ncols=True
+                )
         elif earlier:
             self._print(f"{len(earlier)} trials finished before this run | {self._summary(earlier)}")
+
+    @classmethod
+    def of_study(cls, mode, config, study):
+        """The display of ``study`` run with ``config`` (a ``StudyConfig``): its trial budget and
+        deadline, its metric."""
+        return cls(
+            mode,
+            config.n_trials,
+            config.metric.direction,
+            config.metric.name,
+            study=study,
+            deadline=config.deadline,
+        )
 
     @staticmethod
     def _finished(study):
@@ -78,9 +115,13 @@ class Progress:
         finished = self._finished(study)
         summary = self._summary(finished)
         if self.bar is not None:
-            done = sum(counted(t) for t in finished)
-            self.bar.update(max(0, done - self.bar.n))
-            self.bar.set_postfix_str(summary, refresh=True)
+            self.done = sum(counted(t) for t in finished)
+            if self.seconds is None:
+                self.bar.update(max(0, self.done - self.bar.n))
+                self.bar.set_postfix_str(summary, refresh=True)
+            else:
+                self.bar.set_postfix_str(f"{_trials(self.done)} | {summary}", refresh=False)
+                self.tick()
             return
         for trial in finished:
             if trial.number in self.seen:
@@ -91,6 +132,15 @@ class Progress:
             reason = trial.user_attrs.get("fail_reason")
             detail += f" reason={reason}" if reason else ""
             self._print(f"trial {trial.number} {state}{detail} | {summary}")
+
+    def tick(self):
+        """Move a bar of seconds to the time now (cheap: reads no trial; called every epoch)."""
+        if self.bar is None or self.seconds is None:
+            return
+        elapsed = min(self.seconds, time.monotonic() - self.start)
+        if elapsed - self.bar.n >= 0.5:
+            self.bar.n = elapsed
+            self.bar.refresh()
 
     def close(self):
         if self.bar is not None:

@@ -41,7 +41,8 @@ def check_recorded_space(study_name, attrs):
 
 
 def resume_line(study, n_trials):
-    """One sentence on resuming ``study`` with a budget of ``n_trials``; None for a new study.
+    """One sentence on resuming ``study`` with a budget of ``n_trials`` (None: no trial limit, a
+    study with a time limit); None for a new study.
 
     Read before ``tune`` records its settings, so ``study.user_attrs`` still hold the old budget.
     """
@@ -50,8 +51,11 @@ def resume_line(study, n_trials):
         return None
     done = sum(counted(t) for t in study.get_trials(deepcopy=False))
     name = study.study_name
-    start = f"resuming study {name!r} ({done} of {old.get('n_trials', '?')} trials done)"
+    budget = old.get("n_trials", "?")
+    start = f"resuming study {name!r} ({done}{'' if budget is None else f' of {budget}'} trials done)"
     new_study = "for a new study, give another name (--study NAME, study_name=)"
+    if n_trials is None:
+        return f"{start}: running more until the time limit (no trial limit); {new_study}"
     if done >= n_trials:
         more = max(2 * done, done + 1)
         return (

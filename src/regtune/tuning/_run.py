@@ -112,7 +112,7 @@ def run_trials(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                 optuna.storages.fail_stale_trials(study)
-        trial = claim(study, attrs.get("n_trials", 0))
+        trial = claim(study, attrs.get("n_trials", 0))  # a recorded None: no trial limit
         if trial is None:
             if not heartbeat_interval or not study.get_trials(
                 deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)

@@ -1,6 +1,7 @@
 """The budget as numbered slots: queueing them, claiming one, giving one back, what counts.
 
-The budget is a set of numbered slots ``0 .. n_trials - 1``. A slot is an empty trial in state
+The budget is a set of numbered slots ``0 .. n_trials - 1`` (unbounded when ``n_trials`` is None:
+a study with a time limit and no trial limit, which its deadline ends). A slot is an empty trial in state
 WAITING whose system attribute ``regtune:slot`` holds its number; a worker runs a trial only after
 it has atomically switched a WAITING trial to RUNNING (the storage refuses the switch to every
 worker but one), and never creates trials of its own otherwise. So however many workers on however
@@ -17,6 +18,8 @@ queued by exactly one claim, and a chain never stalls a worker: the next slot wa
 previous one runs.
 """
 
+import math
+
 import optuna
 from optuna.trial import TrialState
 
@@ -24,6 +27,7 @@ from ._default_trial import DEFAULT_EPOCHS, DEFAULT_TRIAL, default_trial_record
 from ._optuna_internals import fixed_params_of, queued_trial_attrs, storage_of, trial_id
 
 __all__ = [
+    "DEFAULT_TRIALS",
     "SLOT_CHAINS",
     "claim",
     "counted",
@@ -31,10 +35,24 @@ __all__ = [
     "give_back_slot",
     "slot_number",
     "top_up_slots",
+    "trial_budget",
 ]
 
 SLOT = "regtune:slot"
 SLOT_CHAINS = 8
+DEFAULT_TRIALS = 50  # the trial budget of a study with neither n_trials nor a timeout
+
+
+def trial_budget(n_trials, timeout):
+    """The study's trial budget: ``n_trials``; when None, no limit (None) with a ``timeout`` and
+    ``DEFAULT_TRIALS`` without one."""
+    if n_trials is None:
+        return None if timeout is not None else DEFAULT_TRIALS
+    return int(n_trials)
+
+
+def _limit(n_trials):
+    return math.inf if n_trials is None else n_trials
 
 
 def slot_number(trial):
@@ -55,7 +73,8 @@ def enqueue_slot(study, number, default=None, default_epochs=None):
 
 
 def top_up_slots(study, n_trials, default=None, default_epochs=None):
-    """Queue the slots that no claim will queue, so every slot below ``n_trials`` gets its turn.
+    """Queue the slots that no claim will queue, so every slot below ``n_trials`` (None: no
+    limit) gets its turn.
 
     For each chain (slot numbers with the same remainder modulo ``SLOT_CHAINS``): nothing to do
     while its highest slot is WAITING (claiming it continues the chain); otherwise its next
@@ -77,7 +96,7 @@ def top_up_slots(study, n_trials, default=None, default_epochs=None):
         highest[chain] = (top, waiting)
     for chain in range(SLOT_CHAINS):
         top, waiting = highest.get(chain, (chain - SLOT_CHAINS, False))
-        if not waiting and top + SLOT_CHAINS < n_trials:
+        if not waiting and top + SLOT_CHAINS < _limit(n_trials):
             number = top + SLOT_CHAINS
             if number == 0:
                 enqueue_slot(study, number, default, default_epochs)
@@ -102,7 +121,7 @@ def _continue_chain(study, trial, n_trials):
     """After claiming ``trial``, queue the next slot of its chain (once: a retried trial finds
     it queued already)."""
     number = slot_number(trial)
-    if number is None or number + SLOT_CHAINS >= n_trials:
+    if number is None or number + SLOT_CHAINS >= _limit(n_trials):
         return
     following = number + SLOT_CHAINS
     if any(slot_number(t) == following for t in study.get_trials(deepcopy=False)):

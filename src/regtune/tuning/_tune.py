@@ -28,7 +28,7 @@ from ._refit import refit_frame
 from ._result import require_complete_trial, tune_result
 from ._resume import announce_resume, check_recorded_space
 from ._sampling import PRUNERS, make_pruner, make_sampler, startup_trials
-from ._slots import top_up_slots
+from ._slots import top_up_slots, trial_budget
 from ._space import SearchSpace
 from ._storage import DEFAULT_STORAGE, open_storage
 from ._worker import run_study
@@ -67,7 +67,8 @@ def _check_arguments(n_trials, timeout, n_workers, cv, pruner, trial_timeout, he
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
-    positive_int("n_trials", n_trials)
+    if n_trials is not None:
+        positive_int("n_trials", n_trials)
     positive_int("n_workers", n_workers)
     positive_int("heartbeat_interval", heartbeat_interval)
     if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)) or cv < 2:
@@ -128,7 +129,7 @@ def tune(
     ignore=None,
     metric=None,
     space=None,
-    n_trials=50,
+    n_trials=None,
     timeout=None,
     n_workers=1,
     storage=None,
@@ -181,10 +182,13 @@ def tune(
         The search space, overrides of the default one, or a TOML file of overrides. With a
         ``timeout``, the default ranges of width, depth, batch size and epochs shrink to what
         the data size and the budget can pay (ranges you set are kept).
-    n_trials : int, default=50
+    n_trials : int, optional
         The study's budget of counted trials (complete, pruned or failed), across all workers.
+        None (default): no limit on trials when a ``timeout`` is given (the time budget ends the
+        search), and 50 without one.
     timeout : float, optional
-        The wall-clock budget of the whole call in seconds (see above).
+        The wall-clock budget of the whole call in seconds (see above). With both ``n_trials``
+        and ``timeout`` the search ends at whichever comes first.
     n_workers : int, default=1
         Workers on this machine (each with one BLAS thread): ``n_workers`` worker processes, or
         with a ``timeout`` this process and ``n_workers - 1`` worker processes.
@@ -301,7 +305,7 @@ def tune(
         pruner=pruner,
         space=space,
         data_path=None if data_path is None else str(data_path),
-        n_trials=int(n_trials),
+        n_trials=trial_budget(n_trials, timeout),
         deadline=budget.deadline,
         trial_timeout=trial_timeout,
         heartbeat_interval=int(heartbeat_interval),

@@ -91,10 +91,12 @@ def run_study(
     watch = DeadlineWatch(study, own=deadline)
     own_display = display is None
     if own_display:
-        display = Progress(
-            progress, config.n_trials, config.metric.direction, config.metric.name, study=study
-        )
+        display = Progress.of_study(progress, config, study)
     log = PeriodicLog(study, config, progress=progress, deadline=deadline)
+
+    def on_epoch():
+        log.tick()
+        display.tick()
 
     def objective(trial):
         return run_cv_trial(
@@ -109,7 +111,7 @@ def run_study(
             max_train_rows=budget.max_train_rows,
             default_train_rows=budget.default_train_rows,
             offer=best_model.offer,
-            on_epoch=log.tick,
+            on_epoch=on_epoch,
         )
 
     def on_trial(trial):

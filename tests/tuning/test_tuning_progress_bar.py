@@ -1,0 +1,56 @@
+"""The live bar: trials against the trial budget, or the seconds up to the deadline without one."""
+
+import io
+import time
+
+import optuna
+from optuna.trial import TrialState
+
+from regtune.tuning._progress import Progress
+
+
+def _study(n_complete):
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study()
+    for value in range(n_complete):
+        study.add_trial(optuna.trial.create_trial(state=TrialState.COMPLETE, value=float(value + 1)))
+    return study
+
+
+def _last_frame(stream):
+    return stream.getvalue().replace("\r", "\n").strip().splitlines()[-1]
+
+
+def test_a_trial_budget_is_a_bar_of_trials():
+    study, stream = _study(0), io.StringIO()
+    bar = Progress(True, 10, "minimize", "rmse", stream=stream, study=study)
+    for value in (3.0, 2.0):
+        study.add_trial(optuna.trial.create_trial(state=TrialState.COMPLETE, value=value))
+    bar.update(study)
+    bar.close()
+    frame = _last_frame(stream)
+    assert " 2/10 " in frame and "best rmse=2" in frame, frame
+
+
+def test_without_a_trial_limit_the_bar_counts_seconds_to_the_deadline_and_trials_beside():
+    study, stream = _study(2), io.StringIO()
+    bar = Progress(True, None, "minimize", "rmse", stream=stream, study=study, deadline=time.time() + 60)
+    assert bar.bar.total == 60
+    bar.start -= 30  # half the time gone
+    study.add_trial(optuna.trial.create_trial(state=TrialState.COMPLETE, value=0.5))
+    bar.update(study)
+    frame = _last_frame(stream)
+    assert "30/60 s, 3 trials | complete=3" in frame and "best rmse=0.5" in frame, frame
+    bar.start -= 100  # past the deadline: the bar stops at its end
+    bar.tick()
+    bar.close()
+    assert "60/60 s" in _last_frame(stream)
+
+
+def test_without_a_trial_limit_or_a_deadline_the_bar_counts_trials():
+    study, stream = _study(1), io.StringIO()
+    bar = Progress(True, None, "minimize", "rmse", stream=stream, study=study)
+    study.add_trial(optuna.trial.create_trial(state=TrialState.COMPLETE, value=0.5))
+    bar.update(study)
+    bar.close()
+    assert "2trial" in _last_frame(stream).replace(" ", "")
