@@ -164,8 +164,9 @@ def test_a_study_without_a_trial_limit_is_stopped_by_its_time_and_keeps_its_time
     assert "--trials" not in v.command and _parse_tune(v.command)["timeout"] > 90
     plan = plan_steps(_facts(stopped_by_time=False), trend=None, gap=None, effects=[], top=None)
     kept = cli_line({"cv": 5, "n_trials": None, "timeout": 90.0}, "s", plan or [], space_file=None)
-    assert "--timeout 90s" in kept and "--trials" not in kept
-    assert "--timeout 5m" in cli_line({"timeout": 300.0}, "s", [], space_file=None)
+    assert "--timeout 2m" in kept and "--trials" not in kept
+    assert "--timeout 5m" in cli_line({"timeout": 296.5}, "s", [], space_file=None)
+    assert "--timeout 35s" in cli_line({"timeout": 34.47}, "s", [], space_file=None)
 
 
 def test_toml_values_are_toml():

@@ -194,11 +194,10 @@ def _bigger_network(space, best_params, taken):
 
 
 def _timeout_flag(seconds):
-    """``seconds`` as ``--timeout`` reads it: whole minutes as ``5m``, the rest as ``90s``."""
-    seconds = float(seconds)
-    if seconds >= 60 and seconds % 60 == 0:
-        return f"{int(seconds // 60)}m"
-    return f"{seconds:g}s"
+    """A study's recorded time budget as ``--timeout``, rounded up: ``40s`` below a minute, else
+    ``_duration``'s minutes (the CLI records what its budget left for the search and the final
+    model, a few seconds short of the ``--timeout`` given)."""
+    return f"{math.ceil(seconds)}s" if seconds < 60 else _duration(seconds)
 
 
 def _duration(seconds):
