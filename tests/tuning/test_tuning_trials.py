@@ -192,18 +192,13 @@ def test_trial_seeds_depend_on_study_seed_and_number_only():
     assert len(seeds) == 250
 
 
-def test_the_sampler_is_pinned_and_sees_every_bracket():
-    from regtune.tuning._sampling import (
-        STARTUP_TRIALS,
-        hyperband_brackets,
-        make_pruner,
-        make_sampler,
-        startup_trials,
-    )
+def test_tpe_startup_is_shared_among_hyperband_brackets():
+    from regtune.tuning._sampling import hyperband_brackets, make_sampler, startup_trials
 
     # floor(log_3(max_epochs)) + 1 brackets, as Optuna's HyperbandPruner counts them.
     assert [hyperband_brackets(m) for m in (1, 2, 3, 8, 9, 26, 27, 50, 81)] == [1, 1, 2, 2, 3, 3, 4, 4, 5]
-    assert startup_trials("hyperband", 50) == startup_trials("none", 50) == STARTUP_TRIALS == 5
+    assert startup_trials("hyperband", 50) == 3 and startup_trials("hyperband", 3) == 5
+    assert startup_trials("median", 50) == startup_trials("none", 50) == 10
     sampler = make_sampler(0, 4)
     assert (
         sampler._n_startup_trials,
@@ -212,33 +207,3 @@ def test_the_sampler_is_pinned_and_sees_every_bracket():
         sampler._constant_liar,
         sampler._n_ei_candidates,
     ) == (4, True, True, True, 24)
-    study = optuna.create_study(pruner=make_pruner("hyperband", 27))
-    study.add_trial(optuna.trial.create_trial(state=TrialState.COMPLETE, value=1.0))
-    frozen = study.trials[0]
-    # Optuna narrows a HyperbandPruner's study to one bracket for the sampler; regtune's is whole.
-    assert optuna.pruners._filter_study(study, frozen) is study
-
-
-def test_shared_hyperband_prunes_exactly_as_optunas_hyperband():
-    from regtune.tuning._sampling import make_pruner
-
-    rng = np.random.default_rng(0)
-    ours = optuna.create_study(study_name="h", pruner=make_pruner("hyperband", 27))
-    theirs = optuna.create_study(
-        study_name="h",
-        pruner=optuna.pruners.HyperbandPruner(min_resource=1, max_resource=27, reduction_factor=3),
-    )
-    decisions = {"ours": [], "theirs": []}
-    for number in range(60):
-        level, slope = rng.uniform(0.5, 2.0), rng.uniform(0.01, 0.2)
-        for name, study in (("ours", ours), ("theirs", theirs)):
-            trial = study.ask()
-            for epoch in range(1, 28):
-                trial.report(level + slope * 27 / epoch, epoch)
-                if trial.should_prune():
-                    decisions[name].append((number, epoch))
-                    study.tell(trial, state=TrialState.PRUNED)
-                    break
-            else:
-                study.tell(trial, level)
-    assert decisions["ours"] == decisions["theirs"] and len(decisions["ours"]) > 20

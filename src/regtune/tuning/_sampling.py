@@ -5,14 +5,7 @@ import warnings
 
 import optuna
 
-__all__ = [
-    "PRUNERS",
-    "SharedHyperband",
-    "hyperband_brackets",
-    "make_pruner",
-    "make_sampler",
-    "startup_trials",
-]
+__all__ = ["PRUNERS", "hyperband_brackets", "make_pruner", "make_sampler", "startup_trials"]
 
 PRUNERS = ("hyperband", "median", "successive_halving", "none")
 
@@ -22,35 +15,15 @@ def hyperband_brackets(max_epochs, min_resource=1, reduction_factor=3):
     return math.floor(math.log(max_epochs / min_resource, reduction_factor) + 1e-9) + 1
 
 
-STARTUP_TRIALS = 5
-
-
 def startup_trials(pruner, max_epochs):
-    """Trials before TPE models the results (the default trial and random ones): ``STARTUP_TRIALS``.
+    """Random trials before TPE models the results: 10 in all.
 
-    TPE sees the whole study with every pruner (see :class:`SharedHyperband`).
+    With Hyperband, TPE sees only the trials of the running trial's bracket, so the 10 are shared
+    among the brackets (at least 3 each); otherwise TPE would stay random for 10 trials per bracket.
     """
-    return STARTUP_TRIALS
-
-
-class SharedHyperband(optuna.pruners.BasePruner):
-    """Optuna's Hyperband pruner (min 1 epoch, reduction factor 3), with one sampler for the study.
-
-    Optuna hands the sampler of a study pruned by a ``HyperbandPruner`` only the trials of the
-    running trial's bracket: with 4 brackets and 20-60 trials in a 5-minute search, TPE modelled
-    each bracket from a handful of trials, and the default trial (trial 0, usually the best early
-    on) only in its own bracket. This pruner decides exactly as Hyperband does (each trial in its
-    bracket, judged against its bracket's trials) but is not a ``HyperbandPruner``, so TPE models
-    all finished trials: pruned ones ranked by the epoch they reached, then their score.
-    """
-
-    def __init__(self, max_epochs):
-        self.hyperband = optuna.pruners.HyperbandPruner(
-            min_resource=1, max_resource=max_epochs, reduction_factor=3
-        )
-
-    def prune(self, study, trial):
-        return self.hyperband.prune(study, trial)
+    if pruner != "hyperband":
+        return 10
+    return max(3, math.ceil(10 / hyperband_brackets(max_epochs)))
 
 
 def make_sampler(seed, n_startup_trials=10):
@@ -83,7 +56,7 @@ def make_pruner(pruner, max_epochs):
     if isinstance(pruner, optuna.pruners.BasePruner):
         return pruner
     if pruner == "hyperband":
-        return SharedHyperband(max_epochs)
+        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max_epochs, reduction_factor=3)
     if pruner == "median":
         return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=max(1, max_epochs // 10))
     if pruner == "successive_halving":
