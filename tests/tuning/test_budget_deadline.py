@@ -165,10 +165,9 @@ def test_deadlines_hold_across_local_worker_processes(tiny_regression, tmp_path)
     X, y = tiny_regression
     timeout = 12.0
     started = time.monotonic()
-    result = tune(
+    result = tune(  # no n_trials: with a timeout, no trial limit (the worker processes read None)
         X,
         y,
-        n_trials=1000,
         n_workers=2,
         cv=2,
         timeout=timeout,
@@ -177,6 +176,7 @@ def test_deadlines_hold_across_local_worker_processes(tiny_regression, tmp_path)
         progress=False,
     )
     assert time.monotonic() - started <= bound(timeout)
+    assert result.study.user_attrs["n_trials"] is None
     trials = result.study.get_trials(deepcopy=False)
     assert not [t for t in trials if t.state == TrialState.RUNNING], "every worker stopped its trial"
     stopped = [t for t in trials if t.user_attrs.get("pruned_reason") == "deadline"]
