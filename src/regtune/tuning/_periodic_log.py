@@ -14,7 +14,7 @@ import time
 from optuna.trial import TrialState
 
 from ._default_trial import default_trial_record
-from ._slots import counted
+from ._slots import counted, trials_done
 
 __all__ = ["LOG_INTERVAL", "PeriodicLog", "log_lines_wanted"]
 
@@ -76,8 +76,9 @@ class PeriodicLog:
         best = (min if metric.direction == "minimize" else max)(values) if values else None
         done = sum(counted(t) for t in trials)
         study_part = (
-            f"{done}{'' if self.config.n_trials is None else f' of {self.config.n_trials}'} trials done, "
-            f"best {metric.name}=" + ("-" if best is None else f"{best:.5g}") + f" | {self._time_left()}"
+            f"{trials_done(done, self.config.n_trials)}, best {metric.name}="
+            + ("-" if best is None else f"{best:.5g}")
+            + f" | {self._time_left()}"
         )
         out = []
         for trial in running:

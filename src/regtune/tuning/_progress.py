@@ -50,7 +50,7 @@ class Progress:
         earlier = self._finished(study) if self.enabled and study is not None else []
         self.seen = {t.number for t in earlier}
         is_terminal = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.done = sum(counted(t) for t in earlier)
+        done = sum(counted(t) for t in earlier)
         # A study without a trial limit: a bar of the seconds up to its deadline (None: no total).
         self.seconds = None
         if total is None and deadline is not None:
@@ -66,11 +66,9 @@ class Progress:
                     file=self.stream,
                     dynamic_ncols=True,
                 )
-                self.bar.set_postfix_str(_trials(self.done), refresh=True)
+                self.bar.set_postfix_str(_trials(done), refresh=True)
             else:
-                self.bar = tqdm(
-                    total=total, initial=self.done, unit="trial", file=self.stream, dynamic_ncols=True
-                )
+                self.bar = tqdm(total=total, initial=done, unit="trial", file=self.stream, dynamic_ncols=True)
         elif earlier:
             self._print(f"{len(earlier)} trials finished before this run | {self._summary(earlier)}")
 
@@ -115,12 +113,12 @@ class Progress:
         finished = self._finished(study)
         summary = self._summary(finished)
         if self.bar is not None:
-            self.done = sum(counted(t) for t in finished)
+            done = sum(counted(t) for t in finished)
             if self.seconds is None:
-                self.bar.update(max(0, self.done - self.bar.n))
+                self.bar.update(max(0, done - self.bar.n))
                 self.bar.set_postfix_str(summary, refresh=True)
             else:
-                self.bar.set_postfix_str(f"{_trials(self.done)} | {summary}", refresh=False)
+                self.bar.set_postfix_str(f"{_trials(done)} | {summary}", refresh=False)
                 self.tick()
             return
         for trial in finished:

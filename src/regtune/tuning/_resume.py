@@ -9,7 +9,7 @@ whose recorded space names a hyperparameter this regtune no longer searches (``a
 
 import sys
 
-from ._slots import counted
+from ._slots import counted, trials_done
 from ._space import SearchSpace, _search_unit_hint
 
 __all__ = ["announce_resume", "check_recorded_space", "resume_line"]
@@ -52,7 +52,7 @@ def resume_line(study, n_trials):
     done = sum(counted(t) for t in study.get_trials(deepcopy=False))
     name = study.study_name
     budget = old.get("n_trials", "?")
-    start = f"resuming study {name!r} ({done}{'' if budget is None else f' of {budget}'} trials done)"
+    start = f"resuming study {name!r} ({trials_done(done, budget)})"
     new_study = "for a new study, give another name (--study NAME, study_name=)"
     if n_trials is None:
         return f"{start}: running more until the time limit (no trial limit); {new_study}"

@@ -36,6 +36,7 @@ __all__ = [
     "slot_number",
     "top_up_slots",
     "trial_budget",
+    "trials_done",
 ]
 
 SLOT = "regtune:slot"
@@ -49,6 +50,11 @@ def trial_budget(n_trials, timeout):
     if n_trials is None:
         return None if timeout is not None else DEFAULT_TRIALS
     return int(n_trials)
+
+
+def trials_done(done, n_trials):
+    """``'3 of 10 trials done'``, or ``'3 trials done'`` for a study without a trial limit."""
+    return f"{done}{'' if n_trials is None else f' of {n_trials}'} trials done"
 
 
 def _limit(n_trials):
