@@ -99,7 +99,10 @@ class PgServer:
     def _initdb(self):
         missing = subprocess.run(["id", "-u", PG_USER], capture_output=True).returncode != 0
         if os.geteuid() == 0 and missing:
-            subprocess.run(["useradd", "--system", "--no-create-home", PG_USER], check=True)
+            added = subprocess.run(["useradd", "--system", "--no-create-home", PG_USER], capture_output=True)
+            # exit 9: another test process (pytest-xdist's) added the user a moment ago
+            if added.returncode not in (0, 9):
+                raise RuntimeError(f"useradd {PG_USER} failed: {added.stderr.decode().strip()}")
         self.folder = tempfile.mkdtemp(prefix="regtune-pg-")
         if os.geteuid() == 0:
             shutil.chown(self.folder, user=PG_USER)

@@ -258,6 +258,7 @@ def test_no_unused_time_line_when_the_deadline_ended_the_search(capsys):
     assert capsys.readouterr().out.startswith("The search ended on its budget of 50 trials with 10 min")
 
 
+@pytest.mark.serial
 def test_a_time_limit_alone_has_no_trial_limit_and_a_resumed_study_says_so(files, tmp_path):
     # No --trials with --timeout: the deadline, not a count of trials, ends the search (slots
     # still wait when it stops), and nothing is said about unused time.

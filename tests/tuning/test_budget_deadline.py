@@ -27,7 +27,7 @@ from regtune.tuning import _budget, tune
 from regtune.tuning import _objective as objective_module
 from regtune.tuning._default_trial import is_default_trial
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+pytestmark = [pytest.mark.serial, pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")]
 
 # Slow trials: a big network on few rows, many epochs (a step is a few tens of ms, a trial minutes).
 SLOW_SPACE = {

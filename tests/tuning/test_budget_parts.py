@@ -43,7 +43,8 @@ from regtune.tuning._metrics import resolve_metric
 from regtune.tuning._objective import _Fold, cv_splits, full_params, run_cv_trial
 from regtune.tuning._slots import enqueue_slot
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+# The cost model is checked against measured step times, and budgets shrink with measured costs.
+pytestmark = [pytest.mark.serial, pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")]
 
 MEMORY = "sqlite:///:memory:"
 

@@ -19,7 +19,7 @@ from optuna.trial import TrialState
 import regtune
 from regtune.tuning import open_storage
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.serial]
 
 SPACE = {
     "n_layers": 2,

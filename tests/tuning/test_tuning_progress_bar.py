@@ -4,9 +4,18 @@ import io
 import time
 
 import optuna
+import pytest
 from optuna.trial import TrialState
 
 from regtune.tuning._progress import Progress
+
+
+@pytest.fixture(autouse=True)
+def narrow_terminal(monkeypatch):
+    """An 80-column terminal (tqdm reads COLUMNS and LINES where the stream has none, and cuts the
+    line to fit): the best score must still be on it."""
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("LINES", "24")
 
 
 def _study(n_complete):
@@ -40,7 +49,7 @@ def test_without_a_trial_limit_the_bar_counts_seconds_to_the_deadline_and_trials
     study.add_trial(optuna.trial.create_trial(state=TrialState.COMPLETE, value=0.5))
     bar.update(study)
     frame = _last_frame(stream)
-    assert "30/60 s, 3 trials | complete=3" in frame and "best rmse=0.5" in frame, frame
+    assert "30/60 s, 3 trials | best rmse=0.5 | complete=3" in frame, frame
     bar.start -= 100  # past the deadline: the bar stops at its end
     bar.tick()
     bar.close()

@@ -4,10 +4,13 @@ import time
 import warnings
 
 import optuna
+import pytest
 from optuna.trial import TrialState
 
 from regtune.tuning import open_storage
 from regtune.tuning._slots import enqueue_slot, slot_number
+
+pytestmark = pytest.mark.serial  # heartbeats every second against a 3 s grace period
 
 
 def _fail_stale(study):

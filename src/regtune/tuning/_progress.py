@@ -89,18 +89,22 @@ class Progress:
     def _finished(study):
         return [t for t in study.get_trials(deepcopy=False) if t.state.is_finished()]
 
-    def _summary(self, finished):
-        """``complete=3 pruned=1 failed=0 best rmse=512.3`` over ``finished`` trials."""
+    def _summary(self, finished, best_first=False):
+        """``complete=3 pruned=1 failed=0 best rmse=512.3`` over ``finished`` trials; with
+        ``best_first``, ``best rmse=512.3 | complete=3 pruned=1 failed=0`` (the bar's postfix: a
+        narrow terminal cuts the line's end, and the best score is what a user watches)."""
         counts = {
             state: sum(t.state == state for t in finished)
             for state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
         }
         values = [t.value for t in finished if t.state == TrialState.COMPLETE]
         best = (min if self.direction == "minimize" else max)(values) if values else None
-        return (
+        best = f"best {self.metric}=" + ("-" if best is None else f"{best:.5g}")
+        states = (
             f"complete={counts[TrialState.COMPLETE]} pruned={counts[TrialState.PRUNED]} "
-            f"failed={counts[TrialState.FAIL]} best {self.metric}=" + ("-" if best is None else f"{best:.5g}")
+            f"failed={counts[TrialState.FAIL]}"
         )
+        return f"{best} | {states}" if best_first else f"{states} {best}"
 
     def _print(self, text):
         elapsed = time.monotonic() - self.start
@@ -111,7 +115,7 @@ class Progress:
         if not self.enabled:
             return
         finished = self._finished(study)
-        summary = self._summary(finished)
+        summary = self._summary(finished, best_first=self.bar is not None)
         if self.bar is not None:
             done = sum(counted(t) for t in finished)
             if self.seconds is None:
