@@ -233,7 +233,7 @@ def test_interrupted_write_leaves_nothing(wages, files, tmp_path, monkeypatch):
 
 def test_fit_errors(files, wages, tmp_path):
     result = invoke("fit", files / "cps300.csv", "--target", "wage", "--params", tmp_path / "p.toml")
-    assert_one_line_error(result, "--params must be 'best' or an existing TOML file")
+    assert_one_line_error(result, "--params must be 'best', 'default' or an existing TOML file")
     (tmp_path / "p.toml").write_text("width = [8, 16]\n")
     result = invoke("fit", files / "cps300.csv", "--target", "wage", "--params", tmp_path / "p.toml")
     assert_one_line_error(result, "single values", "width")

@@ -147,6 +147,25 @@ def test_fit_reproduces_the_tuned_model(wages, files, tmp_path, source):
     np.testing.assert_allclose(refit.predict(data), tuned.predict(data), rtol=1e-12)
 
 
+def test_fit_with_the_default_parameters_is_the_untuned_estimator(files, tmp_path):
+    """fit --params default needs no study: the model TabularClassifier fits, digit for digit."""
+    result = invoke(
+        "fit", files / "penguins.csv", "--target", "species", "--params", "default", "--seed", 2,
+        "-o", tmp_path / "d.regtune",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Fitted a multiclass pipeline on 344 rows" in result.stdout
+    data = pd.read_csv(files / "penguins.csv")
+    X, y = data.drop(columns="species"), data["species"]
+    untuned = regtune.TabularClassifier(random_state=2).fit(X, y)
+    fitted = regtune.load(tmp_path / "d.regtune")
+    np.testing.assert_array_equal(fitted.predict_proba(X), untuned.predict_proba(X))
+    # without --target there is nothing to fit on: one line that says so
+    result = invoke("fit", files / "penguins.csv", "--params", "default")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "Error: --target is required with --params default"
+
+
 def test_fit_with_a_hand_written_params_file(files, tmp_path):
     (tmp_path / "p.toml").write_text("width = 8\nn_layers = 1\nmax_epochs = 3\ndropout = 0.1\n")
     result = invoke(

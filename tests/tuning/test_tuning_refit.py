@@ -90,6 +90,22 @@ def test_fit_configuration_is_build_pipeline_fitted_on_all_rows(penguins):
         fit_configuration(X, y, {"widht": 6})
 
 
+def test_a_fit_with_progress_shows_a_bar_of_its_epochs_and_leaves_no_trace(penguins, capsys):
+    X, y = penguins
+    params = {"width": 16, "n_layers": 1, "n_members": 1, "learning_rate_init": 0.03, "max_epochs": 40}
+    quiet = fit_configuration(X, y, params, seed=4)
+    assert capsys.readouterr().err == ""  # progress=False: nothing
+    model = fit_configuration(X, y, params, seed=4, progress=True)
+    frames = capsys.readouterr().err.replace("\r", "\n").split("\n")
+    mlp = model.named_steps["mlp"]
+    assert mlp.n_iter_ < 40, "early stopping ends the bar before its total"
+    assert any(f"| {mlp.n_iter_}/40 [" in frame and "validation loss" in frame for frame in frames)
+    assert not hasattr(mlp, "_epoch_observer"), "the bar's observer is not left on the model"
+    np.testing.assert_array_equal(model.predict_proba(X), quiet.predict_proba(X))
+    with pytest.raises(ValueError, match="progress must be 'auto', True or False"):
+        fit_configuration(X, y, params, progress="yes")
+
+
 def test_the_api_names_x_for_a_frame_without_columns(penguins):
     """The data checks speak the Python API's words; the command line says DATA (tests/cli)."""
     _, y = penguins

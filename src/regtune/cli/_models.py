@@ -64,23 +64,26 @@ def _read_params(path):
     "params_source",
     default="best",
     show_default=True,
-    help="'best' (the best trial of --study in --storage) or a params TOML file.",
+    help="'best' (the best trial of --study in --storage), 'default' (regtune's untuned defaults, "
+    "as TabularRegressor / TabularClassifier; no study) or a params TOML file.",
 )
 @click.option("--storage", default=DEFAULT_STORAGE, show_default=True)
 @click.option("--study", "study_name", default="regtune", show_default=True)
 @click.option(
     "--task",
     type=click.Choice(["binary", "multiclass", "regression"]),
-    help="With a TOML file; default: inferred from the target.",
+    help="With default or a TOML file; default: inferred from the target.",
 )
 @click.option(
     "--categorical",
     type=CommaList(),
-    help="With a TOML file: the categorical columns (default: the non-numeric ones).",
+    help="With default or a TOML file: the categorical columns (default: the non-numeric ones).",
 )
 @ignore_option
 @click.option(
-    "--seed", type=int, help="With a TOML file: the random seed (default: the file's seed, else 0)."
+    "--seed",
+    type=int,
+    help="With default or a TOML file: the random seed (default: the file's seed, else 0).",
 )
 @click.option(
     "-o",
@@ -94,16 +97,25 @@ def fit(data, target, params_source, storage, study_name, task, categorical, ign
     """Fit the tuned pipeline on all rows of DATA and save it (.regtune file, no pickle).
 
     --params best takes the best trial of a study (with its task, columns and seed);
-    --params FILE.toml takes hyperparameters such as OUT/best_params.toml written by tune, and
-    every column of DATA but the target and the --ignore ones as features.
+    --params default takes regtune's untuned defaults (the first configuration tune tries, the
+    model TabularRegressor / TabularClassifier fit), no study needed; --params FILE.toml takes
+    hyperparameters such as OUT/best_params.toml written by tune. With default or a file, every
+    column of DATA but the target and the --ignore ones is a feature.
 
     \b
     Examples:
       regtune fit cars.csv --params best --storage sqlite:///regtune.db --study cars -o cars.regtune
+      regtune fit cars.csv --target price --params default -o cars-untuned.regtune
       regtune fit cars.csv --target price --params regtune-out/best_params.toml -o cars.regtune
     """
     import regtune
-    from regtune.tuning import best_configuration, fit_configuration, infer_task, refit_best
+    from regtune.tuning import (
+        best_configuration,
+        default_configuration,
+        fit_configuration,
+        infer_task,
+        refit_best,
+    )
 
     from .._data_checks import check_columns
 
@@ -115,22 +127,27 @@ def fit(data, target, params_source, storage, study_name, task, categorical, ign
             if target is not None:
                 check_columns(frame, [target])
             frame = leave_out(frame, ignore, target or settings["target"])
-            pipeline = refit_best(study, frame, None if target is None else frame[target])
+            y = None if target is None else frame[target]
+            pipeline = refit_best(study, frame, y, progress="auto")
         task, target = settings["task"], target or settings["target"]
     else:
-        if not Path(params_source).is_file():
+        if params_source != "default" and not Path(params_source).is_file():
             raise FileNotFoundError(
-                f"--params must be 'best' or an existing TOML file, got {params_source!r}"
+                f"--params must be 'best', 'default' or an existing TOML file, got {params_source!r}"
             )
         if target is None:
-            raise ValueError("--target is required with a --params file")
-        params, file_seed = _read_params(params_source)
+            which = "--params default" if params_source == "default" else "a --params file"
+            raise ValueError(f"--target is required with {which}")
+        params, file_seed = (None, None) if params_source == "default" else _read_params(params_source)
         X, y = split_target(frame, target)
         X = leave_out(X, ignore, target)
         check_training_table(X, y, target, categorical=categorical)
         seed = seed if seed is not None else int(file_seed or 0)
         task = infer_task(y, task)
-        pipeline = fit_configuration(X, y, params, task=task, categorical=categorical, seed=seed)
+        params = default_configuration(task) if params is None else params
+        pipeline = fit_configuration(
+            X, y, params, task=task, categorical=categorical, seed=seed, progress="auto"
+        )
     regtune.save(pipeline, output)
     rows, columns = len(frame), pipeline.n_features_in_
     click.echo(f"Fitted a {task} pipeline on {rows} rows x {columns} columns (target {target!r}).")

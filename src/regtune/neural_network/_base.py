@@ -199,9 +199,14 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         rule = StoppingRule(self.early_stopping if run.split_off else False, self.tol, self.n_iter_no_change)
         curve = self.validation_scores_ if run.split_off else None
         gen = self._epochs(run)
+        # A caller's observer of the epochs (regtune's progress bar of a fit): an instance attribute
+        # its caller sets and removes around ``fit``, so neither get_params nor a saved file sees it.
+        observer = getattr(self, "_epoch_observer", None)
         for record in gen:
             if self.verbose:
                 print(f"Epoch {record['epoch']}, loss = {record['train_loss']:.8f}")
+            if observer is not None:
+                observer(record)
             if self.solver == "lbfgs":
                 break
             if run.split_off:

@@ -60,7 +60,45 @@ def best_configuration(study):
     return params, settings
 
 
-def refit_best(study, X, y=None):
+class _EpochBar:
+    """A tqdm bar of a fit's epochs on ``stream``, observing the network the pipeline ends with.
+
+    ``progress``: "auto" (a bar when ``stream`` is a terminal), True or False. The network's
+    epoch budget is the bar's total; early stopping ends it sooner, at the epoch it stopped."""
+
+    def __init__(self, pipeline, progress, stream=None):
+        import sys
+
+        if progress not in ("auto", True, False):
+            raise ValueError(f"progress must be 'auto', True or False, got {progress!r}")
+        self.stream = sys.stderr if stream is None else stream
+        is_terminal = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.network = pipeline.steps[-1][1]
+        self.on = progress is True or (progress == "auto" and is_terminal)
+        self.bar = None
+
+    def __enter__(self):
+        if self.on:
+            from tqdm.auto import tqdm
+
+            total = getattr(self.network, "max_iter", None)
+            self.bar = tqdm(total=total, unit="epoch", desc="fit", file=self.stream, dynamic_ncols=True)
+            self.network._epoch_observer = self._observe
+        return self
+
+    def _observe(self, record):
+        loss = record["val_loss"] if record["val_loss"] is not None else record["train_loss"]
+        which = "validation" if record["val_loss"] is not None else "training"
+        self.bar.set_postfix_str(f"{which} loss {loss:.5g}", refresh=False)
+        self.bar.update(record["epoch"] - self.bar.n)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.close()
+            del self.network._epoch_observer
+
+
+def refit_best(study, X, y=None, *, progress=False):
     """The best configuration of a regtune study, fitted on ``(X, y)``.
 
     The same pipeline ``tune(..., refit=True)`` fits: the best trial's hyperparameters, trained
@@ -75,6 +113,8 @@ def refit_best(study, X, y=None):
         has the columns of the array the study was tuned on.
     y : array-like of shape (n_rows,), optional
         The target; None takes the study's target column from the frame ``X``.
+    progress : "auto", True or False, default=False
+        A bar of the network's epochs on stderr: "auto" when stderr is a terminal, True always.
 
     Returns
     -------
@@ -106,7 +146,7 @@ def refit_best(study, X, y=None):
     if settings["task"] == "regression":
         y = numeric_target(y)
     check_numeric(X, settings["numeric"], when="the study was tuned")
-    return _fit(params, settings, X, y, by_position, quiet=True)
+    return _fit(params, settings, X, y, by_position, quiet=True, progress=progress)
 
 
 def refit_frame(study, X, y, *, by_position):
@@ -115,7 +155,7 @@ def refit_frame(study, X, y, *, by_position):
     return _fit(params, settings, X, y, by_position, quiet=True)
 
 
-def fit_configuration(X, y, params, *, task=None, categorical=None, seed=0):
+def fit_configuration(X, y, params, *, task=None, categorical=None, seed=0, progress=False):
     """The pipeline of a configuration ``params`` fitted on all rows of ``(X, y)``.
 
     What ``regtune fit --params FILE`` does: the data are checked, and the task and column kinds
@@ -134,6 +174,8 @@ def fit_configuration(X, y, params, *, task=None, categorical=None, seed=0):
         bool columns.
     seed : int, default=0
         ``random_state`` of the encoder and the network.
+    progress : "auto", True or False, default=False
+        A bar of the network's epochs on stderr: "auto" when stderr is a terminal, True always.
 
     Returns
     -------
@@ -148,10 +190,10 @@ def fit_configuration(X, y, params, *, task=None, categorical=None, seed=0):
     check_training_data(X, y, None, categorical=categorical, task=task)
     categorical, numeric = detect_columns(X, categorical)
     settings = {"task": task, "categorical": categorical, "numeric": numeric, "seed": int(seed)}
-    return _fit(params, settings, X, y, by_position, quiet=False)
+    return _fit(params, settings, X, y, by_position, quiet=False, progress=progress)
 
 
-def _fit(params, settings, X, y, by_position, *, quiet):
+def _fit(params, settings, X, y, by_position, *, quiet, progress=False):
     """Build the pipeline of ``params`` for the columns in ``settings`` and fit it on ``(X, y)``.
 
     ``by_position``: the user's data were an array, so the pipeline selects columns by position
@@ -173,10 +215,11 @@ def _fit(params, settings, X, y, by_position, *, quiet):
         n_rows=len(data),
     )
     target = np.asarray(y)
-    if not quiet:
-        return pipeline.fit(data, target)
-    from sklearn.exceptions import ConvergenceWarning
+    with _EpochBar(pipeline, progress):
+        if not quiet:
+            return pipeline.fit(data, target)
+        from sklearn.exceptions import ConvergenceWarning
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return pipeline.fit(data, target)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return pipeline.fit(data, target)
