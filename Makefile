@@ -5,15 +5,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # The suite runs on one BLAS thread per process (its worker processes share the cores).
 TEST_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
-# Each run is two passes: every test but the `serial` ones in TEST_JOBS pytest-xdist processes (one per
-# core by default; a service's tests share one process), then the `serial` ones (they assert wall-clock
-# time) alone, so that no other test's load stretches what they time.
+# The main run is two passes: every test but the `serial` ones in TEST_JOBS pytest-xdist processes (one
+# per core by default; a service's tests share one process), then the `serial` ones (they assert
+# wall-clock time) alone, so that no other test's load stretches what they time.
 TEST_JOBS ?= auto
 PARALLEL  := -n $(TEST_JOBS) --dist loadgroup
-# The unit tests, as the floors run takes them: all but the fault/load/security suites and the tests
-# that need PostgreSQL or Chromium (those test the services, not the floors, and run in the main run).
-UNIT_TESTS := tests --ignore=tests/reliability
-UNIT_MARKS := not postgres and not browser
+# The unit tests, as the floors run takes them: all but the fault/load/security suites, the tests
+# that need PostgreSQL or Chromium (those test the services, not the floors) and the `serial` ones
+# (they time regtune's own clock-keeping, which the parallel pass's tuning tests exercise on the same
+# Optuna calls); all of those run in the main run.
+UNIT_TESTS := tests --ignore=tests/reliability -m "not postgres and not browser and not serial"
 
 .PHONY: demo test test-main optuna-latest test-floors lint bench clean
 
@@ -62,8 +63,7 @@ $(FLOORS)/.installed: pyproject.toml .ci/floors.py
 test-floors: $(FLOORS)/.installed
 	@echo "== the oldest declared releases of the core dependencies"
 	$(FLOORS)/bin/python .ci/floors.py check
-	$(TEST_ENV) $(FLOORS)/bin/python -m pytest -q $(PARALLEL) $(UNIT_TESTS) -m "$(UNIT_MARKS) and not serial"
-	$(TEST_ENV) $(FLOORS)/bin/python -m pytest -q $(UNIT_TESTS) -m "$(UNIT_MARKS) and serial"
+	$(TEST_ENV) $(FLOORS)/bin/python -m pytest -q $(PARALLEL) $(UNIT_TESTS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks

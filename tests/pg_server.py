@@ -100,8 +100,9 @@ class PgServer:
         missing = subprocess.run(["id", "-u", PG_USER], capture_output=True).returncode != 0
         if os.geteuid() == 0 and missing:
             added = subprocess.run(["useradd", "--system", "--no-create-home", PG_USER], capture_output=True)
-            # exit 9: another test process (pytest-xdist's) added the user a moment ago
-            if added.returncode not in (0, 9):
+            # another test process (pytest-xdist's) may have added it a moment ago, or held the lock
+            exists = subprocess.run(["id", "-u", PG_USER], capture_output=True).returncode == 0
+            if added.returncode != 0 and not exists:
                 raise RuntimeError(f"useradd {PG_USER} failed: {added.stderr.decode().strip()}")
         self.folder = tempfile.mkdtemp(prefix="regtune-pg-")
         if os.geteuid() == 0:

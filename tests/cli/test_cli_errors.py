@@ -259,14 +259,15 @@ def test_fit_errors(files, wages, tmp_path):
     assert not (tmp_path / "m.regtune").exists()
 
 
-def test_unexpected_errors_are_one_line_with_a_hint(files, monkeypatch):
+def test_unexpected_errors_are_one_line_with_a_hint(files, monkeypatch, tmp_path):
     def bug(*args, **kwargs):
         raise ZeroDivisionError("division by zero")
 
     monkeypatch.setattr("regtune.tuning.tune", bug)
-    result = invoke("tune", files / "cps300.csv", "--target", "wage")
+    result = invoke("tune", files / "cps300.csv", "--target", "wage", "--out", tmp_path / "out")
     assert_one_line_error(result, "internal error (ZeroDivisionError: division by zero)", "REGTUNE_DEBUG=1")
-    result = invoke("tune", files / "cps300.csv", "--target", "wage", env={"REGTUNE_DEBUG": "1"})
+    out = ("--out", tmp_path / "out")
+    result = invoke("tune", files / "cps300.csv", "--target", "wage", *out, env={"REGTUNE_DEBUG": "1"})
     assert isinstance(result.exception, ZeroDivisionError), "the traceback is there when asked"
 
 

@@ -37,6 +37,7 @@ TRIVIAL_SPACE = {
 
 
 @pytest.mark.postgres
+@pytest.mark.serial  # every one of 8 processes must get a trial: no other test's load on their start-up
 def test_eight_workers_finish_exactly_the_budget(pg, tmp_path, tools):
     tools.frame(40).to_csv(tmp_path / "data.csv", index=False)
     tools.write_space(tmp_path / "space.toml", TRIVIAL_SPACE)

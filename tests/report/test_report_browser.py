@@ -13,6 +13,7 @@ Chromium is Debian's ``chromium`` package; the test installs it with apt-get whe
 fails (never skips) when that is impossible.
 """
 
+import fcntl
 import html
 import json
 import os
@@ -20,6 +21,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 import synthetic_studies as synthetic
@@ -115,10 +117,17 @@ def chromium():
             "install Debian's 'chromium' package"
         )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-        done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
-        if done.returncode != 0:
-            pytest.fail(f"could not install chromium ({' '.join(cmd)}): {done.stderr[-2000:]}")
+    # One install at a time: `make test` runs tests in parallel processes, and two apt-gets at once
+    # fight over dpkg's lock; the second one finds chromium installed once it holds the lock.
+    with open(os.path.join(tempfile.gettempdir(), "regtune-tests-chromium.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        found = shutil.which("chromium") or (os.path.exists("/usr/bin/chromium") and "/usr/bin/chromium")
+        if found:
+            return found
+        for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
+            done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
+            if done.returncode != 0:
+                pytest.fail(f"could not install chromium ({' '.join(cmd)}): {done.stderr[-2000:]}")
     return shutil.which("chromium") or "/usr/bin/chromium"
 
 

@@ -17,7 +17,9 @@ from optuna.trial import TrialState
 
 from regtune.tuning import list_studies, open_storage, tune, worker
 
-pytestmark = pytest.mark.postgres
+# Workers beat every second against a 3 s grace period: another test's load could make a live
+# trial look stale.
+pytestmark = [pytest.mark.postgres, pytest.mark.serial]
 
 COUNTED = (TrialState.COMPLETE, TrialState.PRUNED)
 

@@ -4,6 +4,9 @@ Oracle: the pipeline ``tune`` itself refit (same predictions to 1e-12), and ``bu
 fitted by hand on the same data.
 """
 
+import sys
+import warnings
+
 import numpy as np
 import optuna
 import pandas as pd
@@ -90,6 +93,14 @@ def test_fit_configuration_is_build_pipeline_fitted_on_all_rows(penguins):
         fit_configuration(X, y, {"widht": 6})
 
 
+@pytest.fixture
+def terminal_width(monkeypatch):
+    """A 120-column terminal for the bars (tqdm reads COLUMNS and LINES where the stream has none)."""
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("LINES", "40")
+
+
+@pytest.mark.usefixtures("terminal_width")
 def test_a_fit_with_progress_shows_a_bar_of_its_epochs_and_leaves_no_trace(penguins, capsys):
     X, y = penguins
     params = {"width": 16, "n_layers": 1, "n_members": 1, "learning_rate_init": 0.03, "max_epochs": 40}
@@ -104,6 +115,41 @@ def test_a_fit_with_progress_shows_a_bar_of_its_epochs_and_leaves_no_trace(pengu
     np.testing.assert_array_equal(model.predict_proba(X), quiet.predict_proba(X))
     with pytest.raises(ValueError, match="progress must be 'auto', True or False"):
         fit_configuration(X, y, params, progress="yes")
+
+
+@pytest.mark.usefixtures("terminal_width")
+def test_a_warning_of_a_fit_with_progress_comes_after_the_bar(penguins, capsys):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = penguins
+    params = {"width": 4, "n_layers": 1, "n_members": 1, "max_epochs": 2, "early_stopping": False}
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        # the warning on the stream the bar draws on, as a terminal shows both
+        warnings.showwarning = lambda message, category, *_, **__: print(
+            f"{category.__name__}: {message}", file=sys.stderr
+        )
+        model = fit_configuration(X, y, params, progress=True)
+    err = capsys.readouterr().err
+    lines = err.replace("\r", "\n").strip().splitlines()
+    assert err.count(ConvergenceWarning.__name__) == 1
+    assert lines[-1].startswith("ConvergenceWarning: Stopped at max_iter=2"), lines[-3:]
+    assert "| 2/2 [" in lines[-2], "the bar's last frame, whole, before the warning"
+    assert not hasattr(model.named_steps["mlp"], "_epoch_observer")
+
+
+def test_the_default_configuration_is_the_untuned_estimator_even_without_a_holdout():
+    # 30 rows, one class with a single row: no stratified holdout, so the estimators train the whole
+    # epoch budget without early stopping, and fit_configuration(..., "default") does the same.
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=30), "b": rng.choice(["u", "v"], size=30)})
+    y = np.array(["p"] * 15 + ["q"] * 14 + ["r"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no warning: the recipe trains its budget on purpose
+        model = fit_configuration(X, y, "default", seed=1)
+    untuned = regtune.TabularClassifier(random_state=1).fit(X, y)
+    assert model.named_steps["mlp"].early_stopping is False
+    np.testing.assert_array_equal(model.predict_proba(X), untuned.predict_proba(X))
 
 
 def test_the_api_names_x_for_a_frame_without_columns(penguins):

@@ -109,13 +109,7 @@ def fit(data, target, params_source, storage, study_name, task, categorical, ign
       regtune fit cars.csv --target price --params regtune-out/best_params.toml -o cars.regtune
     """
     import regtune
-    from regtune.tuning import (
-        best_configuration,
-        default_configuration,
-        fit_configuration,
-        infer_task,
-        refit_best,
-    )
+    from regtune.tuning import best_configuration, fit_configuration, infer_task, refit_best
 
     from .._data_checks import check_columns
 
@@ -138,13 +132,12 @@ def fit(data, target, params_source, storage, study_name, task, categorical, ign
         if target is None:
             which = "--params default" if params_source == "default" else "a --params file"
             raise ValueError(f"--target is required with {which}")
-        params, file_seed = (None, None) if params_source == "default" else _read_params(params_source)
+        params, file_seed = ("default", None) if params_source == "default" else _read_params(params_source)
         X, y = split_target(frame, target)
         X = leave_out(X, ignore, target)
         check_training_table(X, y, target, categorical=categorical)
         seed = seed if seed is not None else int(file_seed or 0)
         task = infer_task(y, task)
-        params = default_configuration(task) if params is None else params
         pipeline = fit_configuration(
             X, y, params, task=task, categorical=categorical, seed=seed, progress="auto"
         )

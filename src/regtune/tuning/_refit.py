@@ -9,7 +9,7 @@ from .._data import as_frame, detect_columns, infer_task
 from .._data_checks import check_columns, check_numeric, check_target, check_training_data, numeric_target
 from ._config import StudyConfig
 from ._objective import full_params
-from ._pipeline import build_pipeline
+from ._pipeline import build_pipeline, default_configuration
 from ._resume import check_recorded_space
 
 __all__ = ["best_configuration", "fit_configuration", "refit_best", "refit_frame"]
@@ -64,7 +64,8 @@ class _EpochBar:
     """A tqdm bar of a fit's epochs on ``stream``, observing the network the pipeline ends with.
 
     ``progress``: "auto" (a bar when ``stream`` is a terminal), True or False. The network's
-    epoch budget is the bar's total; early stopping ends it sooner, at the epoch it stopped."""
+    epoch budget is the bar's total; early stopping ends it sooner, at the epoch it stopped. The
+    warnings the fit issues wait until the bar is closed, so that none is written into its line."""
 
     def __init__(self, pipeline, progress, stream=None):
         import sys
@@ -82,6 +83,9 @@ class _EpochBar:
             from tqdm.auto import tqdm
 
             total = getattr(self.network, "max_iter", None)
+            self.held = warnings.catch_warnings(record=True)
+            self.warnings = self.held.__enter__()
+            warnings.simplefilter("default")  # each distinct warning once, as without the bar
             self.bar = tqdm(total=total, unit="epoch", desc="fit", file=self.stream, dynamic_ncols=True)
             self.network._epoch_observer = self._observe
         return self
@@ -93,9 +97,15 @@ class _EpochBar:
         self.bar.update(record["epoch"] - self.bar.n)
 
     def __exit__(self, *exc):
-        if self.bar is not None:
+        if self.bar is None:
+            return
+        self.network.__dict__.pop("_epoch_observer", None)  # first: a saved model never holds it
+        try:
             self.bar.close()
-            del self.network._epoch_observer
+        finally:
+            self.held.__exit__(*exc)
+            for caught in self.warnings:
+                warnings.warn_explicit(caught.message, caught.category, caught.filename, caught.lineno)
 
 
 def refit_best(study, X, y=None, *, progress=False):
@@ -158,15 +168,18 @@ def refit_frame(study, X, y, *, by_position):
 def fit_configuration(X, y, params, *, task=None, categorical=None, seed=0, progress=False):
     """The pipeline of a configuration ``params`` fitted on all rows of ``(X, y)``.
 
-    What ``regtune fit --params FILE`` does: the data are checked, and the task and column kinds
-    inferred, as :func:`tune` does; nothing is tuned.
+    What ``regtune fit --params FILE`` (and ``--params default``) does: the data are checked, and
+    the task and column kinds inferred, as :func:`tune` does; nothing is tuned.
 
     Parameters
     ----------
     X : pandas or polars DataFrame, or 2-D NumPy array
     y : array-like of shape (n_rows,)
-    params : dict
+    params : dict or "default"
         Hyperparameters as :func:`build_pipeline` takes them (``best_params.toml``'s ``[params]``).
+        ``"default"``: regtune's untuned defaults for the task, fitted as
+        :class:`regtune.TabularRegressor` / :class:`regtune.TabularClassifier` fit them (no early
+        stopping where no rows can be held out; no warning for a budget the recipe trains whole).
     task : {"binary", "multiclass", "regression"}, optional
         Inferred from ``y`` when None.
     categorical : list of str, optional
@@ -190,7 +203,14 @@ def fit_configuration(X, y, params, *, task=None, categorical=None, seed=0, prog
     check_training_data(X, y, None, categorical=categorical, task=task)
     categorical, numeric = detect_columns(X, categorical)
     settings = {"task": task, "categorical": categorical, "numeric": numeric, "seed": int(seed)}
-    return _fit(params, settings, X, y, by_position, quiet=False, progress=progress)
+    quiet = isinstance(params, str) and params == "default"
+    if quiet:
+        from ._estimators import _holdout_possible
+
+        params = default_configuration(task)
+        if not _holdout_possible(y, task):  # early stopping needs a holdout, as in the estimators
+            params["early_stopping"] = False
+    return _fit(params, settings, X, y, by_position, quiet=quiet, progress=progress)
 
 
 def _fit(params, settings, X, y, by_position, *, quiet, progress=False):
