@@ -257,6 +257,17 @@ def test_fit_errors(files, wages, tmp_path):
         result, "columns 'wage', 'ethnicity', 'smsa'", "not found; columns are: species, island"
     )
     assert not (tmp_path / "m.regtune").exists()
+    # an option the chosen --params form does not read is refused, not ignored
+    result = invoke("fit", files / "cps300.csv", "--storage", storage, "--study", "wages", "--seed", 3)
+    assert_one_line_error(result, "--seed: only with --params default or a TOML file")
+    result = invoke(
+        "fit", files / "cps300.csv", "--params", "best", "--study", "wages", "--task", "binary",
+        "--categorical", "region",
+    )  # fmt: skip
+    assert_one_line_error(result, "--categorical, --task: only with --params default or a TOML file")
+    result = invoke("fit", files / "cps300.csv", "--target", "wage", "--params", "default", "--study", "w")
+    assert_one_line_error(result, "--study: only with --params best")
+    assert not (tmp_path / "m.regtune").exists()
 
 
 def test_unexpected_errors_are_one_line_with_a_hint(files, monkeypatch, tmp_path):

@@ -56,6 +56,15 @@ def _read_params(path):
     return params, seed
 
 
+def _given_options(context):
+    """The names of the options given on the command line (not left at their defaults)."""
+    from click.core import ParameterSource
+
+    return {
+        name for name in context.params if context.get_parameter_source(name) is ParameterSource.COMMANDLINE
+    }
+
+
 @main.command()
 @click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--target", help="Column to predict (default with --params best: the study's).")
@@ -113,6 +122,18 @@ def fit(data, target, params_source, storage, study_name, task, categorical, ign
 
     from .._data_checks import check_columns
 
+    # An option the chosen --params form does not read is refused, not silently ignored.
+    given = _given_options(click.get_current_context())
+    unread = {"task", "categorical", "seed"} if params_source == "best" else {"storage", "study_name"}
+    misplaced = given & unread
+    if misplaced:
+        names = ", ".join("--study" if name == "study_name" else f"--{name}" for name in sorted(misplaced))
+        where = (
+            "only with --params default or a TOML file (--params best refits the study's own)"
+            if params_source == "best"
+            else "only with --params best (the study's best trial)"
+        )
+        raise click.UsageError(f"{names}: {where}")
     frame = read_table(data)
     if params_source == "best":
         with storage_errors(storage):
