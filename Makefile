@@ -6,10 +6,11 @@ BIN    := $(VENV)/bin
 # The suite runs on one BLAS thread per process (its worker processes share the cores).
 TEST_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 # The main run is two passes: every test but the `serial` ones in TEST_JOBS pytest-xdist processes (one
-# per core by default; a service's tests share one process), then the `serial` ones (they assert
-# wall-clock time) alone, so that no other test's load stretches what they time.
+# per core by default; each process starts the PostgreSQL servers its tests need), then the `serial`
+# ones (they assert wall-clock time or need timely heartbeats) alone, so that no other test's load
+# stretches what they time.
 TEST_JOBS ?= auto
-PARALLEL  := -n $(TEST_JOBS) --dist loadgroup
+PARALLEL  := -n $(TEST_JOBS)
 # The unit tests, as the floors run takes them: all but the fault/load/security suites, the tests
 # that need PostgreSQL or Chromium (those test the services, not the floors) and the `serial` ones
 # (they time regtune's own clock-keeping, which the parallel pass's tuning tests exercise on the same

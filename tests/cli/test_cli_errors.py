@@ -258,14 +258,16 @@ def test_fit_errors(files, wages, tmp_path):
     )
     assert not (tmp_path / "m.regtune").exists()
     # an option the chosen --params form does not read is refused, not ignored
-    result = invoke("fit", files / "cps300.csv", "--storage", storage, "--study", "wages", "--seed", 3)
+    out = ("-o", tmp_path / "m.regtune")  # where a fit that was not refused would write
+    result = invoke("fit", files / "cps300.csv", "--storage", storage, "--study", "wages", "--seed", 3, *out)
     assert_one_line_error(result, "--seed: only with --params default or a TOML file")
     result = invoke(
         "fit", files / "cps300.csv", "--params", "best", "--study", "wages", "--task", "binary",
-        "--categorical", "region",
+        "--categorical", "region", *out,
     )  # fmt: skip
     assert_one_line_error(result, "--categorical, --task: only with --params default or a TOML file")
-    result = invoke("fit", files / "cps300.csv", "--target", "wage", "--params", "default", "--study", "w")
+    fit_default = ("fit", files / "cps300.csv", "--target", "wage", "--params", "default")
+    result = invoke(*fit_default, "--study", "w", *out)
     assert_one_line_error(result, "--study: only with --params best")
     assert not (tmp_path / "m.regtune").exists()
 

@@ -119,7 +119,9 @@ def chromium():
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     # One install at a time: `make test` runs tests in parallel processes, and two apt-gets at once
     # fight over dpkg's lock; the second one finds chromium installed once it holds the lock.
-    with open(os.path.join(tempfile.gettempdir(), "regtune-tests-chromium.lock"), "w") as lock:
+    path = os.path.join(tempfile.gettempdir(), "regtune-tests-chromium.lock")
+    # O_NOFOLLOW: root does not follow a link someone planted in the shared temporary folder
+    with os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)) as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         found = shutil.which("chromium") or (os.path.exists("/usr/bin/chromium") and "/usr/bin/chromium")
         if found:

@@ -83,10 +83,11 @@ class _EpochBar:
             from tqdm.auto import tqdm
 
             total = getattr(self.network, "max_iter", None)
+            self.bar = tqdm(total=total, unit="epoch", desc="fit", file=self.stream, dynamic_ncols=True)
+            # The user's filters act at each warning's own call ("error" raises there); what they let
+            # through is recorded, and shown once the bar is closed.
             self.held = warnings.catch_warnings(record=True)
             self.warnings = self.held.__enter__()
-            warnings.simplefilter("default")  # each distinct warning once, as without the bar
-            self.bar = tqdm(total=total, unit="epoch", desc="fit", file=self.stream, dynamic_ncols=True)
             self.network._epoch_observer = self._observe
         return self
 
@@ -104,8 +105,10 @@ class _EpochBar:
             self.bar.close()
         finally:
             self.held.__exit__(*exc)
-            for caught in self.warnings:
-                warnings.warn_explicit(caught.message, caught.category, caught.filename, caught.lineno)
+            for caught in self.warnings:  # shown as the warning would have been, not filtered again
+                warnings.showwarning(
+                    caught.message, caught.category, caught.filename, caught.lineno, caught.file, caught.line
+                )
 
 
 def refit_best(study, X, y=None, *, progress=False):
@@ -193,7 +196,8 @@ def fit_configuration(X, y, params, *, task=None, categorical=None, seed=0, prog
     Returns
     -------
     sklearn.pipeline.Pipeline
-        Fitted. A training run that stops before it converges warns (``ConvergenceWarning``).
+        Fitted. A training run that stops before it converges warns (``ConvergenceWarning``), but
+        for ``"default"``, whose recipe trains its epoch budget on purpose.
     """
     by_position = not hasattr(X, "columns")
     X, y = as_frame(X, y)
@@ -203,7 +207,9 @@ def fit_configuration(X, y, params, *, task=None, categorical=None, seed=0, prog
     check_training_data(X, y, None, categorical=categorical, task=task)
     categorical, numeric = detect_columns(X, categorical)
     settings = {"task": task, "categorical": categorical, "numeric": numeric, "seed": int(seed)}
-    quiet = isinstance(params, str) and params == "default"
+    if isinstance(params, str) and params != "default":
+        raise ValueError(f"params must be a dict of hyperparameters or 'default', got {params!r}")
+    quiet = isinstance(params, str)
     if quiet:
         from ._estimators import _holdout_possible
 
