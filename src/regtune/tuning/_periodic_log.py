@@ -14,6 +14,7 @@ import time
 from optuna.trial import TrialState
 
 from ._default_trial import default_trial_record
+from ._progress import is_terminal
 from ._slots import counted, trials_done
 
 __all__ = ["LOG_INTERVAL", "PeriodicLog", "log_lines_wanted"]
@@ -23,7 +24,7 @@ LOG_INTERVAL = 10.0  # seconds between two lines
 
 def log_lines_wanted(progress, stream):
     """Whether ``progress`` shows as log lines on ``stream``: "auto" and not a terminal (see ``Progress``)."""
-    return progress == "auto" and not (hasattr(stream, "isatty") and stream.isatty())
+    return progress == "auto" and not is_terminal(stream)
 
 
 class PeriodicLog:

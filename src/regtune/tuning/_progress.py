@@ -7,7 +7,18 @@ from optuna.trial import TrialState
 
 from ._slots import counted
 
-__all__ = ["Progress"]
+__all__ = ["Progress", "check_progress", "is_terminal"]
+
+
+def check_progress(progress):
+    """Raise ``ValueError`` unless ``progress`` is "auto", True or False (every display's switch)."""
+    if progress not in ("auto", True, False):
+        raise ValueError(f"progress must be 'auto', True or False, got {progress!r}")
+
+
+def is_terminal(stream):
+    """Whether ``stream`` is a terminal (where "auto" draws a bar)."""
+    return hasattr(stream, "isatty") and stream.isatty()
 
 
 def _trials(n):
@@ -38,8 +49,7 @@ class Progress:
     """
 
     def __init__(self, mode, total, direction, metric, stream=None, study=None, deadline=None):
-        if mode not in ("auto", True, False):
-            raise ValueError(f"progress must be 'auto', True or False, got {mode!r}")
+        check_progress(mode)
         self.stream = stream or sys.stderr
         self.enabled = mode is not False
         self.bar = None
@@ -49,13 +59,12 @@ class Progress:
         # summary line, or the bar's starting count, not a line each as if they were new.
         earlier = self._finished(study) if self.enabled and study is not None else []
         self.seen = {t.number for t in earlier}
-        is_terminal = hasattr(self.stream, "isatty") and self.stream.isatty()
         done = sum(counted(t) for t in earlier)
         # A study without a trial limit: a bar of the seconds up to its deadline (None: no total).
         self.seconds = None
         if total is None and deadline is not None:
             self.seconds = max(1, round(deadline - time.time()))
-        if self.enabled and (mode is True or is_terminal):
+        if self.enabled and (mode is True or is_terminal(self.stream)):
             from tqdm.auto import tqdm
 
             if self.seconds is not None:

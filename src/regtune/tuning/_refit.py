@@ -10,6 +10,7 @@ from .._data_checks import check_columns, check_numeric, check_target, check_tra
 from ._config import StudyConfig
 from ._objective import full_params
 from ._pipeline import build_pipeline, default_configuration
+from ._progress import check_progress, is_terminal
 from ._resume import check_recorded_space
 
 __all__ = ["best_configuration", "fit_configuration", "refit_best", "refit_frame"]
@@ -70,12 +71,10 @@ class _EpochBar:
     def __init__(self, pipeline, progress, stream=None):
         import sys
 
-        if progress not in ("auto", True, False):
-            raise ValueError(f"progress must be 'auto', True or False, got {progress!r}")
+        check_progress(progress)
         self.stream = sys.stderr if stream is None else stream
-        is_terminal = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.network = pipeline.steps[-1][1]
-        self.on = progress is True or (progress == "auto" and is_terminal)
+        self.on = progress is True or (progress == "auto" and is_terminal(self.stream))
         self.bar = None
 
     def __enter__(self):

@@ -24,6 +24,7 @@ from ._fingerprint import FINGERPRINT, check_same_data, data_fingerprint
 from ._local_workers import run_local_workers, write_data
 from ._metrics import resolve_metric
 from ._optuna_internals import set_study_user_attrs
+from ._progress import check_progress
 from ._refit import refit_frame
 from ._result import require_complete_trial, tune_result
 from ._resume import announce_resume, check_recorded_space
@@ -78,8 +79,7 @@ def _check_arguments(n_trials, timeout, n_workers, cv, pruner, trial_timeout, he
             raise ValueError(f"{name} must be a positive number of seconds or None, got {value!r}")
     if pruner not in PRUNERS:
         raise ValueError(f"pruner must be one of {list(PRUNERS)}, got {pruner!r}")
-    if progress not in ("auto", True, False):
-        raise ValueError(f"progress must be 'auto', True or False, got {progress!r}")
+    check_progress(progress)
 
 
 def _check_resume(study, attrs):
