@@ -36,6 +36,7 @@ Timings are wall-clock on whatever else the machine is doing; they go into no te
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -456,6 +457,7 @@ def part_wall(
     workers=(1, 2),
     max_rows=20_000,
     reference_seeds=3,
+    keep_studies=None,
 ):
     """Wall time of `regtune tune` (a fresh process) against the promise 1.1 T + 5 s, per data set.
 
@@ -463,6 +465,7 @@ def part_wall(
     regtune's untuned defaults fit on the same training rows (the goal: never worse at T = 60 s;
     "defaults": random state 0, "ratio m": against the mean of ``reference_seeds`` random states),
     and reads the best cross-validated score over time from the study (time to quality).
+    ``keep_studies``: a folder where each run's SQLite study is copied (``{table}-{T}s-{workers}w.db``).
     """
     timeouts = timeouts or ((30,) if quick else (30, 60, 300))
     rows = []
@@ -491,6 +494,7 @@ def part_wall(
                             (X_test, y_test, table),
                             defaults,
                             reference_seeds,
+                            keep_studies,
                         )
                     )
     if postgres:
@@ -498,7 +502,9 @@ def part_wall(
     return {"rows": rows}
 
 
-def _wall_run(name, path, options, timeout, n_workers, env, test, defaults, reference_seeds=3):
+def _wall_run(
+    name, path, options, timeout, n_workers, env, test, defaults, reference_seeds=3, keep_studies=None
+):
     import regtune
 
     X_test, y_test, table = test
@@ -535,6 +541,9 @@ def _wall_run(name, path, options, timeout, n_workers, env, test, defaults, refe
         curve, first_rung, selection = (
             _trial_curve(storage, started, _constant_score(table)) if ok else ([], np.nan, {})
         )
+        if keep_studies is not None:
+            Path(keep_studies).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f"{folder}/s.db", Path(keep_studies, f"{name}-{timeout}s-{n_workers}w.db"))
         error = ratio = reference = ratio_mean = reference_mean = np.nan
         references = []
         if ok and table is not None:
@@ -1093,6 +1102,7 @@ def main(argv=None):
         help="wall: random states of the untuned reference fits (their mean is the reference)",
     )
     parser.add_argument("--max-rows", type=int, default=20_000, help="wall, quality: row cap of the tables")
+    parser.add_argument("--keep-studies", help="wall: copy each run's SQLite study into this folder")
     parser.add_argument(
         "--markdown", nargs="+", help="only print the wall rows of these --json files as a table"
     )
@@ -1133,6 +1143,7 @@ def main(argv=None):
                 workers=[int(w) for w in args.workers.split(",")],
                 max_rows=args.max_rows,
                 reference_seeds=args.reference_seeds,
+                keep_studies=args.keep_studies,
             )
         elif part == "quality":
             import quality_data
