@@ -39,7 +39,9 @@ def _main(argv=None):
     try:
         study, config = open_study(storage, args.study)
         study.sampler = make_sampler(
-            _worker_seed(config.seed, args.index), startup_trials(config.pruner, config.space.max_epochs())
+            _worker_seed(config.seed, args.index),
+            startup_trials(config.pruner, config.space.max_epochs()),
+            config.task,
         )
         X, y = load_data(config)
         run_study(study, config, X, y)

@@ -5,6 +5,8 @@ import warnings
 
 import optuna
 
+from ._portfolio import PortfolioSampler
+
 __all__ = ["PRUNERS", "hyperband_brackets", "make_pruner", "make_sampler", "startup_trials"]
 
 PRUNERS = ("hyperband", "median", "successive_halving", "none")
@@ -26,8 +28,9 @@ def startup_trials(pruner, max_epochs):
     return max(3, math.ceil(10 / hyperband_brackets(max_epochs)))
 
 
-def make_sampler(seed, n_startup_trials=10):
-    """Optuna's TPE sampler with every argument regtune relies on pinned (Optuna 5 changed defaults).
+def make_sampler(seed, n_startup_trials=10, task=None):
+    """Optuna's TPE sampler with every argument regtune relies on pinned (Optuna 5 changed defaults),
+    behind the portfolio of ``task`` (``_portfolio``) when ``task`` is given.
 
     multivariate and group: one joint density over parameters that appear together, so the
     conditional ``bn_momentum`` is modelled with ``batch_norm``; constant_liar: running trials count
@@ -36,7 +39,7 @@ def make_sampler(seed, n_startup_trials=10):
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return optuna.samplers.TPESampler(
+        tpe = optuna.samplers.TPESampler(
             seed=seed,
             n_startup_trials=n_startup_trials,
             n_ei_candidates=24,
@@ -44,6 +47,7 @@ def make_sampler(seed, n_startup_trials=10):
             group=True,
             constant_liar=True,
         )
+    return tpe if task is None else PortfolioSampler(tpe, task)
 
 
 def make_pruner(pruner, max_epochs):

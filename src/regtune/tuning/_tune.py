@@ -335,7 +335,7 @@ def tune(
         attrs["default_train_rows"] = default_train_rows(
             max_train_rows, configuration=space_defaults(config.space, task), **sizes
         )
-        study.sampler = make_sampler(seed, startup_trials(pruner, config.space.max_epochs()))
+        study.sampler = make_sampler(seed, startup_trials(pruner, config.space.max_epochs()), task)
         study.pruner = make_pruner(pruner, config.space.max_epochs())
         set_study_user_attrs(study, attrs)
         default = SearchSpace.default()

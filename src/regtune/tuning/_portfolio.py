@@ -1,0 +1,122 @@
+"""The portfolio: trials 1 to 6 of a study are known-good single networks, not random draws.
+
+TPE starts from random configurations until it has results to model. In regtune's space a random
+draw is often hopeless (all three penalties on at once, a dropout of 0.6, five layers of 800
+units: it trains for up to a quarter of the budget at the constant model's score), and Hyperband
+cannot stop the first trials of a bracket (they have nothing to be compared with). The portfolio
+puts six configurations in their place, near the default and the published recipes (RealMLP's
+3 x 256 with dropout 0.15 and Adam's beta2 = 0.95, TabM's wider 3 x 512 with dropout 0.1, the
+default with the other numeric embedding, a faster and a slower learning rate, batch
+normalization deeper), with the penalties at the low ends of their ranges (where they barely
+act). They are TPE's first observations: its model of the space starts from good trials, and
+the search's gains over the default come earlier.
+
+The slots (``_slots``) number the study's trials: slot ``s`` for ``1 <= s <= len(PORTFOLIO)``
+takes portfolio entry ``s - 1``, whichever worker claims it. A value outside the study's
+domain (a width the budget narrowed away) is clipped into it; a parameter an entry leaves out,
+or a choice the space does not offer, is TPE's.
+"""
+
+import optuna
+from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+from ._slots import slot_number
+
+__all__ = ["PORTFOLIO", "PortfolioSampler", "portfolio_entry"]
+
+# The penalties at the low ends of their ranges: the search space has no "off" for them.
+_QUIET = {"alpha_per_row": 1e-5, "l1_per_row": 1e-4, "decay_per_step": 1e-5}
+_COMMON = {**_QUIET, "n_members": 1, "batch_norm": False, "beta_1": 0.9, "beta_2": 0.999, "max_onehot": 64}
+
+# Each entry: the values for regression, then what differs for classification.
+PORTFOLIO = (
+    # RealMLP-TD's shape: 3 x 256, dropout 0.15, beta2 0.95, numeric embeddings for every task.
+    ({"width": 256, "n_layers": 3, "dropout": 0.15, "learning_rate_init": 3e-3, "batch_size": 256,
+      "numeric_embedding": "ple", "beta_2": 0.95, "smooth": 10.0},
+     {"learning_rate_init": 1e-3}),
+    # TabM's wider shape: 3 x 512, dropout 0.1.
+    ({"width": 512, "n_layers": 3, "dropout": 0.1, "learning_rate_init": 2e-3, "batch_size": 256,
+      "numeric_embedding": "ple", "smooth": 10.0},
+     {"learning_rate_init": 1e-3, "numeric_embedding": "none"}),
+    # The default's network alone, with the other numeric embedding.
+    ({"width": 160, "n_layers": 3, "dropout": 0.0, "learning_rate_init": 3e-3, "batch_size": 200,
+      "numeric_embedding": "none", "smooth": 10.0},
+     {"learning_rate_init": 1e-3, "numeric_embedding": "ple"}),
+    # The default's network alone, learning rate x 3.
+    ({"width": 160, "n_layers": 3, "dropout": 0.0, "learning_rate_init": 1e-2, "batch_size": 200,
+      "numeric_embedding": "ple", "smooth": 10.0},
+     {"learning_rate_init": 3e-3, "numeric_embedding": "none"}),
+    # Smaller and slower: 2 x 128, learning rate / 3, batches of 64, a little L2.
+    ({"width": 128, "n_layers": 2, "dropout": 0.0, "learning_rate_init": 1e-3, "batch_size": 64,
+      "numeric_embedding": "ple", "smooth": 10.0, "alpha_per_row": 1e-4},
+     {"learning_rate_init": 3e-4, "numeric_embedding": "none"}),
+    # Batch normalization, deeper: 4 x 256, dropout 0.1.
+    ({"width": 256, "n_layers": 4, "dropout": 0.1, "learning_rate_init": 3e-3, "batch_size": 256,
+      "numeric_embedding": "ple", "smooth": 10.0, "batch_norm": True, "bn_momentum": 0.9},
+     {"learning_rate_init": 1e-3, "numeric_embedding": "none"}),
+)  # fmt: skip
+
+
+def portfolio_entry(index, task):
+    """Portfolio entry ``index`` (0-based) for ``task``: ``name -> value``."""
+    regression, classification = PORTFOLIO[index]
+    return {**_COMMON, **regression, **({} if task == "regression" else classification)}
+
+
+def _clipped(value, distribution):
+    """``value`` inside ``distribution``, or None when it cannot be (a choice not offered)."""
+    if isinstance(distribution, CategoricalDistribution):
+        return value if value in distribution.choices else None
+    if isinstance(distribution, (FloatDistribution, IntDistribution)):
+        inside = min(max(value, distribution.low), distribution.high)
+        return round(inside) if isinstance(distribution, IntDistribution) else float(inside)
+    return None
+
+
+class PortfolioSampler(optuna.samplers.BaseSampler):
+    """``sampler`` (TPE) with the portfolio's values for slots ``1 .. len(PORTFOLIO)``."""
+
+    def __init__(self, sampler, task):
+        self._sampler = sampler
+        self._task = task
+
+    def _entry(self, trial):
+        number = slot_number(trial)
+        if number is None or not 1 <= number <= len(PORTFOLIO):
+            return None
+        return portfolio_entry(number - 1, self._task)
+
+    def infer_relative_search_space(self, study, trial):
+        return self._sampler.infer_relative_search_space(study, trial)
+
+    def sample_relative(self, study, trial, search_space):
+        entry = self._entry(trial)
+        if entry is None:
+            return self._sampler.sample_relative(study, trial, search_space)
+        # The entry's values where they fit; TPE's (or the random start's) for the rest.
+        values = {}
+        for name, distribution in search_space.items():
+            value = _clipped(entry[name], distribution) if name in entry else None
+            if value is not None:
+                values[name] = value
+        rest = {n: d for n, d in search_space.items() if n not in values}
+        if rest:
+            values.update(self._sampler.sample_relative(study, trial, rest))
+        return values
+
+    def sample_independent(self, study, trial, param_name, param_distribution):
+        entry = self._entry(trial)
+        if entry is not None and param_name in entry:
+            value = _clipped(entry[param_name], param_distribution)
+            if value is not None:
+                return value
+        return self._sampler.sample_independent(study, trial, param_name, param_distribution)
+
+    def before_trial(self, study, trial):
+        self._sampler.before_trial(study, trial)
+
+    def after_trial(self, study, trial, state, values):
+        self._sampler.after_trial(study, trial, state, values)
+
+    def reseed_rng(self):
+        self._sampler.reseed_rng()
