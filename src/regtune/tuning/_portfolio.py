@@ -79,9 +79,12 @@ class PortfolioSampler(optuna.samplers.BaseSampler):
     def __init__(self, sampler, task):
         self._sampler = sampler
         self._task = task
+        # trial number -> slot, read once in before_trial: the trial that sample_independent gets
+        # loads its system attributes from the storage again at each read.
+        self._slots = {}
 
     def _entry(self, trial):
-        number = slot_number(trial)
+        number = self._slots[trial.number] if trial.number in self._slots else slot_number(trial)
         if number is None or not 1 <= number <= len(PORTFOLIO):
             return None
         return portfolio_entry(number - 1, self._task)
@@ -113,9 +116,11 @@ class PortfolioSampler(optuna.samplers.BaseSampler):
         return self._sampler.sample_independent(study, trial, param_name, param_distribution)
 
     def before_trial(self, study, trial):
+        self._slots[trial.number] = slot_number(trial)
         self._sampler.before_trial(study, trial)
 
     def after_trial(self, study, trial, state, values):
+        self._slots.pop(trial.number, None)
         self._sampler.after_trial(study, trial, state, values)
 
     def reseed_rng(self):

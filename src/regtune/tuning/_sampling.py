@@ -18,7 +18,8 @@ def hyperband_brackets(max_epochs, min_resource=1, reduction_factor=3):
 
 
 def startup_trials(pruner, max_epochs):
-    """Random trials before TPE models the results: 10 in all.
+    """Trials before TPE models the results (it draws at random until then): 10 in all; the
+    default trial and the portfolio's count among them.
 
     With Hyperband, TPE sees only the trials of the running trial's bracket, so the 10 are shared
     among the brackets (at least 3 each); otherwise TPE would stay random for 10 trials per bracket.

@@ -147,10 +147,11 @@ def tune(
 ):
     """Tune a regularized network pipeline's hyperparameters by cross-validation with Optuna.
 
-    Trial 0 is the untuned default configuration; then each trial samples one (TPE, seeded),
-    trains its ``cv`` folds in lockstep and reports the mean validation curve so the pruner stops
-    hopeless trials early. The study lives in ``storage``: calling ``tune`` again with the same
-    ``study_name`` resumes it, and ``regtune worker`` processes on other machines can join it.
+    Trial 0 is the untuned default configuration, trials 1-6 a portfolio of known-good networks;
+    then each trial samples one (TPE, seeded). Every trial trains its ``cv`` folds in lockstep and
+    reports the mean validation curve so the pruner stops hopeless trials early. The study lives
+    in ``storage``: calling ``tune`` again with the same ``study_name`` resumes it, and
+    ``regtune worker`` processes on other machines can join it.
 
     **The time budget** (``timeout=T``) covers the whole call: search, final model and saving.
     The search ends at ``T`` minus a reserve (1 s + 1 % of ``T``; with ``final_model="refit"``
