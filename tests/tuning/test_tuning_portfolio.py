@@ -4,8 +4,8 @@ import optuna
 import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
-from regtune.tuning import tune
-from regtune.tuning._portfolio import PORTFOLIO, PortfolioSampler, _clipped, portfolio_entry
+from regtune.tuning import SearchSpace, tune
+from regtune.tuning._portfolio import PORTFOLIO, PortfolioSampler, _clipped, portfolio_entry, slot_entries
 from regtune.tuning._sampling import make_sampler
 from regtune.tuning._slots import slot_number
 
@@ -78,3 +78,22 @@ def test_the_sampler_without_a_task_is_tpe_and_with_one_wraps_it():
     study = optuna.create_study(sampler=wrapped)
     study.ask().suggest_int("width", 64, 1024, log=True)
     assert wrapped._entry(study.trials[0]) is None  # no slot attribute: not one of regtune's slots
+
+
+def test_an_entry_that_repeats_an_earlier_one_in_a_narrowed_space_leaves_its_slot_to_tpe():
+    default = SearchSpace.default()
+    assert sorted(slot_entries("regression", default)) == [1, 2, 3, 4, 5, 6]
+    sampled = [name for name in default if not default[name].fixed]
+    values = {"bn_momentum": 0.9, **portfolio_entry(0, "regression")}
+
+    def fix_all_but(*names):
+        return {name: values[name] for name in sampled if name not in names}
+
+    # only the decay searched: every entry is decay_per_step = 1e-5, so only slot 1 keeps its entry
+    only_decay = default.override(fix_all_but("decay_per_step"))
+    assert [n for n in only_decay if not only_decay[n].fixed] == ["decay_per_step"]
+    assert sorted(slot_entries("regression", only_decay)) == [1]
+    # the width (narrowed to 64-128) and the dropout searched: 256 and 512 clip to 128; entries
+    # 1 (dropout 0.15), 2 (0.1), 3 (160 -> 128, 0) and 6 (128, 0.1, as 2) -> 4 and 5 repeat 3, 6 repeats 2
+    narrow = default.override({**fix_all_but("width", "dropout"), "width": {"low": 64, "high": 128}})
+    assert sorted(slot_entries("regression", narrow)) == [1, 2, 3]

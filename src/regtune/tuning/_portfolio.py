@@ -14,7 +14,9 @@ the search's gains over the default come earlier.
 The slots (``_slots``) number the study's trials: slot ``s`` for ``1 <= s <= len(PORTFOLIO)``
 takes portfolio entry ``s - 1``, whichever worker claims it. A value outside the study's
 domain (a width the budget narrowed away) is clipped into it; a parameter an entry leaves out,
-or a choice the space does not offer, is TPE's.
+or a choice the space does not offer, is TPE's. In a space the user narrowed, two entries can
+become the same trial (only a penalty searched: all six at its low end); an entry that repeats
+an earlier one on the parameters the space samples leaves its slot to TPE.
 """
 
 import optuna
@@ -22,7 +24,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution, Int
 
 from ._slots import slot_number
 
-__all__ = ["PORTFOLIO", "PortfolioSampler", "portfolio_entry"]
+__all__ = ["PORTFOLIO", "PortfolioSampler", "portfolio_entry", "slot_entries"]
 
 # The penalties at the low ends of their ranges: the search space has no "off" for them.
 _QUIET = {"alpha_per_row": 1e-5, "l1_per_row": 1e-4, "decay_per_step": 1e-5}
@@ -63,6 +65,39 @@ def portfolio_entry(index, task):
     return {**_COMMON, **regression, **({} if task == "regression" else classification)}
 
 
+def _in_space(entry, space):
+    """``entry`` restricted to what ``space`` samples, each value clipped into its range (a
+    choice the space does not offer left out)."""
+    values = {}
+    for name in space:
+        param = space[name]
+        if param.fixed or name not in entry:
+            continue
+        value = entry[name]
+        if param.choices is not None:
+            if value in param.choices:
+                values[name] = value
+        else:
+            inside = min(max(value, param.low), param.high)
+            values[name] = round(inside) if param.kind == "int" else float(inside)
+    return values
+
+
+def slot_entries(task, space=None):
+    """``slot -> entry`` of the portfolio for ``task``: slots ``1 .. len(PORTFOLIO)``, less those
+    whose entry repeats an earlier one on what ``space`` (a SearchSpace) samples."""
+    entries, seen = {}, []
+    for index in range(len(PORTFOLIO)):
+        entry = portfolio_entry(index, task)
+        if space is not None:
+            sampled = _in_space(entry, space)
+            if sampled in seen:
+                continue
+            seen.append(sampled)
+        entries[index + 1] = entry
+    return entries
+
+
 def _clipped(value, distribution):
     """``value`` inside ``distribution``, or None when it cannot be (a choice not offered)."""
     if isinstance(distribution, CategoricalDistribution):
@@ -74,20 +109,19 @@ def _clipped(value, distribution):
 
 
 class PortfolioSampler(optuna.samplers.BaseSampler):
-    """``sampler`` (TPE) with the portfolio's values for slots ``1 .. len(PORTFOLIO)``."""
+    """``sampler`` (TPE) with the portfolio's values for slots ``1 .. len(PORTFOLIO)`` (those of
+    :func:`slot_entries` in the study's ``space``)."""
 
-    def __init__(self, sampler, task):
+    def __init__(self, sampler, task, space=None):
         self._sampler = sampler
-        self._task = task
+        self._entries = slot_entries(task, space)
         # trial number -> slot, read once in before_trial: the trial that sample_independent gets
         # loads its system attributes from the storage again at each read.
         self._slots = {}
 
     def _entry(self, trial):
         number = self._slots[trial.number] if trial.number in self._slots else slot_number(trial)
-        if number is None or not 1 <= number <= len(PORTFOLIO):
-            return None
-        return portfolio_entry(number - 1, self._task)
+        return self._entries.get(number)
 
     def infer_relative_search_space(self, study, trial):
         return self._sampler.infer_relative_search_space(study, trial)

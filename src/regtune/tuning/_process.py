@@ -42,6 +42,7 @@ def _main(argv=None):
             _worker_seed(config.seed, args.index),
             startup_trials(config.pruner, config.space.max_epochs()),
             config.task,
+            config.space,
         )
         X, y = load_data(config)
         run_study(study, config, X, y)

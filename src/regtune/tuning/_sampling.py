@@ -29,9 +29,9 @@ def startup_trials(pruner, max_epochs):
     return max(3, math.ceil(10 / hyperband_brackets(max_epochs)))
 
 
-def make_sampler(seed, n_startup_trials=10, task=None):
+def make_sampler(seed, n_startup_trials=10, task=None, space=None):
     """Optuna's TPE sampler with every argument regtune relies on pinned (Optuna 5 changed defaults),
-    behind the portfolio of ``task`` (``_portfolio``) when ``task`` is given.
+    behind the portfolio of ``task`` in the study's ``space`` (``_portfolio``) when ``task`` is given.
 
     multivariate and group: one joint density over parameters that appear together, so the
     conditional ``bn_momentum`` is modelled with ``batch_norm``; constant_liar: running trials count
@@ -48,7 +48,7 @@ def make_sampler(seed, n_startup_trials=10, task=None):
             group=True,
             constant_liar=True,
         )
-    return tpe if task is None else PortfolioSampler(tpe, task)
+    return tpe if task is None else PortfolioSampler(tpe, task, space)
 
 
 def make_pruner(pruner, max_epochs):

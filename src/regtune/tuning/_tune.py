@@ -336,7 +336,9 @@ def tune(
         attrs["default_train_rows"] = default_train_rows(
             max_train_rows, configuration=space_defaults(config.space, task), **sizes
         )
-        study.sampler = make_sampler(seed, startup_trials(pruner, config.space.max_epochs()), task)
+        study.sampler = make_sampler(
+            seed, startup_trials(pruner, config.space.max_epochs()), task, config.space
+        )
         study.pruner = make_pruner(pruner, config.space.max_epochs())
         set_study_user_attrs(study, attrs)
         default = SearchSpace.default()

@@ -65,7 +65,10 @@ def open_study(storage, study_name, *, sampler_seed=None):
         study_name=study_name,
         storage=open_storage(storage, heartbeat_interval=config.heartbeat_interval),
         sampler=make_sampler(
-            sampler_seed, startup_trials(config.pruner, config.space.max_epochs()), config.task
+            sampler_seed,
+            startup_trials(config.pruner, config.space.max_epochs()),
+            config.task,
+            config.space,
         ),
         pruner=make_pruner(config.pruner, config.space.max_epochs()),
     )
