@@ -65,21 +65,26 @@ def portfolio_entry(index, task):
     return {**_COMMON, **regression, **({} if task == "regression" else classification)}
 
 
+def _clip(value, choices, low, high, integer):
+    """``value`` inside a domain (``choices``, or the range ``low .. high``, of integers when
+    ``integer``), or None when it cannot be (a choice not offered)."""
+    if choices is not None:
+        return value if value in choices else None
+    inside = min(max(value, low), high)
+    return round(inside) if integer else float(inside)
+
+
 def _in_space(entry, space):
-    """``entry`` restricted to what ``space`` samples, each value clipped into its range (a
-    choice the space does not offer left out)."""
+    """``entry`` restricted to what ``space`` (a SearchSpace) samples, each value clipped into its
+    domain (a choice the space does not offer left out)."""
     values = {}
     for name in space:
         param = space[name]
         if param.fixed or name not in entry:
             continue
-        value = entry[name]
-        if param.choices is not None:
-            if value in param.choices:
-                values[name] = value
-        else:
-            inside = min(max(value, param.low), param.high)
-            values[name] = round(inside) if param.kind == "int" else float(inside)
+        value = _clip(entry[name], param.choices, param.low, param.high, param.kind == "int")
+        if value is not None:
+            values[name] = value
     return values
 
 
@@ -99,12 +104,12 @@ def slot_entries(task, space=None):
 
 
 def _clipped(value, distribution):
-    """``value`` inside ``distribution``, or None when it cannot be (a choice not offered)."""
+    """``value`` inside an Optuna ``distribution``, or None when it cannot be."""
     if isinstance(distribution, CategoricalDistribution):
-        return value if value in distribution.choices else None
+        return _clip(value, distribution.choices, None, None, False)
     if isinstance(distribution, (FloatDistribution, IntDistribution)):
-        inside = min(max(value, distribution.low), distribution.high)
-        return round(inside) if isinstance(distribution, IntDistribution) else float(inside)
+        integer = isinstance(distribution, IntDistribution)
+        return _clip(value, None, distribution.low, distribution.high, integer)
     return None
 
 
