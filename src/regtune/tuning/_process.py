@@ -16,7 +16,7 @@ import optuna
 from optuna.exceptions import StorageInternalError
 from sqlalchemy.exc import SQLAlchemyError
 
-from ._sampling import make_sampler, startup_trials
+from ._sampling import study_sampler
 from ._storage import mask_password, storage_error_reason
 from ._worker import load_data, open_study, run_study
 
@@ -38,12 +38,7 @@ def _main(argv=None):
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
         study, config = open_study(storage, args.study)
-        study.sampler = make_sampler(
-            _worker_seed(config.seed, args.index),
-            startup_trials(config.pruner, config.space.max_epochs()),
-            config.task,
-            config.space,
-        )
+        study.sampler = study_sampler(_worker_seed(config.seed, args.index), config)
         X, y = load_data(config)
         run_study(study, config, X, y)
     except KeyboardInterrupt:

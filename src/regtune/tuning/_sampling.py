@@ -7,7 +7,7 @@ import optuna
 
 from ._portfolio import PortfolioSampler
 
-__all__ = ["PRUNERS", "hyperband_brackets", "make_pruner", "make_sampler", "startup_trials"]
+__all__ = ["PRUNERS", "hyperband_brackets", "make_pruner", "make_sampler", "startup_trials", "study_sampler"]
 
 PRUNERS = ("hyperband", "median", "successive_halving", "none")
 
@@ -49,6 +49,14 @@ def make_sampler(seed, n_startup_trials=10, task=None, space=None):
             constant_liar=True,
         )
     return tpe if task is None else PortfolioSampler(tpe, task, space)
+
+
+def study_sampler(seed, config):
+    """The sampler of a study with ``config`` (a StudyConfig): its task's portfolio in its space,
+    then TPE seeded with ``seed`` (each worker's own)."""
+    return make_sampler(
+        seed, startup_trials(config.pruner, config.space.max_epochs()), config.task, config.space
+    )
 
 
 def make_pruner(pruner, max_epochs):

@@ -28,7 +28,7 @@ from ._progress import check_progress
 from ._refit import refit_frame
 from ._result import require_complete_trial, tune_result
 from ._resume import announce_resume, check_recorded_space
-from ._sampling import PRUNERS, make_pruner, make_sampler, startup_trials
+from ._sampling import PRUNERS, make_pruner, study_sampler
 from ._slots import top_up_slots, trial_budget
 from ._space import SearchSpace
 from ._storage import DEFAULT_STORAGE, open_storage
@@ -336,9 +336,7 @@ def tune(
         attrs["default_train_rows"] = default_train_rows(
             max_train_rows, configuration=space_defaults(config.space, task), **sizes
         )
-        study.sampler = make_sampler(
-            seed, startup_trials(pruner, config.space.max_epochs()), task, config.space
-        )
+        study.sampler = study_sampler(seed, config)
         study.pruner = make_pruner(pruner, config.space.max_epochs())
         set_study_user_attrs(study, attrs)
         default = SearchSpace.default()

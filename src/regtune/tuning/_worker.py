@@ -19,7 +19,7 @@ from ._periodic_log import PeriodicLog
 from ._progress import Progress
 from ._resume import check_recorded_space
 from ._run import run_trials
-from ._sampling import make_pruner, make_sampler, startup_trials
+from ._sampling import make_pruner, study_sampler
 from ._storage import mask_password, open_storage, quiet_storage_retries
 
 __all__ = ["load_data", "open_study", "run_study", "worker"]
@@ -64,12 +64,7 @@ def open_study(storage, study_name, *, sampler_seed=None):
     study = optuna.load_study(
         study_name=study_name,
         storage=open_storage(storage, heartbeat_interval=config.heartbeat_interval),
-        sampler=make_sampler(
-            sampler_seed,
-            startup_trials(config.pruner, config.space.max_epochs()),
-            config.task,
-            config.space,
-        ),
+        sampler=study_sampler(sampler_seed, config),
         pruner=make_pruner(config.pruner, config.space.max_epochs()),
     )
     return study, config
