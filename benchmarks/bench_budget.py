@@ -295,20 +295,20 @@ def _timed(command, env=None):
     return time.monotonic() - started, completed
 
 
-def _wall_data(name, folder, max_rows):
+def _wall_data(name, folder, max_rows, split_seed=0):
     """(path, tune options, test frame, test target, table) of data set ``name`` in ``folder``.
 
     ``cps1988``: the bundled CSV, all rows (no test split). Any other name: a table of the
     quality benchmark (``quality_data``; needs the bench extras), capped at ``max_rows``, whose
-    seed-0 training rows (75 %) are written to Parquet (category columns stay categories) and
-    whose test rows score the model the command saved.
+    training rows (75 %) of the quality benchmark's split ``split_seed`` are written to Parquet
+    (category columns stay categories) and whose test rows score the model the command saved.
     """
     if name == "cps1988-csv":
         return CPS, ["--target", "wage"], None, None, None
     import quality_data
 
     table = quality_data.load(name, max_rows)
-    train, test = quality_data.split(table, 0)
+    train, test = quality_data.split(table, split_seed)
     frame = table.X.iloc[train].reset_index(drop=True)
     frame["target__"] = table.y[train]
     path = Path(folder) / f"{name}.parquet"
@@ -356,15 +356,15 @@ def _trial_curve(storage, started, constant=np.nan):
     return curve, _first_rung(trials, started), selection
 
 
-def _constant_score(table):
-    """The constant model's score on the seed-0 training rows in the wall part's metric (lower is
+def _constant_score(table, split_seed=0):
+    """The constant model's score on the training rows in the wall part's metric (lower is
     better): the target's standard deviation (RMSE of its mean), or the entropy of the class rates
     (log loss of the prior); nan without a table."""
     import quality_data
 
     if table is None:
         return np.nan
-    train, _ = quality_data.split(table, 0)
+    train, _ = quality_data.split(table, split_seed)
     y = np.asarray(table.y)[train]
     if table.task == "regression":
         return float(np.std(y))
@@ -426,15 +426,15 @@ def _first_rung(trials, started):
     )
 
 
-def _defaults_errors(table, X_test, y_test, n_seeds):
-    """Test errors of regtune's untuned defaults fit on the same training rows (the seed-0 split)
+def _defaults_errors(table, X_test, y_test, n_seeds, split_seed=0):
+    """Test errors of regtune's untuned defaults fit on the same training rows (the wall run's split)
     with random states ``0 .. n_seeds - 1``: one training seed's error moves by as much as the
     differences the goal is about (digits' log loss 0.074-0.118 over five), so the reference is
     their mean; the first is the former one-seed reference."""
     import quality_arms
     import quality_data
 
-    train, _ = quality_data.split(table, 0)
+    train, _ = quality_data.split(table, split_seed)
     errors = []
     for seed in range(n_seeds):
         model = quality_arms.regtune_defaults(table, seed).fit(table.X.iloc[train], table.y[train])
@@ -458,6 +458,7 @@ def part_wall(
     max_rows=20_000,
     reference_seeds=3,
     keep_studies=None,
+    split_seed=0,
 ):
     """Wall time of `regtune tune` (a fresh process) against the promise 1.1 T + 5 s, per data set.
 
@@ -466,6 +467,8 @@ def part_wall(
     "defaults": random state 0, "ratio m": against the mean of ``reference_seeds`` random states),
     and reads the best cross-validated score over time from the study (time to quality).
     ``keep_studies``: a folder where each run's SQLite study is copied (``{table}-{T}s-{workers}w.db``).
+    ``split_seed``: which of the quality benchmark's train/test splits (0: the runs of docs/benchmarks.md
+    unless they say otherwise).
     """
     timeouts = timeouts or ((30,) if quick else (30, 60, 300))
     rows = []
@@ -480,7 +483,7 @@ def part_wall(
     defaults = {}
     for name in datasets:
         with tempfile.TemporaryDirectory() as data_folder:
-            path, options, X_test, y_test, table = _wall_data(name, data_folder, max_rows)
+            path, options, X_test, y_test, table = _wall_data(name, data_folder, max_rows, split_seed)
             for timeout in timeouts:
                 for n_workers in workers:
                     rows.append(
@@ -495,6 +498,7 @@ def part_wall(
                             defaults,
                             reference_seeds,
                             keep_studies,
+                            split_seed,
                         )
                     )
     if postgres:
@@ -503,7 +507,17 @@ def part_wall(
 
 
 def _wall_run(
-    name, path, options, timeout, n_workers, env, test, defaults, reference_seeds=3, keep_studies=None
+    name,
+    path,
+    options,
+    timeout,
+    n_workers,
+    env,
+    test,
+    defaults,
+    reference_seeds=3,
+    keep_studies=None,
+    split_seed=0,
 ):
     import regtune
 
@@ -521,8 +535,6 @@ def _wall_run(
                 f"{timeout}s",
                 "--workers",
                 n_workers,
-                "--trials",
-                100_000,
                 "--storage",
                 storage,
                 "--out",
@@ -539,7 +551,7 @@ def _wall_run(
         if not ok:
             print(done.stdout[-2000:], done.stderr[-2000:], flush=True)
         curve, first_rung, selection = (
-            _trial_curve(storage, started, _constant_score(table)) if ok else ([], np.nan, {})
+            _trial_curve(storage, started, _constant_score(table, split_seed)) if ok else ([], np.nan, {})
         )
         if keep_studies is not None:
             Path(keep_studies).mkdir(parents=True, exist_ok=True)
@@ -551,7 +563,7 @@ def _wall_run(
                 warnings.simplefilter("ignore")
                 error = _model_error(regtune.load(model_file), table, X_test, y_test)
                 if name not in defaults:
-                    defaults[name] = _defaults_errors(table, X_test, y_test, reference_seeds)
+                    defaults[name] = _defaults_errors(table, X_test, y_test, reference_seeds, split_seed)
             references = defaults[name]
             reference, reference_mean = references[0], float(np.mean(references))
             ratio, ratio_mean = error / reference, error / reference_mean
@@ -632,8 +644,6 @@ def _wall_postgres(timeouts, env):
                         server.url,
                         "--study",
                         name,
-                        "--trials",
-                        100_000,  # the deadline ends the study, not the default budget of trials
                         "--out",
                         f"{folder}/out",
                         "-q",
@@ -784,7 +794,6 @@ def run_regtune(table, budget, seed=0):
             table.y,
             task=table.task,
             categorical=table.categorical,
-            n_trials=100_000,
             timeout=budget,
             storage=f"sqlite:///{folder}/s.db",
             progress=False,
@@ -1104,6 +1113,12 @@ def main(argv=None):
     parser.add_argument("--max-rows", type=int, default=20_000, help="wall, quality: row cap of the tables")
     parser.add_argument("--keep-studies", help="wall: copy each run's SQLite study into this folder")
     parser.add_argument(
+        "--split-seed",
+        type=int,
+        default=0,
+        help="wall: the quality benchmark's train/test split to use (its --seeds numbering; default 0)",
+    )
+    parser.add_argument(
         "--markdown", nargs="+", help="only print the wall rows of these --json files as a table"
     )
     parser.add_argument(
@@ -1144,6 +1159,7 @@ def main(argv=None):
                 max_rows=args.max_rows,
                 reference_seeds=args.reference_seeds,
                 keep_studies=args.keep_studies,
+                split_seed=args.split_seed,
             )
         elif part == "quality":
             import quality_data

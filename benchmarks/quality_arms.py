@@ -117,7 +117,6 @@ def _fit_tune(table, train, seed, settings, n_workers=1):
             task=table.task,
             categorical=table.categorical,
             timeout=budget,
-            n_trials=100_000,  # the deadline ends the search
             n_workers=n_workers,
             trial_timeout=max(3 * budget, 300.0),  # a runaway trial cannot eat the whole cell
             storage=storage,
