@@ -17,6 +17,9 @@ pruned trials; the study's user attributes are those of ``StudyConfig.to_attrs``
 * :func:`noisy_dip_study`: the best trial's validation curve is a parabola (lowest at epoch 15) plus
   white noise, with one dip 12 times the noise deep at epoch 17 that becomes the best epoch;
   ``dip=False`` leaves the curve without it.
+* :func:`origin_study`: a default trial (trial 0), portfolio entry 0 (trial 1) and a trial of the
+  search (trial 2), scoring 1.0, 0.9 and 0.8 at their best epochs; ``best`` picks which of the three
+  scores 0.7 instead, ``default_state`` the default trial's state.
 * :func:`sparse_study`: one complete trial and two pruned ones with batch norm: charts with too little
   to draw.
 """
@@ -65,8 +68,9 @@ def new_study(n_trials, **attrs):
     return study
 
 
-def add_trial(study, params, valid, train, *, state=TrialState.COMPLETE):
-    """Add a trial from per-fold curves (folds x epochs); its value is the best fold-mean epoch."""
+def add_trial(study, params, valid, train, *, state=TrialState.COMPLETE, system_attrs=None):
+    """Add a trial from per-fold curves (folds x epochs); its value is the best fold-mean epoch.
+    ``system_attrs``: as the tuner marks trials (the default trial, a portfolio entry)."""
     valid, train = np.asarray(valid, dtype=float), np.asarray(train, dtype=float)
     mean = valid.mean(axis=0)
     best = int(np.argmin(mean))
@@ -92,6 +96,7 @@ def add_trial(study, params, valid, train, *, state=TrialState.COMPLETE):
             distributions={k: DISTRIBUTIONS[k] for k in params},
             user_attrs=attrs,
             intermediate_values={e + 1: float(v) for e, v in enumerate(mean)},
+            system_attrs=system_attrs or {},
         )
     )
 
@@ -205,4 +210,30 @@ def sparse_study():
         short = 3.0 + np.exp(-epochs[:3] / 15.0)
         params = {"alpha_per_row": 0.1 * (k + 1), "dropout": 0.3, "batch_norm": True}
         add_trial(study, params, _folds(short, offsets), _folds(short, offsets), state=TrialState.PRUNED)
+    return study
+
+
+ORIGIN_MARKS = {
+    "default": {"regtune:default": []},  # _default_trial.DEFAULT_TRIAL: the names left unsampled
+    "portfolio": {"regtune:portfolio": 0},  # _portfolio.PORTFOLIO_ATTR: the entry's index
+    "search": {},
+}
+
+
+def origin_study(best="search", default_state=TrialState.COMPLETE):
+    study = new_study(3)
+    epochs = np.arange(1, 11)
+    offsets = np.linspace(-0.01, 0.01, N_FOLDS)
+    for k, (origin, level) in enumerate(zip(ORIGIN_MARKS, (1.0, 0.9, 0.8))):
+        level = 0.7 if origin == best else level
+        curve = level + 0.5 * np.exp(-epochs / 2.0)
+        valid = _folds(curve, offsets)
+        add_trial(
+            study,
+            {"alpha_per_row": 0.01 * (k + 1), "dropout": 0.1},
+            valid,
+            [v - 0.05 for v in valid],
+            state=default_state if origin == "default" else TrialState.COMPLETE,
+            system_attrs=ORIGIN_MARKS[origin],
+        )
     return study

@@ -17,6 +17,7 @@ from optuna.trial import TrialState, create_trial
 from regtune.report import build_report, write_report
 from regtune.report._records import fold_mean_curve, read_study
 from regtune.report._verdict_section import study_verdict, verdict_sentences
+from regtune.tuning._portfolio import PORTFOLIO_NAMES
 
 CHART_BLOCK = re.compile(r'<script type="application/json" data-chart="(chart-\d+)">(.*?)</script>', re.S)
 
@@ -192,6 +193,18 @@ def test_empty_study_and_study_not_made_by_regtune():
     )
     page = build_report(plain)
     assert "objective value (maximize)" in page and "not recorded" in page
+
+
+def test_the_top_trials_and_the_summary_say_where_each_trial_came_from():
+    page = build_report(synthetic.origin_study(best="portfolio"))
+    table = page[page.index('<section id="trials">') :]
+    cells = re.findall(r"<tr><td>(\d+)</td><td>(\w+)</td>", table)
+    assert cells == [("1", "portfolio"), ("2", "search"), ("0", "default")]  # best first
+    assert "origin: default = the untuned default configuration" in table
+    assert html.escape(PORTFOLIO_NAMES[0]) in table
+    assert f"(trial 1: the portfolio&#x27;s {html.escape(PORTFOLIO_NAMES[0])}, mean ± std" in page
+    plain = build_report(synthetic.tied_study())  # no default trial: no legend
+    assert "origin: default" not in plain
 
 
 def test_read_study_sorts_by_direction():

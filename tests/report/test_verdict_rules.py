@@ -18,7 +18,8 @@ from regtune.report._verdict import (
     paired_comparison,
     train_valid_gap,
 )
-from regtune.report._verdict_section import fit_sentences, study_verdict, tie_sentences
+from regtune.report._verdict_section import fit_sentences, origin_sentences, study_verdict, tie_sentences
+from regtune.tuning._portfolio import PORTFOLIO_NAMES
 
 
 def verdict_of(study):
@@ -221,3 +222,41 @@ def test_a_single_noisy_dip_is_named_with_the_curve_noise():
     clean = verdict_of(synthetic.noisy_dip_study(dip=False))
     assert abs(clean.dip.best_epoch - 15) <= 2 and not clean.dip.noisy
     assert "not a single noisy dip" in " ".join(fit_sentences(clean))
+
+
+# -- where the best trial came from ---------------------------------------------------------------
+
+
+def test_a_best_default_trial_says_tuning_found_nothing_better():
+    v = verdict_of(synthetic.origin_study(best="default"))
+    assert v.origin == "default" and v.best.number == 0
+    (said,) = origin_sentences(v)
+    assert said.startswith(
+        "The best trial is trial 0, the untuned default configuration: none of the 2 other"
+    )
+
+
+@pytest.mark.parametrize(
+    ("best", "number", "words"), [("portfolio", 1, PORTFOLIO_NAMES[0]), ("search", 2, "TPE's")]
+)
+def test_a_better_trial_says_where_it_came_from_and_its_gain_over_the_default(best, number, words):
+    study = synthetic.origin_study(best=best)
+    v = verdict_of(study)
+    (said,) = origin_sentences(v)
+    assert f"The best trial (trial {number})" in said and words in said
+    values = {t.number: t.value for t in study.trials}
+    gain = values[0] - values[number]  # minimized: the default's score less the best's
+    assert gain > 0
+    assert f"scores {gain:.3g} rmse ({gain / values[0]:.1%}) better than the untuned default" in said
+    assert "(trial 0)" in said
+
+
+def test_a_default_trial_that_did_not_complete_leaves_the_gain_unknown():
+    v = verdict_of(synthetic.origin_study(default_state=synthetic.TrialState.PRUNED))
+    assert v.default is None and v.default_number == 0
+    assert "(trial 0) did not complete, so the gain over it is unknown" in origin_sentences(v)[0]
+
+
+def test_a_study_without_a_default_trial_says_nothing_of_origins():
+    v = verdict_of(synthetic.tied_study())
+    assert v.default_number is None and origin_sentences(v) == []

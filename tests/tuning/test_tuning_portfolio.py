@@ -4,8 +4,15 @@ import optuna
 import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
-from regtune.tuning import SearchSpace, tune
-from regtune.tuning._portfolio import PORTFOLIO, PortfolioSampler, _clipped, portfolio_entry, slot_entries
+from regtune.tuning import SearchSpace, trial_origin, tune
+from regtune.tuning._portfolio import (
+    PORTFOLIO,
+    PORTFOLIO_NAMES,
+    PortfolioSampler,
+    _clipped,
+    portfolio_entry,
+    slot_entries,
+)
 from regtune.tuning._sampling import make_sampler
 from regtune.tuning._slots import slot_number
 
@@ -24,6 +31,9 @@ def test_slots_one_to_six_train_the_portfolio_and_tpe_takes_over_after(small_bin
     result = tune(X, y, n_trials=9, cv=2, storage=MEMORY, space=space, pruner="none", progress=False)
     trials = _by_slot(result.study)
     assert sorted(trials) == list(range(9))
+    # each trial is marked with where it came from (the report's "origin")
+    origins = [trial_origin(trials[number]) for number in range(9)]
+    assert origins == ["default", *(f"portfolio: {name}" for name in PORTFOLIO_NAMES), "search", "search"]
     for number in range(1, len(PORTFOLIO) + 1):
         entry = portfolio_entry(number - 1, "binary")
         params = trials[number].params
@@ -97,3 +107,16 @@ def test_an_entry_that_repeats_an_earlier_one_in_a_narrowed_space_leaves_its_slo
     # 1 (dropout 0.15), 2 (0.1), 3 (160 -> 128, 0) and 6 (128, 0.1, as 2) -> 4 and 5 repeat 3, 6 repeats 2
     narrow = default.override({**fix_all_but("width", "dropout"), "width": {"low": 64, "high": 128}})
     assert sorted(slot_entries("regression", narrow)) == [1, 2, 3]
+
+
+def test_a_slot_whose_entry_repeats_is_marked_as_the_search(small_binary):
+    X, y = small_binary
+    # only the decay searched (the other names fixed): entries 2-6 repeat entry 1 there
+    fixed = {
+        name: value
+        for name, value in {"bn_momentum": 0.9, **portfolio_entry(0, "binary"), "max_epochs": 2}.items()
+        if name != "decay_per_step"
+    }
+    result = tune(X, y, n_trials=4, cv=2, storage=MEMORY, space=fixed, pruner="none", progress=False)
+    origins = {number: trial_origin(t) for number, t in _by_slot(result.study).items()}
+    assert origins == {0: "default", 1: f"portfolio: {PORTFOLIO_NAMES[0]}", 2: "search", 3: "search"}

@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 from .._atomic import write_atomic
+from ..tuning._portfolio import PORTFOLIO_NAMES
 from ._figures_budget import best_over_time_figure, cost_model_figure
 from ._figures_search import history_figure, importance_figure, slices_figure
 from ._figures_training import (
@@ -128,6 +129,21 @@ def _categorical_row(attrs, best):
     return "Categorical columns (best trial's encoding)", _e(text)
 
 
+def _origin_words(origin):
+    """How the summary names the best trial's origin (``regtune.tuning.trial_origin``); the
+    search's says nothing."""
+    if origin == "default":
+        return ": the untuned default configuration"
+    if origin and origin.startswith("portfolio: "):
+        return f": the portfolio's {origin.removeprefix('portfolio: ')}"
+    return ""
+
+
+def _origin_cell(origin):
+    """The Top trials table's "origin" cell: "default", "portfolio" or "search"."""
+    return (origin or "-").split(":")[0]
+
+
 def _summary(records, storage, verdict):
     a, best = records.attrs, records.best()
     if best is None:
@@ -136,9 +152,10 @@ def _summary(records, storage, verdict):
         std = score_std(best)
         spread = "" if std is None else f" ± {std:.4g}"
         folds = f" over {a['cv']} folds" if a.get("cv") else ""
+        origin = _origin_words(records.origins().get(best.number))
         score = (
             f'<span class="kpi">{best.value:.5g}{_e(spread)}</span> '
-            f"(trial {best.number}, mean ± std{_e(folds)})"
+            f"(trial {best.number}{_e(origin)}, mean ± std{_e(folds)})"
         )
     shape = (
         f"{a['n_rows']} rows × {a['n_features']} features" if a.get("n_rows") is not None else "not recorded"
@@ -182,18 +199,27 @@ def _summary(records, storage, verdict):
     )
 
 
+_ORIGIN_LEGEND = (
+    "origin: default = the untuned default configuration (a study's first trial); portfolio = one of "
+    "the fixed known-good networks that start every search (trials 1 to 6: "
+    + "; ".join(PORTFOLIO_NAMES)
+    + "); search = TPE's choice."
+)
+
+
 def _trials_tables(records):
-    names = records.param_names()
+    names, origins = records.param_names(), records.origins()
     # "<wbr>" after each underscore lets a long name (learning_rate_init) wrap in its header, so the
     # table fits a 1,280-pixel window with a dozen parameters.
     head = "".join(
         f"<th>{_e(n).replace('_', '_<wbr>')}</th>"
-        for n in ("trial", "score", "± std", *names, "epochs", "fit time", "worker")
+        for n in ("trial", "origin", "score", "± std", *names, "epochs", "fit time", "worker")
     )
     body = []
     for t in records.ranked()[:15]:
         cells = [
             t.number,
+            _origin_cell(origins.get(t.number)),
             f"{t.value:.5g}",
             format_value(score_std(t)),
             *(format_value(t.params.get(n, "")) for n in names),
@@ -208,6 +234,8 @@ def _trials_tables(records):
         if body
         else '<p class="note">No complete trial yet.</p>'
     )
+    if body and any(o != "search" for o in origins.values()):
+        parts.append(f'<p class="note">{_e(_ORIGIN_LEGEND)}</p>')
     if records.failed:
         rows = "".join(
             f"<tr><td>{t.number}</td><td>{_e(t.user_attrs.get('fail_reason', 'no reason recorded'))}"

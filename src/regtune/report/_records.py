@@ -48,6 +48,13 @@ class StudyRecords:
             trial_record(t, "pruned") for t in self.pruned
         ]
 
+    def origins(self):
+        """``trial number -> origin`` of the finished trials (``regtune.tuning.trial_origin``:
+        "default", "portfolio: <entry>" or "search")."""
+        from regtune.tuning import trial_origin
+
+        return {t.number: trial_origin(t) for t in self.complete + self.pruned + self.failed}
+
     def param_names(self):
         """Every parameter any finished trial sampled, in first-seen order."""
         names = {}

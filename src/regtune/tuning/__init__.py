@@ -32,6 +32,7 @@ _LAZY = {
     "refit_best": "._refit",
     "save_result": "._save",
     "storage_error_reason": "._storage",
+    "trial_origin": "._portfolio",
     "tune": "._tune",
     "worker": "._worker",
 }

@@ -22,9 +22,22 @@ an earlier one on the parameters the space samples leaves its slot to TPE.
 import optuna
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
+from ._default_trial import is_default_trial
+from ._optuna_internals import storage_of, trial_id
 from ._slots import slot_number
 
-__all__ = ["PORTFOLIO", "PortfolioSampler", "portfolio_entry", "slot_entries"]
+__all__ = [
+    "PORTFOLIO",
+    "PORTFOLIO_ATTR",
+    "PORTFOLIO_NAMES",
+    "PortfolioSampler",
+    "portfolio_entry",
+    "slot_entries",
+    "trial_origin",
+]
+
+# The system attribute that marks a trial the portfolio configured: its entry's index (0-based).
+PORTFOLIO_ATTR = "regtune:portfolio"
 
 # The penalties at the low ends of their ranges: the search space has no "off" for them.
 _QUIET = {"alpha_per_row": 1e-5, "l1_per_row": 1e-4, "decay_per_step": 1e-5}
@@ -57,6 +70,27 @@ PORTFOLIO = (
       "numeric_embedding": "ple", "smooth": 10.0, "batch_norm": True, "bn_momentum": 0.9},
      {"learning_rate_init": 1e-3, "numeric_embedding": "none"}),
 )  # fmt: skip
+
+# The entries' names, as the report shows them (same order as PORTFOLIO).
+PORTFOLIO_NAMES = (
+    "RealMLP-TD's shape (3 x 256, dropout 0.15, beta2 0.95)",
+    "TabM's wider shape (3 x 512, dropout 0.1)",
+    "the default's network, the other numeric embedding",
+    "the default's network, learning rate x 3",
+    "smaller and slower (2 x 128, learning rate / 3, batches of 64)",
+    "deeper with batch normalization (4 x 256, dropout 0.1)",
+)
+
+
+def trial_origin(trial):
+    """Where a trial's configuration came from: ``"default"`` (the study's untuned default
+    trial), ``"portfolio: <entry's name>"``, or ``"search"`` (TPE, or a trial made elsewhere)."""
+    if is_default_trial(trial):
+        return "default"
+    index = trial.system_attrs.get(PORTFOLIO_ATTR)
+    if isinstance(index, int) and 0 <= index < len(PORTFOLIO_NAMES):
+        return f"portfolio: {PORTFOLIO_NAMES[index]}"
+    return "search"
 
 
 def portfolio_entry(index, task):
@@ -155,7 +189,9 @@ class PortfolioSampler(optuna.samplers.BaseSampler):
         return self._sampler.sample_independent(study, trial, param_name, param_distribution)
 
     def before_trial(self, study, trial):
-        self._slots[trial.number] = slot_number(trial)
+        slot = self._slots[trial.number] = slot_number(trial)
+        if slot in self._entries:  # marked for the report (six writes per study)
+            storage_of(study).set_trial_system_attr(trial_id(trial), PORTFOLIO_ATTR, slot - 1)
         self._sampler.before_trial(study, trial)
 
     def after_trial(self, study, trial, state, values):
