@@ -449,9 +449,10 @@ def test_the_search_rows_cap_is_sized_on_the_network_its_trials_train():
         asked = default.override({"n_members": given})
         assert search_configuration("regression", asked) == members
     # The default trial's own rows are sized on what it trains (a user who fixed 3 members).
-    cap = train_rows_cap(**{**sizes, "n_rows": 60_000})
+    larger = {**sizes, "n_rows": 60_000, "timeout": 15}
+    cap = train_rows_cap(**larger)
     own = {
-        config["n_members"]: default_train_rows(cap, configuration=config, **{**sizes, "n_rows": 60_000})
+        config["n_members"]: default_train_rows(cap, configuration=config, **larger)
         for config in (one, members)
     }
     assert own[1] is None and cap <= own[3] < 60_000 * 4 // 5
@@ -507,7 +508,9 @@ def test_the_default_trial_gets_a_rows_cap_of_its_own():
         own = default_train_rows(cap, n_rows=rows, timeout=timeout, **sizes)
         assert cap is not None and (own is None or own >= cap)  # never fewer rows than the search's
         # All rows unless a step on them costs more than the default trial's whole share.
-        step = train_rows_cap(n_rows=rows, timeout=timeout, step_seconds=timeout / 2, **sizes)
+        step = train_rows_cap(
+            n_rows=rows, timeout=timeout, step_seconds=DEFAULT_TRIAL_SHARE * timeout, **sizes
+        )
         assert own == (None if step is None else max(step, cap))
     on_40k = train_rows_cap(n_rows=40_000, timeout=120, **sizes)
     assert (
