@@ -61,8 +61,8 @@ def _attrs(n_trials, *, cv=N_FOLDS, max_epochs=20):
     }
 
 
-def new_study(n_trials, **attrs):
-    study = optuna.create_study(direction="minimize", study_name="synthetic")
+def new_study(n_trials, direction="minimize", **attrs):
+    study = optuna.create_study(direction=direction, study_name="synthetic")
     for key, value in _attrs(n_trials, **attrs).items():
         study.set_user_attr(key, value)
     return study
@@ -220,14 +220,19 @@ ORIGIN_MARKS = {
 }
 
 
-def origin_study(best="search", default_state=TrialState.COMPLETE):
-    study = new_study(3)
-    epochs = np.arange(1, 11)
+def origin_study(best="search", default_state=TrialState.COMPLETE, maximize=False, stopped=None):
+    """Trials 0 (default), 1 (portfolio entry 0), 2 (search) with flat validation curves at 1.0,
+    0.9, 0.8 rmse (maximize: 0.80, 0.85, 0.90 accuracy); ``best`` scores 0.7 (maximize 0.96)
+    instead. ``stopped``: a fourth trial (3, the search's) stopped by the deadline with that
+    best score."""
+    study = new_study(3, direction="maximize" if maximize else "minimize")
+    if maximize:
+        study.set_user_attr("metric", "accuracy")
+        study.set_user_attr("direction", "maximize")
+    levels, top = ((0.80, 0.85, 0.90), 0.96) if maximize else ((1.0, 0.9, 0.8), 0.7)
     offsets = np.linspace(-0.01, 0.01, N_FOLDS)
-    for k, (origin, level) in enumerate(zip(ORIGIN_MARKS, (1.0, 0.9, 0.8))):
-        level = 0.7 if origin == best else level
-        curve = level + 0.5 * np.exp(-epochs / 2.0)
-        valid = _folds(curve, offsets)
+    for k, (origin, level) in enumerate(zip(ORIGIN_MARKS, levels)):
+        valid = _folds(np.full(10, top if origin == best else level), offsets)
         add_trial(
             study,
             {"alpha_per_row": 0.01 * (k + 1), "dropout": 0.1},
@@ -235,5 +240,15 @@ def origin_study(best="search", default_state=TrialState.COMPLETE):
             [v - 0.05 for v in valid],
             state=default_state if origin == "default" else TrialState.COMPLETE,
             system_attrs=ORIGIN_MARKS[origin],
+        )
+    if stopped is not None:
+        study.add_trial(
+            create_trial(
+                state=TrialState.PRUNED,
+                params={"alpha_per_row": 0.05, "dropout": 0.1},
+                distributions={k: DISTRIBUTIONS[k] for k in ("alpha_per_row", "dropout")},
+                user_attrs={"pruned_reason": "deadline", "best_score": stopped, "pruned_at": 4},
+                intermediate_values={1: stopped},
+            )
         )
     return study

@@ -201,6 +201,7 @@ def test_the_top_trials_and_the_summary_say_where_each_trial_came_from():
     cells = re.findall(r"<tr><td>(\d+)</td><td>(\w+)</td>", table)
     assert cells == [("1", "portfolio"), ("2", "search"), ("0", "default")]  # best first
     assert "origin: default = the untuned default configuration" in table
+    assert "portfolio = one of the fixed known-good networks" in table
     assert html.escape(PORTFOLIO_NAMES[0]) in table
     assert f"(trial 1: the portfolio&#x27;s {html.escape(PORTFOLIO_NAMES[0])}, mean ± std" in page
     plain = build_report(synthetic.tied_study())  # no default trial: no legend

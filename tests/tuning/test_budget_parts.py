@@ -23,6 +23,7 @@ from regtune.tuning._budget import (
     MAX_TRIAL_SHARE,
     REFIT_SAFETY,
     Budget,
+    final_reserve,
     refit_seconds,
     refit_share,
 )
@@ -527,6 +528,26 @@ def test_the_default_trial_gets_a_rows_cap_of_its_own():
     )
     restored = Budget.from_attrs(budget.to_attrs())
     assert (restored.max_train_rows, restored.default_train_rows) == (9, 12)
+
+
+def test_with_a_refit_to_come_the_default_trial_and_its_refit_fit_in_the_budget():
+    # The default trial may be the best; its refit starts when it ends, so both must fit in T.
+    for cv in (2, 3, 5, 10):
+        for rows in (None, 2_000):  # rows as a fidelity: its refit trains on every row, more per epoch
+            budget = Budget.start(
+                60, final_model="refit", model_path=None, cv=cv, n_rows=10_000, default_train_rows=rows
+            )
+            own = budget.default_trial_seconds
+            refit = REFIT_SAFETY * own * refit_share(cv, 10_000, rows)
+            assert own <= DEFAULT_TRIAL_SHARE * 60 and own + refit + final_reserve(60) <= 60 + 1e-9
+            assert Budget.from_attrs(budget.to_attrs()).default_trial_seconds == own  # every worker's
+    # 3 folds, all rows: (60 - 1.6) / (1 + 1.25 / 2), about 0.6 of T
+    assert Budget.start(
+        60, final_model="refit", model_path=None, cv=3
+    ).default_trial_seconds == pytest.approx(58.4 / 1.625)
+    # the fold ensemble needs no refit: the whole share; a study recorded before the attribute too
+    assert Budget.start(60, final_model="ensemble", model_path=None, cv=3).default_trial_seconds == 45.0
+    assert Budget.from_attrs({"timeout": 60.0}).default_trial_seconds == DEFAULT_TRIAL_SHARE * 60
 
 
 def test_a_refit_after_trials_on_a_subset_is_given_the_time_of_every_row():

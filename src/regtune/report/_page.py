@@ -199,12 +199,18 @@ def _summary(records, storage, verdict):
     )
 
 
-_ORIGIN_LEGEND = (
-    "origin: default = the untuned default configuration (a study's first trial); portfolio = one of "
-    "the fixed known-good networks that start every search (trials 1 to 6: "
-    + "; ".join(PORTFOLIO_NAMES)
-    + "); search = TPE's choice."
-)
+def _origin_legend(origins):
+    """The Top trials table's note on its origin column (None when every trial is the search's)."""
+    origins = set(origins)
+    if origins <= {"search"}:
+        return None
+    parts = ["origin: default = the untuned default configuration (a study's first trial)"]
+    if any(o.startswith("portfolio") for o in origins):
+        parts.append(
+            "portfolio = one of the fixed known-good networks a study tries first after the default "
+            "(its slots 1 to 6: " + "; ".join(PORTFOLIO_NAMES) + ")"
+        )
+    return "; ".join(parts) + "; search = TPE's choice."
 
 
 def _trials_tables(records):
@@ -234,8 +240,9 @@ def _trials_tables(records):
         if body
         else '<p class="note">No complete trial yet.</p>'
     )
-    if body and any(o != "search" for o in origins.values()):
-        parts.append(f'<p class="note">{_e(_ORIGIN_LEGEND)}</p>')
+    legend = _origin_legend(origins.values())
+    if body and legend:
+        parts.append(f'<p class="note">{_e(legend)}</p>')
     if records.failed:
         rows = "".join(
             f"<tr><td>{t.number}</td><td>{_e(t.user_attrs.get('fail_reason', 'no reason recorded'))}"

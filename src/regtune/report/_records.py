@@ -48,12 +48,28 @@ class StudyRecords:
             trial_record(t, "pruned") for t in self.pruned
         ]
 
+    def all_trials(self):
+        """Complete, pruned, failed and running trials."""
+        return self.complete + self.pruned + self.failed + self.running
+
+    def state_of(self, number):
+        """ "complete", "pruned", "failed" or "running": the state of trial ``number``."""
+        for state, trials in (
+            ("complete", self.complete),
+            ("pruned", self.pruned),
+            ("failed", self.failed),
+            ("running", self.running),
+        ):
+            if any(t.number == number for t in trials):
+                return state
+        return None
+
     def origins(self):
-        """``trial number -> origin`` of the finished trials (``regtune.tuning.trial_origin``:
+        """``trial number -> origin`` of the study's trials (``regtune.tuning.trial_origin``:
         "default", "portfolio: <entry>" or "search")."""
         from regtune.tuning import trial_origin
 
-        return {t.number: trial_origin(t) for t in self.complete + self.pruned + self.failed}
+        return {t.number: trial_origin(t) for t in self.all_trials()}
 
     def param_names(self):
         """Every parameter any finished trial sampled, in first-seen order."""

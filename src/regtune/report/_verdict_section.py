@@ -42,7 +42,10 @@ class Verdict:
     origin: str | None = None  # the best trial's: "default", "portfolio: ...", "search"
     default: object = None  # the default trial's TrialRecord, when it completed
     default_number: int | None = None  # the default trial's number, when the study has one
+    default_state: str | None = None  # "complete", "pruned", "failed" or "running"
     n_complete: int = 0
+    deadline_better: list = field(default_factory=list)  # (number, score): stopped, yet better
+    final_model: str | None = None  # the study's final model kind: "ensemble", "refit" or None
 
 
 def _space(attrs):
@@ -68,7 +71,20 @@ def study_verdict(records):
     origins = records.origins()
     verdict.origin = origins.get(best.number)
     verdict.default = next((t for t in ranked if origins.get(t.number) == "default"), None)
-    verdict.default_number = next((n for n, o in sorted(origins.items()) if o == "default"), None)
+    defaults = [t for t in records.all_trials() if origins.get(t.number) == "default"]
+    if defaults:  # the one that completed, or the latest (a failed default trial's retry)
+        latest = verdict.default or max(defaults, key=lambda t: t.number)
+        verdict.default_number = latest.number
+        verdict.default_state = records.state_of(latest.number)
+    sign = -1.0 if records.maximize else 1.0
+    verdict.deadline_better = [
+        (t.number, float(t.user_attrs["best_score"]))
+        for t in records.pruned
+        if t.user_attrs.get("pruned_reason") == "deadline"
+        and t.user_attrs.get("best_score") is not None
+        and sign * float(t.user_attrs["best_score"]) < sign * best.value
+    ]
+    verdict.final_model = records.attrs.get("final_model")
     verdict.top = compare_top(ranked, maximize=records.maximize)
     curve = [v for v in best.valid_curve if v is not None]
     if curve:
@@ -120,42 +136,65 @@ def _trials(trials):
 
 
 def _against_default(v):
-    """``'by 0.0123 rmse (2.1 %)'``: how much better the best trial scored than the default trial."""
+    """How the best trial's cross-validated score compares with the default trial's, as the end
+    of a sentence: ``'scores 0.0123 rmse (2.1 % of the default's score) better than ...'``."""
     best, default = v.best.value, v.default.value
     gain = default - best if not v.maximize else best - default
-    share = f" ({gain / abs(default):.1%})" if default else ""
-    return f"{_g(gain, 3)} {v.metric}{share}"
+    name = f"the untuned default configuration (trial {v.default.number})"
+    if gain == 0:
+        return f"ties with {name} in cross-validation"
+    share = f" ({gain / abs(default):.1%} of the default's score)" if default else ""
+    return f"scores {_g(gain, 3)} {v.metric}{share} better than {name} in cross-validation"
+
+
+def _stopped_but_better(v):
+    """A sentence on the trials the deadline stopped that scored better at their best epoch than
+    the best complete trial (the final model is such a trial's fold ensemble), or None."""
+    if not v.deadline_better:
+        return None
+    number, score = min(v.deadline_better, key=lambda p: p[1] if not v.maximize else -p[1])
+    text = (
+        f"Trial {number}, stopped by the deadline, scored better at its best epoch ({_g(score, 5)} "
+        f"{v.metric}): "
+    )
+    if v.final_model == "refit":
+        return text + f"a refit needs a complete trial, so the final model is trial {v.best.number}'s refit."
+    if v.final_model == "ensemble":
+        return text + "its fold ensemble is the final model."
+    return text + "its fold ensemble would be the final model."
 
 
 def origin_sentences(v):
-    """Where the best trial's configuration came from, and what tuning bought over the defaults
-    (nothing for a study without a default trial: one regtune did not make)."""
+    """Where the best complete trial's configuration came from, and what tuning bought over the
+    defaults (nothing for a study without a default trial: one regtune did not make)."""
     if v.best is None or v.origin is None or v.default_number is None:
         return []
     number, others = v.best.number, v.n_complete - 1
     if v.origin == "default":
-        rivals = f"none of the {others} other complete trials" if others else "no other trial completed to"
-        return [
-            f"The best trial is trial {number}, the untuned default configuration: {rivals} beat it in "
-            "cross-validation. The final model is the defaults' (tuning found nothing better in this "
-            "budget)."
-        ]
-    if v.origin.startswith("portfolio: "):
-        text = (
-            f"The best trial (trial {number}) is one of the fixed known-good networks that start every "
-            f"search: {v.origin.removeprefix('portfolio: ')}."
-        )
+        rivals = {
+            0: "no other trial completed",
+            1: "the other complete trial did not beat it in cross-validation",
+        }.get(others, f"none of the {others} other complete trials beat it in cross-validation")
+        text = f"The best complete trial is trial {number}, the untuned default configuration: {rivals}."
     else:
-        text = f"The best trial (trial {number}) is the search's own configuration (TPE's)."
-    if v.default is not None:
-        text += f" It scores {_against_default(v)} better than the untuned default configuration (trial "
-        text += f"{v.default.number}) in cross-validation."
-    else:
-        text += (
-            f" The untuned default configuration (trial {v.default_number}) did not complete, so the "
-            "gain over it is unknown."
-        )
-    return [text]
+        if v.origin.startswith("portfolio: "):
+            entry = v.origin.removeprefix("portfolio: ")
+            text = (
+                f"The best complete trial (trial {number}) is one of the portfolio's fixed known-good "
+                f"networks, which a study tries first after the default: {entry}."
+            )
+        else:
+            text = f"The best complete trial (trial {number}) is the search's own configuration (TPE's)."
+        if v.default is not None:
+            text += f" It {_against_default(v)}."
+        else:
+            state = "is still running" if v.default_state == "running" else "did not complete"
+            text += (
+                f" The untuned default configuration (trial {v.default_number}) {state}, so the gain "
+                "over it is unknown."
+            )
+    stopped = _stopped_but_better(v)
+    return [text] if stopped is None else [text, stopped]
 
 
 def tie_sentences(v):

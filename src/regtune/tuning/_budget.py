@@ -11,7 +11,8 @@ them):
   moves it to fit that trial's final model (:func:`update_deadline`);
 * ``max_trial_seconds``: ``MAX_TRIAL_SHARE * T``, what one trial may cost; a trial's epochs are
   capped to what its predicted step time allows (``_objective``, ``_cost``); the default trial
-  may use ``DEFAULT_TRIAL_SHARE * T`` instead (``_default_trial``);
+  may use ``default_trial_seconds`` instead, ``DEFAULT_TRIAL_SHARE * T`` (less with a refit to
+  come, :meth:`Budget.start`; ``_default_trial``);
 * ``max_train_rows``: on large data, the rows each fold's network trains on (a fixed random subset
   of the fold's training rows; ``_budget_space.train_rows_cap``), so the first rung comes fast;
   ``default_train_rows``: the same for the default trial, which the pruner never stops: all its
@@ -67,6 +68,7 @@ class Budget:
     model_path: str | None = None
     max_train_rows: int | None = None
     default_train_rows: int | None = None
+    default_seconds: float | None = None  # what the default trial may cost (see start)
 
     @classmethod
     def from_attrs(cls, attrs):
@@ -78,6 +80,7 @@ class Budget:
             model_path=attrs.get("model_path"),
             max_train_rows=attrs.get("max_train_rows"),
             default_train_rows=attrs.get("default_train_rows"),
+            default_seconds=attrs.get("default_trial_seconds"),
         )
 
     def to_attrs(self):
@@ -90,6 +93,7 @@ class Budget:
             "model_path": self.model_path,
             "max_train_rows": self.max_train_rows,
             "default_train_rows": self.default_train_rows,
+            "default_trial_seconds": self.default_trial_seconds,
         }
 
     @property
@@ -99,8 +103,13 @@ class Budget:
 
     @property
     def default_trial_seconds(self):
-        """What the default trial may cost (None without a time limit)."""
-        return None if self.timeout is None else DEFAULT_TRIAL_SHARE * self.timeout
+        """What the default trial may cost (None without a time limit): as :meth:`start` set it,
+        or ``DEFAULT_TRIAL_SHARE`` of the budget for a study recorded before it was stored."""
+        if self.timeout is None:
+            return None
+        return (
+            self.default_seconds if self.default_seconds is not None else DEFAULT_TRIAL_SHARE * self.timeout
+        )
 
     @classmethod
     def start(
@@ -118,7 +127,10 @@ class Budget:
         """The budget of a job of ``timeout`` seconds (None: no time limit) starting now (or at
         unix time ``started``); ``max_train_rows`` and ``default_train_rows``: see
         ``_budget_space.train_rows_cap`` and ``_budget_space.default_train_rows``; ``n_rows``:
-        the data's rows (what a refit trains on, needed with ``max_train_rows``)."""
+        the data's rows (what a refit trains on, needed with ``max_train_rows``). The default
+        trial may cost ``DEFAULT_TRIAL_SHARE`` of the budget; with ``final_model="refit"`` less
+        where that share and the refit of the default trial (which may be the best) would not
+        both fit in the budget (with 3 folds, about 0.6 of it)."""
         if timeout is None:
             return cls(final_model=final_model, model_path=model_path)
         timeout = float(timeout)
@@ -130,6 +142,11 @@ class Budget:
         if final_model == "refit":
             first_refit = REFIT_SAFETY * max_trial * refit_share(cv, n_rows, max_train_rows)
         reserve = final_reserve(timeout) + first_refit
+        default_seconds = DEFAULT_TRIAL_SHARE * timeout
+        if final_model == "refit":
+            # The default trial may be the best, and then its refit comes after it: both must fit.
+            refit = REFIT_SAFETY * refit_share(cv, n_rows, default_train_rows)
+            default_seconds = min(default_seconds, (timeout - final_reserve(timeout)) / (1.0 + refit))
         return cls(
             timeout=timeout,
             job_end=job_end,
@@ -138,6 +155,7 @@ class Budget:
             model_path=model_path,
             max_train_rows=max_train_rows,
             default_train_rows=default_train_rows,
+            default_seconds=default_seconds,
         )
 
 

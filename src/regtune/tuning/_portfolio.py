@@ -190,7 +190,8 @@ class PortfolioSampler(optuna.samplers.BaseSampler):
 
     def before_trial(self, study, trial):
         slot = self._slots[trial.number] = slot_number(trial)
-        if slot in self._entries:  # marked for the report (six writes per study)
+        # marked for the report, once per portfolio trial (a retried copy carries the mark already)
+        if slot in self._entries and trial.system_attrs.get(PORTFOLIO_ATTR) != slot - 1:
             storage_of(study).set_trial_system_attr(trial_id(trial), PORTFOLIO_ATTR, slot - 1)
         self._sampler.before_trial(study, trial)
 
