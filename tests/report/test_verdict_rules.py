@@ -280,7 +280,7 @@ def test_a_trial_stopped_by_the_deadline_that_scored_better_is_named(final_model
     study = synthetic.origin_study(best="default", stopped=0.5)  # complete: 0.7 (the default), 0.9, 0.8
     study.set_user_attr("final_model", final_model)
     v = verdict_of(study)
-    assert v.deadline_better == [(3, 0.5)]
+    assert v.stopped_final == (3, 0.5)
     assert (
         origin_sentences(v)[1]
         == f"Trial 3, stopped by the deadline, scored better at its best epoch (0.5 rmse): {ending}"

@@ -152,7 +152,7 @@ def _summary(records, storage, verdict):
         std = score_std(best)
         spread = "" if std is None else f" ± {std:.4g}"
         folds = f" over {a['cv']} folds" if a.get("cv") else ""
-        origin = _origin_words(records.origins().get(best.number))
+        origin = _origin_words(records.origins.get(best.number))
         score = (
             f'<span class="kpi">{best.value:.5g}{_e(spread)}</span> '
             f"(trial {best.number}{_e(origin)}, mean ± std{_e(folds)})"
@@ -214,7 +214,7 @@ def _origin_legend(origins):
 
 
 def _trials_tables(records):
-    names, origins = records.param_names(), records.origins()
+    names, origins = records.param_names(), records.origins
     # "<wbr>" after each underscore lets a long name (learning_rate_init) wrap in its header, so the
     # table fits a 1,280-pixel window with a dozen parameters.
     head = "".join(

@@ -8,6 +8,7 @@ also renders for a study that another tool created.
 """
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 from optuna.trial import TrialState
@@ -52,18 +53,7 @@ class StudyRecords:
         """Complete, pruned, failed and running trials."""
         return self.complete + self.pruned + self.failed + self.running
 
-    def state_of(self, number):
-        """ "complete", "pruned", "failed" or "running": the state of trial ``number``."""
-        for state, trials in (
-            ("complete", self.complete),
-            ("pruned", self.pruned),
-            ("failed", self.failed),
-            ("running", self.running),
-        ):
-            if any(t.number == number for t in trials):
-                return state
-        return None
-
+    @functools.cached_property
     def origins(self):
         """``trial number -> origin`` of the study's trials (``regtune.tuning.trial_origin``:
         "default", "portfolio: <entry>" or "search")."""

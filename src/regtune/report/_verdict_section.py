@@ -7,6 +7,9 @@
 import html
 from dataclasses import dataclass, field
 
+from optuna.trial import TrialState
+
+from ..tuning._final_model import final_trial
 from ._effects import Group, regularizer_effects
 from ._next_steps import SearchFacts, cli_line, plan_steps, space_toml
 from ._style import REGULARIZATION_PARAMS
@@ -44,7 +47,7 @@ class Verdict:
     default_number: int | None = None  # the default trial's number, when the study has one
     default_state: str | None = None  # "complete", "pruned", "failed" or "running"
     n_complete: int = 0
-    deadline_better: list = field(default_factory=list)  # (number, score): stopped, yet better
+    stopped_final: tuple | None = None  # (number, score) of a deadline-stopped final trial
     final_model: str | None = None  # the study's final model kind: "ensemble", "refit" or None
 
 
@@ -68,22 +71,16 @@ def study_verdict(records):
         return verdict
     best = verdict.best = ranked[0]
     verdict.n_complete = len(ranked)
-    origins = records.origins()
+    origins = records.origins
     verdict.origin = origins.get(best.number)
     verdict.default = next((t for t in ranked if origins.get(t.number) == "default"), None)
     defaults = [t for t in records.all_trials() if origins.get(t.number) == "default"]
     if defaults:  # the one that completed, or the latest (a failed default trial's retry)
-        latest = verdict.default or max(defaults, key=lambda t: t.number)
-        verdict.default_number = latest.number
-        verdict.default_state = records.state_of(latest.number)
-    sign = -1.0 if records.maximize else 1.0
-    verdict.deadline_better = [
-        (t.number, float(t.user_attrs["best_score"]))
-        for t in records.pruned
-        if t.user_attrs.get("pruned_reason") == "deadline"
-        and t.user_attrs.get("best_score") is not None
-        and sign * float(t.user_attrs["best_score"]) < sign * best.value
-    ]
+        latest = max(defaults, key=lambda t: (t.state == TrialState.COMPLETE, t.number))
+        verdict.default_number, verdict.default_state = latest.number, latest.state.name.lower()
+    final = final_trial(records.study)  # the tuner's own rule: a deadline-stopped trial may win
+    if final is not None and final.state == TrialState.PRUNED:
+        verdict.stopped_final = (final.number, float(final.user_attrs["best_score"]))
     verdict.final_model = records.attrs.get("final_model")
     verdict.top = compare_top(ranked, maximize=records.maximize)
     curve = [v for v in best.valid_curve if v is not None]
@@ -148,11 +145,11 @@ def _against_default(v):
 
 
 def _stopped_but_better(v):
-    """A sentence on the trials the deadline stopped that scored better at their best epoch than
-    the best complete trial (the final model is such a trial's fold ensemble), or None."""
-    if not v.deadline_better:
+    """A sentence on the trial the deadline stopped that scored better at its best epoch than the
+    best complete trial (the tuner's final trial, ``_final_model.final_trial``), or None."""
+    if v.stopped_final is None:
         return None
-    number, score = min(v.deadline_better, key=lambda p: p[1] if not v.maximize else -p[1])
+    number, score = v.stopped_final
     text = (
         f"Trial {number}, stopped by the deadline, scored better at its best epoch ({_g(score, 5)} "
         f"{v.metric}): "

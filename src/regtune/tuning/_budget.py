@@ -47,7 +47,8 @@ MAX_TRIAL_SHARE = 0.25
 # estimator does, and a tuned result must never be worse than the untuned default. Three quarters,
 # not half: where half stopped it short (15,000 rows at T = 60 s: epoch 22 of 50, still
 # improving), the search's trials in the rest were capped to a few epochs and never won either;
-# measured over three splits at 60 s in docs/benchmarks.md, "The default trial's share".
+# measured over three splits at 60 s in docs/benchmarks.md, "T = 60 s on two more splits,
+# and the default trial's share".
 DEFAULT_TRIAL_SHARE = 0.75
 # Seconds kept at the end for the wrap-up: the last step's records, the workers' exit, handing the
 # best model over (measured: 0.2-0.6 s on 2 busy cores with 2 workers), and 1% of the budget more.
