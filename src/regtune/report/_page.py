@@ -130,18 +130,14 @@ def _categorical_row(attrs, best):
 
 
 def _origin_words(origin):
-    """How the summary names the best trial's origin (``regtune.tuning.trial_origin``); the
-    search's says nothing."""
-    if origin == "default":
+    """How the summary names the best trial's origin (``StudyRecords.origins``); the search's
+    says nothing."""
+    kind, entry = origin
+    if kind == "default":
         return ": the untuned default configuration"
-    if origin and origin.startswith("portfolio: "):
-        return f": the portfolio's {origin.removeprefix('portfolio: ')}"
+    if kind == "portfolio":
+        return f": the portfolio's {entry}"
     return ""
-
-
-def _origin_cell(origin):
-    """The Top trials table's "origin" cell: "default", "portfolio" or "search"."""
-    return (origin or "-").split(":")[0]
 
 
 def _summary(records, storage, verdict):
@@ -152,7 +148,7 @@ def _summary(records, storage, verdict):
         std = score_std(best)
         spread = "" if std is None else f" ± {std:.4g}"
         folds = f" over {a['cv']} folds" if a.get("cv") else ""
-        origin = _origin_words(records.origins.get(best.number))
+        origin = _origin_words(records.origins[best.number])
         score = (
             f'<span class="kpi">{best.value:.5g}{_e(spread)}</span> '
             f"(trial {best.number}{_e(origin)}, mean ± std{_e(folds)})"
@@ -199,13 +195,13 @@ def _summary(records, storage, verdict):
     )
 
 
-def _origin_legend(origins):
+def _origin_legend(kinds):
     """The Top trials table's note on its origin column (None when every trial is the search's)."""
-    origins = set(origins)
-    if origins <= {"search"}:
+    kinds = set(kinds)
+    if kinds <= {"search"}:
         return None
     parts = ["origin: default = the untuned default configuration (a study's first trial)"]
-    if any(o.startswith("portfolio") for o in origins):
+    if "portfolio" in kinds:
         parts.append(
             "portfolio = one of the fixed known-good networks a study tries first after the default "
             "(its slots 1 to 6: " + "; ".join(PORTFOLIO_NAMES) + ")"
@@ -225,7 +221,7 @@ def _trials_tables(records):
     for t in records.ranked()[:15]:
         cells = [
             t.number,
-            _origin_cell(origins.get(t.number)),
+            origins[t.number][0],
             f"{t.value:.5g}",
             format_value(score_std(t)),
             *(format_value(t.params.get(n, "")) for n in names),
@@ -240,7 +236,7 @@ def _trials_tables(records):
         if body
         else '<p class="note">No complete trial yet.</p>'
     )
-    legend = _origin_legend(origins.values())
+    legend = _origin_legend(kind for kind, _ in origins.values())
     if body and legend:
         parts.append(f'<p class="note">{_e(legend)}</p>')
     if records.failed:

@@ -55,11 +55,16 @@ class StudyRecords:
 
     @functools.cached_property
     def origins(self):
-        """``trial number -> origin`` of the study's trials (``regtune.tuning.trial_origin``:
-        "default", "portfolio: <entry>" or "search")."""
+        """``trial number -> (kind, entry)`` of the study's trials, from
+        ``regtune.tuning.trial_origin``: kind "default", "portfolio" or "search"; entry the
+        portfolio entry's name (None for the other kinds)."""
         from regtune.tuning import trial_origin
 
-        return {t.number: trial_origin(t) for t in self.all_trials()}
+        parsed = {}
+        for t in self.all_trials():
+            kind, _, entry = trial_origin(t).partition(": ")
+            parsed[t.number] = (kind, entry or None)
+        return parsed
 
     def param_names(self):
         """Every parameter any finished trial sampled, in first-seen order."""

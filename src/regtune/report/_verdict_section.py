@@ -42,7 +42,8 @@ class Verdict:
     steps: list = field(default_factory=list)
     toml: str | None = None
     command: str | None = None
-    origin: str | None = None  # the best trial's: "default", "portfolio: ...", "search"
+    origin: str | None = None  # the best trial's: "default", "portfolio" or "search"
+    entry: str | None = None  # the portfolio entry's name, when origin is "portfolio"
     default: object = None  # the default trial's TrialRecord, when it completed
     default_number: int | None = None  # the default trial's number, when the study has one
     default_state: str | None = None  # "complete", "pruned", "failed" or "running"
@@ -71,10 +72,10 @@ def study_verdict(records):
         return verdict
     best = verdict.best = ranked[0]
     verdict.n_complete = len(ranked)
-    origins = records.origins
-    verdict.origin = origins.get(best.number)
-    verdict.default = next((t for t in ranked if origins.get(t.number) == "default"), None)
-    defaults = [t for t in records.all_trials() if origins.get(t.number) == "default"]
+    kinds = {number: kind for number, (kind, _) in records.origins.items()}
+    verdict.origin, verdict.entry = records.origins[best.number]
+    verdict.default = next((t for t in ranked if kinds[t.number] == "default"), None)
+    defaults = [t for t in records.all_trials() if kinds[t.number] == "default"]
     if defaults:  # the one that completed, or the latest (a failed default trial's retry)
         latest = max(defaults, key=lambda t: (t.state == TrialState.COMPLETE, t.number))
         verdict.default_number, verdict.default_state = latest.number, latest.state.name.lower()
@@ -174,11 +175,10 @@ def origin_sentences(v):
         }.get(others, f"none of the {others} other complete trials beat it in cross-validation")
         text = f"The best complete trial is trial {number}, the untuned default configuration: {rivals}."
     else:
-        if v.origin.startswith("portfolio: "):
-            entry = v.origin.removeprefix("portfolio: ")
+        if v.origin == "portfolio":
             text = (
                 f"The best complete trial (trial {number}) is one of the portfolio's fixed known-good "
-                f"networks, which a study tries first after the default: {entry}."
+                f"networks, which a study tries first after the default: {v.entry}."
             )
         else:
             text = f"The best complete trial (trial {number}) is the search's own configuration (TPE's)."
