@@ -459,6 +459,7 @@ def part_wall(
     reference_seeds=3,
     keep_studies=None,
     split_seed=0,
+    full_budget=False,
 ):
     """Wall time of `regtune tune` (a fresh process) against the promise 1.1 T + 5 s, per data set.
 
@@ -468,7 +469,8 @@ def part_wall(
     and reads the best cross-validated score over time from the study (time to quality).
     ``keep_studies``: a folder where each run's SQLite study is copied (``{table}-{T}s-{workers}w.db``).
     ``split_seed``: which of the quality benchmark's train/test splits (0: the runs of docs/benchmarks.md
-    unless they say otherwise).
+    unless they say otherwise). ``full_budget``: pass ``--full-budget`` (search until T even
+    when the search has converged).
     """
     timeouts = timeouts or ((30,) if quick else (30, 60, 300))
     rows = []
@@ -484,6 +486,7 @@ def part_wall(
     for name in datasets:
         with tempfile.TemporaryDirectory() as data_folder:
             path, options, X_test, y_test, table = _wall_data(name, data_folder, max_rows, split_seed)
+            options = [*options, *(["--full-budget"] if full_budget else [])]
             for timeout in timeouts:
                 for n_workers in workers:
                     rows.append(
@@ -1119,6 +1122,11 @@ def main(argv=None):
         help="wall: the quality benchmark's train/test split to use (its --seeds numbering; default 0)",
     )
     parser.add_argument(
+        "--full-budget",
+        action="store_true",
+        help="wall: run `regtune tune --full-budget` (search until T even when converged)",
+    )
+    parser.add_argument(
         "--markdown", nargs="+", help="only print the wall rows of these --json files as a table"
     )
     parser.add_argument(
@@ -1160,6 +1168,7 @@ def main(argv=None):
                 reference_seeds=args.reference_seeds,
                 keep_studies=args.keep_studies,
                 split_seed=args.split_seed,
+                full_budget=args.full_budget,
             )
         elif part == "quality":
             import quality_data

@@ -152,6 +152,14 @@ def run_tune(
     help="The best trial's fold models averaged (no training after the search), or one refit on all rows.",
 )
 @click.option(
+    "--full-budget",
+    "stop_when_converged",
+    flag_value=False,
+    default=True,
+    help="Search until --timeout even when the search has converged [default: the job ends early once "
+    "no trial has beaten the last real gain beyond the folds' noise for as long as it took to find it].",
+)
+@click.option(
     "--workers",
     "n_workers",
     type=click.IntRange(min=1),

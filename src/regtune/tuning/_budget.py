@@ -18,7 +18,10 @@ them):
   ``default_train_rows``: the same for the default trial, which the pruner never stops: all its
   folds' rows unless the training part of one step on them would take its whole share
   (``_budget_space.default_train_rows``);
-* ``final_model`` and ``model_path`` (where the best model so far is written, see ``_best_model``).
+* ``final_model`` and ``model_path`` (where the best model so far is written, see ``_best_model``);
+* ``stop_when_converged``: whether the search may end before the deadline once it has converged
+  (``_converged``, which then moves ``deadline`` to that moment and records why in
+  ``search_converged``).
 """
 
 import math
@@ -30,6 +33,7 @@ from optuna.trial import TrialState
 from sqlalchemy.exc import SQLAlchemyError
 
 __all__ = [
+    "CONVERGED_ATTR",
     "DEFAULT_TRIAL_SHARE",
     "FINAL_MODELS",
     "MAX_TRIAL_SHARE",
@@ -41,6 +45,8 @@ __all__ = [
 ]
 
 FINAL_MODELS = ("ensemble", "refit")
+# The study user attribute that records a search ended early because it converged (``_converged``).
+CONVERGED_ATTR = "search_converged"
 # No single trial may need more than this share of the budget (its epochs are capped to fit).
 MAX_TRIAL_SHARE = 0.25
 # The default trial (trial 0) may use this share of the budget instead: it trains as the untuned
@@ -70,6 +76,7 @@ class Budget:
     max_train_rows: int | None = None
     default_train_rows: int | None = None
     default_seconds: float | None = None  # what the default trial may cost (see start)
+    stop_when_converged: bool = False
 
     @classmethod
     def from_attrs(cls, attrs):
@@ -82,6 +89,7 @@ class Budget:
             max_train_rows=attrs.get("max_train_rows"),
             default_train_rows=attrs.get("default_train_rows"),
             default_seconds=attrs.get("default_trial_seconds"),
+            stop_when_converged=bool(attrs.get("stop_when_converged", False)),
         )
 
     def to_attrs(self):
@@ -95,6 +103,7 @@ class Budget:
             "max_train_rows": self.max_train_rows,
             "default_train_rows": self.default_train_rows,
             "default_trial_seconds": self.default_trial_seconds,
+            "stop_when_converged": self.stop_when_converged,
         }
 
     @property
@@ -124,6 +133,7 @@ class Budget:
         max_train_rows=None,
         default_train_rows=None,
         n_rows=None,
+        stop_when_converged=False,
     ):
         """The budget of a job of ``timeout`` seconds (None: no time limit) starting now (or at
         unix time ``started``); ``max_train_rows`` and ``default_train_rows``: see
@@ -131,7 +141,8 @@ class Budget:
         the data's rows (what a refit trains on, needed with ``max_train_rows``). The default
         trial may cost ``DEFAULT_TRIAL_SHARE`` of the budget; with ``final_model="refit"`` less
         where that share and the refit of the default trial (which may be the best) would not
-        both fit in the budget (with 3 folds, about 0.6 of it)."""
+        both fit in the budget (with 3 folds, about 0.6 of it). ``stop_when_converged``: see
+        ``_converged``."""
         if timeout is None:
             return cls(final_model=final_model, model_path=model_path)
         timeout = float(timeout)
@@ -157,6 +168,7 @@ class Budget:
             max_train_rows=max_train_rows,
             default_train_rows=default_train_rows,
             default_seconds=default_seconds,
+            stop_when_converged=bool(stop_when_converged),
         )
 
 
@@ -197,7 +209,11 @@ def update_deadline(study, trial, cv):
     if study.best_trial.number != trial.number:
         return
     reserve = final_reserve(budget.timeout) + refit_seconds(trial, cv, study.user_attrs.get("n_rows"))
-    study.set_user_attr("deadline", budget.job_end - min(reserve, 0.5 * budget.timeout))
+    deadline = budget.job_end - min(reserve, 0.5 * budget.timeout)
+    converged = study.user_attrs.get(CONVERGED_ATTR)
+    if converged and converged.get("job_end") == budget.job_end:  # the search ended there already
+        deadline = min(deadline, budget.job_end - budget.timeout + converged["at"])
+    study.set_user_attr("deadline", deadline)
 
 
 def first_step_seconds(trials):

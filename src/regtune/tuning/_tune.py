@@ -63,7 +63,9 @@ def _resolve_space(space):
     raise ValueError(f"space must be a SearchSpace, a dict, a TOML path or None, got {space!r}")
 
 
-def _check_arguments(n_trials, timeout, n_workers, cv, pruner, trial_timeout, heartbeat_interval, progress):
+def _check_arguments(
+    n_trials, timeout, n_workers, cv, pruner, trial_timeout, heartbeat_interval, progress, stop_when_converged
+):
     def positive_int(name, value):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -80,6 +82,8 @@ def _check_arguments(n_trials, timeout, n_workers, cv, pruner, trial_timeout, he
     if pruner not in PRUNERS:
         raise ValueError(f"pruner must be one of {list(PRUNERS)}, got {pruner!r}")
     check_progress(progress)
+    if not isinstance(stop_when_converged, (bool, np.bool_)):
+        raise ValueError(f"stop_when_converged must be True or False, got {stop_when_converged!r}")
 
 
 def _check_resume(study, attrs):
@@ -144,6 +148,7 @@ def tune(
     progress="auto",
     data_path=None,
     heartbeat_interval=10,
+    stop_when_converged=True,
 ):
     """Tune a regularized network pipeline's hyperparameters by cross-validation with Optuna.
 
@@ -162,7 +167,10 @@ def tune(
     ranges shrink with the data size and ``T``), and any error of the refit time prediction. A
     local worker still running 2 % of ``T`` + 1 s after ``T`` is interrupted. The best model so
     far is written to ``save_to`` whenever a better trial completes, so a job killed at any moment
-    leaves a usable model. See ``docs/tuning.md``.
+    leaves a usable model. The budget is a ceiling, not a target: once the search has
+    converged (no trial beat the last real gain beyond the folds' noise for as long as that gain
+    took to find, and for at least 8 trials and a fifth of ``T``) the job ends there with its
+    best model (``stop_when_converged``). See ``docs/tuning.md``.
 
     Parameters
     ----------
@@ -226,6 +234,10 @@ def tune(
     heartbeat_interval : int, default=10
         Seconds between a running trial's heartbeats; a trial silent for three intervals is failed
         and requeued.
+    stop_when_converged : bool, default=True
+        With a ``timeout``: end the search before it once it has converged (see above; the
+        study's ``search_converged`` user attribute and the report say when and why). False:
+        search until the deadline. Without a ``timeout`` it does nothing.
 
     Returns
     -------
@@ -242,7 +254,17 @@ def tune(
     'log_loss'
     """
     started = time.time()
-    _check_arguments(n_trials, timeout, n_workers, cv, pruner, trial_timeout, heartbeat_interval, progress)
+    _check_arguments(
+        n_trials,
+        timeout,
+        n_workers,
+        cv,
+        pruner,
+        trial_timeout,
+        heartbeat_interval,
+        progress,
+        stop_when_converged,
+    )
     final_model = _check_final_model(final_model, refit)
     if save_to is not None and final_model is None:
         raise ValueError("save_to needs a final model, got final_model=None (refit=False)")
@@ -294,6 +316,7 @@ def tune(
         started=started,
         max_train_rows=max_train_rows,
         n_rows=len(X_frame),
+        stop_when_converged=stop_when_converged,
     )
     config = StudyConfig(
         task=task,

@@ -13,6 +13,7 @@ from optuna.trial import TrialState
 from ._best_model import BestModel
 from ._budget import Budget, DeadlineWatch, final_reserve, first_step_seconds, update_deadline
 from ._config import StudyConfig
+from ._converged import check_converged
 from ._objective import cv_splits, run_cv_trial
 from ._optuna_internals import storage_of
 from ._periodic_log import PeriodicLog
@@ -116,6 +117,7 @@ def run_study(
 
     def on_trial(trial):
         update_deadline(study, trial, config.cv)
+        check_converged(study, config.cv)
         display.update(study)
 
     try:
