@@ -349,3 +349,20 @@ def test_demo_tunes_the_bundled_data_in_a_fresh_study(tmp_path, monkeypatch):
     assert kwargs["storage"] == storage and kwargs["study_name"] == "demo"
     assert kwargs["timeout"] <= 120 and kwargs["progress"] is False
     assert kwargs["data_path"].endswith("cps1988.csv")
+
+
+@pytest.mark.parametrize(("flags", "stop"), [((), True), (("--full-budget",), False)])
+def test_full_budget_switches_off_ending_a_converged_search(files, tmp_path, monkeypatch, flags, stop):
+    calls = []
+
+    def fake_run_tune(frame, target, **kwargs):
+        calls.append(kwargs)
+        return type("Result", (), {"study": None})()
+
+    monkeypatch.setattr("regtune.cli._tuning.run_tune", fake_run_tune)
+    monkeypatch.setattr("regtune.cli._tuning._note_unused_time", lambda *args: None)
+    args = ("tune", files / "cps300.csv", "--target", "wage", "--timeout", "30s", "--out", tmp_path)
+    result = invoke(*args, *flags, "-q")
+    assert result.exit_code == 0, result.output
+    ((kwargs,),) = [calls]
+    assert kwargs["stop_when_converged"] is stop

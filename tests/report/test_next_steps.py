@@ -204,3 +204,33 @@ def test_no_space_recorded_means_flags_only():
     assert v.trend.budget_too_small and v.toml is None
     assert "max_epochs = 20" in v.steps[0].reason, "said in words when there is no space file"
     assert "--space" not in v.command and _parse_tune(v.command)["space"] is None
+
+
+def test_a_search_that_ended_because_it_converged_is_not_sent_for_more_time():
+    # the same timed study, but its search ended early because it had converged (the rule of
+    # tuning._converged, for the current job): more time would not help, so no --timeout step
+    converged = {"job_end": 1000.0, "at": 40.0, "timeout": 90.0, "anchor_trial": 0, "anchor_at": 5.0}
+    study = _timed_study(n_trials=None, timeout=90.0, job_end=1000.0, search_converged=converged)
+    v = study_verdict(read_study(study))
+    assert v.converged == converged
+    assert not [s for s in v.steps if "--timeout" in s.flags]
+    # a record of an earlier job (a resumed study) does not count
+    earlier = {**converged, "job_end": 500.0}
+    study = _timed_study(n_trials=None, timeout=90.0, job_end=1000.0, search_converged=earlier)
+    v = study_verdict(read_study(study))
+    assert v.converged is None and [s for s in v.steps if "--timeout" in s.flags]
+
+
+def test_the_next_command_keeps_full_budget_and_a_converged_search_is_not_called_unsettled():
+    attrs = {"cv": 5, "n_trials": None, "timeout": 90.0}
+    full = cli_line({**attrs, "stop_when_converged": False}, "s", [], space_file=None)
+    assert full.endswith("--full-budget")
+    assert "--full-budget" not in cli_line({**attrs, "stop_when_converged": True}, "s", [], space_file=None)
+    assert "--full-budget" not in cli_line({"cv": 5, "stop_when_converged": False}, "s", [], space_file=None)
+    # the best trial came last of 10: "run more trials", unless the search converged
+    late = _facts(n_trials=10, finished=tuple(range(10)), best_number=9)
+    assert [s.tag for s in plan_steps(late, trend=None, gap=None, effects=[], top=None)] == [
+        "search not settled"
+    ]
+    settled = _facts(n_trials=10, finished=tuple(range(10)), best_number=9, converged=True)
+    assert not plan_steps(settled, trend=None, gap=None, effects=[], top=None)

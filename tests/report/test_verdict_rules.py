@@ -292,3 +292,26 @@ def test_a_trial_stopped_by_the_deadline_that_scored_better_is_named(final_model
 def test_a_study_without_a_default_trial_says_nothing_of_origins():
     v = verdict_of(synthetic.tied_study())
     assert v.default_number is None and origin_sentences(v) == []
+
+
+def test_a_search_that_converged_says_when_and_since_which_trial():
+    study = synthetic.origin_study(best="default")
+    record = {
+        "job_end": 1000.0,
+        "at": 96.4,
+        "timeout": 300.0,
+        "anchor_trial": 0,
+        "anchor_at": 31.0,
+        "anchor_first": True,
+        "trials_since": 8,
+    }
+    for key, value in {"timeout": 300.0, "job_end": 1000.0, "search_converged": record}.items():
+        study.set_user_attr(key, value)
+    said = origin_sentences(verdict_of(study))
+    assert said[-1] == (
+        "The search ended early, at 96 s of its 300 s budget, because it had converged: no trial beat "
+        "trial 0, the first to complete (31 s in), beyond the folds' noise (one standard error of the "
+        "paired fold differences) in the 65 s and 8 trials that followed. regtune tune --full-budget "
+        "(stop_when_converged=False) searches until the deadline."
+    )
+    assert len(said) == 2

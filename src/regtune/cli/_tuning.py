@@ -56,6 +56,8 @@ def print_summary(result, paths, ignored=()):
     """The features, the best parameters, the cross-validated score and where the outputs are."""
     from optuna.trial import TrialState
 
+    from regtune.tuning._converged import converged_record
+
     click.echo(f"Features {features_text(result.study.user_attrs)}")
     if ignored:
         click.echo(f"Ignored:  {', '.join(ignored)}")
@@ -75,6 +77,13 @@ def print_summary(result, paths, ignored=()):
         f"Trials: {states.count(TrialState.COMPLETE)} complete, "
         f"{states.count(TrialState.PRUNED)} pruned, {states.count(TrialState.FAIL)} failed"
     )
+    converged = converged_record(result.study)
+    if converged is not None:
+        click.echo(
+            f"Search: converged, ended {converged['at']:.0f} s into tuning (no gain beyond the folds' noise "
+            f"since trial {converged['anchor_trial']}, {converged['trials_since']} trials); --full-budget "
+            "searches until --timeout"
+        )
     click.echo(f"Model:  {paths['model']}")
     click.echo(f"Report: {paths['report']}")
     click.echo(f"Params: {paths['params']}")
@@ -153,9 +162,7 @@ def run_tune(
 )
 @click.option(
     "--full-budget",
-    "stop_when_converged",
-    flag_value=False,
-    default=True,
+    is_flag=True,
     help="Search until --timeout even when the search has converged [default: the job ends early once "
     "no trial has beaten the last real gain beyond the folds' noise for as long as it took to find it].",
 )
@@ -225,6 +232,7 @@ def tune(data, target, space, out, quiet, **options):
     if space is not None:
         read_toml(space, "--space")  # a syntax error names the file; tune checks the names
     frame = read_table(data)
+    options["stop_when_converged"] = not options.pop("full_budget")
     result = run_tune(
         frame,
         target,

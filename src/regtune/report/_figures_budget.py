@@ -10,6 +10,7 @@ import math
 
 import plotly.graph_objects as go
 
+from ..tuning._converged import converged_record
 from ._style import BLUE, GRAY, ORANGE, RED, base_layout, chart_text
 
 
@@ -146,7 +147,10 @@ def best_over_time_figure(records):
             line={"color": BLUE, "width": 2},
         )
     )
+    converged = converged_record(records.study)
     for key, label in (("deadline", "search deadline"), ("job_end", "end of the budget")):
+        if key == "deadline" and converged is not None:
+            label = "search converged"
         moment = records.attrs.get(key)
         if moment is not None:
             fig.add_vline(

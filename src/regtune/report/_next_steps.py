@@ -72,6 +72,7 @@ class SearchFacts:
     wall_time: float | None
     stopped_by_time: bool
     timeout: float | None = None  # the study's own time limit (seconds), when it had one
+    converged: bool = False  # the search ended early because it had converged (tuning._converged)
 
 
 def _position(param, value):
@@ -256,7 +257,7 @@ def plan_steps(facts, *, trend, gap, effects, top):
             flags={"--cv": str(min(MAX_CV, 2 * facts.cv))},
         )
     order = sorted(facts.finished)
-    if facts.n_trials and len(order) >= MIN_SEARCH and facts.best_number in order:
+    if facts.n_trials and not facts.converged and len(order) >= MIN_SEARCH and facts.best_number in order:
         rank = order.index(facts.best_number)
         if rank >= (1 - LATE_SEARCH) * len(order):
             add(
@@ -357,4 +358,6 @@ def cli_line(attrs, study_name, steps, *, space_file="next-space.toml"):
     if attrs.get("pruner") not in (None, "hyperband"):
         words += ["--pruner", str(attrs["pruner"])]
     words += [str(w) for k, v in flags.items() if v is not None for w in (k, v)]
+    if attrs.get("timeout") and attrs.get("stop_when_converged") is False:
+        words.append("--full-budget")  # it searched until its deadline: so does the next one
     return " ".join(shlex.quote(str(w)) for w in words)

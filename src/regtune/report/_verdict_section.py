@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from optuna.trial import TrialState
 
+from ..tuning._converged import converged_record
 from ..tuning._final_model import final_trial
 from ._effects import Group, regularizer_effects
 from ._next_steps import SearchFacts, cli_line, plan_steps, space_toml
@@ -50,6 +51,7 @@ class Verdict:
     n_complete: int = 0
     stopped_final: tuple | None = None  # (number, score) of a deadline-stopped final trial
     final_model: str | None = None  # the study's final model kind: "ensemble", "refit" or None
+    converged: dict | None = None  # the search_converged record of a search that ended early
 
 
 def _space(attrs):
@@ -83,6 +85,7 @@ def study_verdict(records):
     if final is not None and final.state == TrialState.PRUNED:
         verdict.stopped_final = (final.number, float(final.user_attrs["best_score"]))
     verdict.final_model = records.attrs.get("final_model")
+    verdict.converged = converged_record(records.study)
     verdict.top = compare_top(ranked, maximize=records.maximize)
     curve = [v for v in best.valid_curve if v is not None]
     if curve:
@@ -109,7 +112,9 @@ def study_verdict(records):
             attrs.get("deadline")
             and (n_trials is None or finished < n_trials)  # None: no trial limit, the deadline ends it
             and not records.running
+            and verdict.converged is None  # it converged: more time would not help
         ),
+        converged=verdict.converged is not None,
     )
     verdict.steps = plan_steps(
         facts, trend=verdict.trend, gap=verdict.gap, effects=verdict.effects, top=verdict.top
@@ -191,7 +196,31 @@ def origin_sentences(v):
                 "over it is unknown."
             )
     stopped = _stopped_but_better(v)
-    return [text] if stopped is None else [text, stopped]
+    converged = converged_sentence(v.converged)
+    return [text, *(s for s in (stopped, converged) if s is not None)]
+
+
+def converged_sentence(record):
+    """A sentence on a search that ended before its deadline because it had converged
+    (``tuning._converged``), or None."""
+    if not record:
+        return None
+    at, timeout, anchor = record["at"], record["timeout"], record["anchor_trial"]
+    wait, n = at - record["anchor_at"], record["trials_since"]
+    if record.get("anchor_earlier"):
+        gain = f"no trial of this run beat trial {anchor}, the last gain of an earlier run of the study,"
+    elif record.get("anchor_first"):
+        gain = f"no trial beat trial {anchor}, the first to complete ({record['anchor_at']:.0f} s in),"
+    else:
+        gain = (
+            f"its last gain came with trial {anchor} ({record['anchor_at']:.0f} s in), and no trial beat it"
+        )
+    return (
+        f"The search ended early, at {at:.0f} s of its {timeout:.0f} s budget, because it had converged: "
+        f"{gain} beyond the folds' noise (one standard error of the paired fold differences) in the "
+        f"{wait:.0f} s and {n} trials that followed. regtune tune --full-budget "
+        "(stop_when_converged=False) searches until the deadline."
+    )
 
 
 def tie_sentences(v):

@@ -18,7 +18,9 @@ worker checks (``check_converged``, every worker on every machine does):
 When it has converged, the study's ``deadline`` moves to now: no trial starts, running trials
 stop at their next epoch boundary (as at the end of the budget) and the final model is made as
 usual. The record ``search_converged`` (study user attribute) says when and why; it holds for
-the job whose ``job_end`` it names only (a resumed study starts afresh).
+the job whose ``job_end`` it names only. A resumed study's earlier trials count in the chain of
+progress; an anchor from an earlier job counts as ending at the new job's start (0 s), so the
+new job stops after the floor and ``PATIENCE_TRIALS`` new trials unless one of them gains.
 """
 
 import time
@@ -94,6 +96,11 @@ def search_progress(trials, *, started, cv, sign=1.0):
     return anchor, max(0.0, anchor_end - started), n_since
 
 
+def _first_scored(trials, cv):
+    scored = [t for t in trials if t.datetime_complete is not None and _scored(t, cv)]
+    return min(scored, key=lambda t: t.datetime_complete, default=None)
+
+
 def converged_record(study, budget=None):
     """The study's ``search_converged`` record of the current job, or None."""
     attrs = study.user_attrs
@@ -111,8 +118,13 @@ def check_converged(study, cv, now=None):
     budget = Budget.from_attrs(attrs)
     if budget.timeout is None or not budget.stop_when_converged:
         return None
+    started = budget.job_end - budget.timeout
     done = converged_record(study, budget)
     if done is not None:
+        # another worker's deadline update (a refit's, read before the record was written) may
+        # have moved the deadline past the moment the search converged: put it back
+        if budget.deadline is None or budget.deadline > started + done["at"]:
+            study.set_user_attr("deadline", started + done["at"])
         return done
     now = time.time() if now is None else now
     if budget.deadline is not None and now >= budget.deadline:
@@ -121,7 +133,6 @@ def check_converged(study, cv, now=None):
     default = [t for t in trials if is_default_trial(t)]
     if not default or any(t.state not in _FINISHED for t in default):
         return None  # the untuned default may still be the best: let it end
-    started = budget.job_end - budget.timeout
     sign = -1.0 if study.direction == StudyDirection.MAXIMIZE else 1.0
     anchor, anchor_at, n_since = search_progress(trials, started=started, cv=cv, sign=sign)
     if anchor is None:
@@ -136,6 +147,8 @@ def check_converged(study, cv, now=None):
         "timeout": budget.timeout,
         "anchor_trial": anchor.number,
         "anchor_at": round(anchor_at, 3),
+        "anchor_first": anchor.number == _first_scored(trials, cv).number,
+        "anchor_earlier": anchor.datetime_complete.timestamp() < started,
         "trials_since": int(n_since),
         "patience": round(patience, 3),
     }
