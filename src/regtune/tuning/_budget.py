@@ -39,6 +39,7 @@ __all__ = [
     "MAX_TRIAL_SHARE",
     "Budget",
     "DeadlineWatch",
+    "converged_record",
     "final_reserve",
     "first_step_seconds",
     "update_deadline",
@@ -210,10 +211,20 @@ def update_deadline(study, trial, cv):
         return
     reserve = final_reserve(budget.timeout) + refit_seconds(trial, cv, study.user_attrs.get("n_rows"))
     deadline = budget.job_end - min(reserve, 0.5 * budget.timeout)
-    converged = study.user_attrs.get(CONVERGED_ATTR)
-    if converged and converged.get("job_end") == budget.job_end:  # the search ended there already
+    converged = converged_record(study, budget)
+    if converged is not None:  # the search ended there already
         deadline = min(deadline, budget.job_end - budget.timeout + converged["at"])
     study.set_user_attr("deadline", deadline)
+
+
+def converged_record(study, budget=None):
+    """The study's ``search_converged`` record (``_converged``) of the current job, or None."""
+    attrs = study.user_attrs
+    budget = Budget.from_attrs(attrs) if budget is None else budget
+    record = attrs.get(CONVERGED_ATTR)
+    if not record or budget.job_end is None or record.get("job_end") != budget.job_end:
+        return None
+    return record
 
 
 def first_step_seconds(trials):

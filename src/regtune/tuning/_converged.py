@@ -29,7 +29,7 @@ import numpy as np
 from optuna.study import StudyDirection
 from optuna.trial import TrialState
 
-from ._budget import CONVERGED_ATTR, Budget
+from ._budget import CONVERGED_ATTR, Budget, converged_record
 from ._default_trial import is_default_trial
 
 __all__ = [
@@ -99,16 +99,6 @@ def search_progress(trials, *, started, cv, sign=1.0):
 def _first_scored(trials, cv):
     scored = [t for t in trials if t.datetime_complete is not None and _scored(t, cv)]
     return min(scored, key=lambda t: t.datetime_complete, default=None)
-
-
-def converged_record(study, budget=None):
-    """The study's ``search_converged`` record of the current job, or None."""
-    attrs = study.user_attrs
-    budget = Budget.from_attrs(attrs) if budget is None else budget
-    record = attrs.get(CONVERGED_ATTR)
-    if not record or budget.job_end is None or record.get("job_end") != budget.job_end:
-        return None
-    return record
 
 
 def check_converged(study, cv, now=None):
