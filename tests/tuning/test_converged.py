@@ -109,7 +109,7 @@ def test_the_search_converges_after_patience_trials_and_time_without_a_gain():
     assert record["trials_since"] == PATIENCE_TRIALS
     # the deadline moved to now: every worker stops there; the record is the study's
     assert study.user_attrs["deadline"] == START + 30.0
-    assert converged_record(study) == record == study.user_attrs[CONVERGED_ATTR]
+    assert converged_record(study.user_attrs) == record == study.user_attrs[CONVERGED_ATTR]
     # a later check returns the same record and moves nothing
     assert check_converged(study, CV, now=START + 50.0) == record
     assert study.user_attrs["deadline"] == START + 30.0
@@ -136,7 +136,7 @@ def test_a_gain_beyond_noise_restarts_the_patience_and_a_tie_does_not():
     # at 14 s a trial better by less than noise: no progress (but it is the best by mean)
     trials[4] = _trial(4, 14.0, [0.85, 1.02, 0.79])
     study = _study(trials)
-    anchor, anchor_at, n_since = search_progress(study.trials, started=START, cv=CV)
+    anchor, anchor_at, n_since, _ = search_progress(study.trials, started=START, cv=CV)
     assert (anchor.number, anchor_at, n_since) == (2, 12.0, 6)
     study = _study([*trials, *(_search(pruned_from=20, n_pruned=2, anchor_end=18.0)[1:])])
     assert check_converged(study, CV, now=START + 31.0) is None
@@ -153,14 +153,14 @@ def test_small_gains_that_add_up_count_as_progress():
     # second against the anchor: gains 0.01, 0.015, 0.015: mean 0.0133, standard error 0.0017
     assert significant_gain(anchor, second)
     trials = [_trial(i, 10.0 + i, f, default=i == 0) for i, f in enumerate((anchor, first, second))]
-    found, found_at, _ = search_progress(trials, started=START, cv=CV)
-    assert found.number == 2 and found_at == 12.0
+    found, found_at, _, gains = search_progress(trials, started=START, cv=CV)
+    assert found.number == 2 and found_at == 12.0 and gains == 1
 
 
 def test_deadline_stopped_trials_count_and_pruned_ones_only_as_trials():
     stopped = _trial(1, 12.0, [0.5, 0.6, 0.4], state=TrialState.PRUNED, reason="deadline")
     pruned = _trial(2, 13.0, [0.5, 0.6, 0.4], state=TrialState.PRUNED, reason="pruner")
-    anchor, _, n_since = search_progress(
+    anchor, _, n_since, _ = search_progress(
         [_trial(0, 10.0, [1.0, 1.1, 0.9], default=True), stopped, pruned], started=START, cv=CV
     )
     assert anchor.number == 1 and n_since == 1
@@ -192,7 +192,7 @@ def test_trials_of_an_earlier_job_count_from_the_start_of_this_one():
     # a resumed study: its trials ended before this job's start (negative times)
     trials = _search(anchor_end=-50.0)
     study = _study(trials)
-    anchor, anchor_at, n_since = search_progress(study.trials, started=START, cv=CV)
+    anchor, anchor_at, n_since, _ = search_progress(study.trials, started=START, cv=CV)
     assert anchor.number == 0 and anchor_at == 0.0 and n_since == 0
     # with 8 trials of this job and the floor passed, the earlier anchor ends it
     study = _study([*trials, *_search(pruned_from=20, anchor_end=0.0)[1:]])
@@ -205,14 +205,14 @@ def test_trials_of_an_earlier_job_count_from_the_start_of_this_one():
     )
     # a record of another job is not this one's
     study.set_user_attr(CONVERGED_ATTR, {"job_end": START - 1.0, "at": 5.0})
-    assert converged_record(study) is None
+    assert converged_record(study.user_attrs) is None
 
 
 def test_maximized_metrics():
     trials = [_trial(0, 10.0, [0.8, 0.81, 0.79], default=True), _trial(1, 11.0, [0.9, 0.92, 0.89])]
-    anchor, _, _ = search_progress(trials, started=START, cv=CV, sign=-1.0)
+    anchor, _, _, _ = search_progress(trials, started=START, cv=CV, sign=-1.0)
     assert anchor.number == 1
-    anchor, _, _ = search_progress(trials, started=START, cv=CV, sign=1.0)
+    anchor, _, _, _ = search_progress(trials, started=START, cv=CV, sign=1.0)
     assert anchor.number == 0
 
 
@@ -262,7 +262,7 @@ def test_a_timed_tune_that_finds_no_gain_ends_early_with_its_best_model(
     assert (tmp_path / "model.regtune").is_file()
     assert result.best_trial.state == TrialState.COMPLETE
     # the report says so, and does not ask for more time
-    sentence = converged_sentence(converged_record(study))
+    sentence = converged_sentence(converged_record(study.user_attrs))
     assert sentence.startswith(f"The search ended early, at {record['at']:.0f} s of its 40 s budget")
     assert f"no trial beat trial {record['anchor_trial']}, the first to complete" in sentence
     # so does regtune tune's summary

@@ -77,7 +77,7 @@ def print_summary(result, paths, ignored=()):
         f"Trials: {states.count(TrialState.COMPLETE)} complete, "
         f"{states.count(TrialState.PRUNED)} pruned, {states.count(TrialState.FAIL)} failed"
     )
-    converged = converged_record(result.study)
+    converged = converged_record(result.study.user_attrs)
     if converged is not None:
         click.echo(
             f"Search: converged, ended {converged['at']:.0f} s into tuning (no gain beyond the folds' noise "

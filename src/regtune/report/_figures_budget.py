@@ -147,7 +147,7 @@ def best_over_time_figure(records):
             line={"color": BLUE, "width": 2},
         )
     )
-    converged = converged_record(records.study)
+    converged = converged_record(records.attrs)
     for key, label in (("deadline", "search deadline"), ("job_end", "end of the budget")):
         if key == "deadline" and converged is not None:
             label = "search converged"

@@ -85,7 +85,7 @@ def study_verdict(records):
     if final is not None and final.state == TrialState.PRUNED:
         verdict.stopped_final = (final.number, float(final.user_attrs["best_score"]))
     verdict.final_model = records.attrs.get("final_model")
-    verdict.converged = converged_record(records.study)
+    verdict.converged = converged_record(records.attrs)
     verdict.top = compare_top(ranked, maximize=records.maximize)
     curve = [v for v in best.valid_curve if v is not None]
     if curve:

@@ -204,25 +204,25 @@ def refit_seconds(trial, cv, n_rows=None):
 def update_deadline(study, trial, cv):
     """After ``trial`` finished: with a refit to come and ``trial`` the new best, move the
     study's ``deadline`` to leave that refit its predicted time."""
-    budget = Budget.from_attrs(study.user_attrs)
+    attrs = study.user_attrs
+    budget = Budget.from_attrs(attrs)
     if budget.job_end is None or budget.final_model != "refit" or trial.state != TrialState.COMPLETE:
         return
     if study.best_trial.number != trial.number:
         return
     reserve = final_reserve(budget.timeout) + refit_seconds(trial, cv, study.user_attrs.get("n_rows"))
     deadline = budget.job_end - min(reserve, 0.5 * budget.timeout)
-    converged = converged_record(study, budget)
+    converged = converged_record(attrs)
     if converged is not None:  # the search ended there already
         deadline = min(deadline, budget.job_end - budget.timeout + converged["at"])
     study.set_user_attr("deadline", deadline)
 
 
-def converged_record(study, budget=None):
-    """The study's ``search_converged`` record (``_converged``) of the current job, or None."""
-    attrs = study.user_attrs
-    budget = Budget.from_attrs(attrs) if budget is None else budget
-    record = attrs.get(CONVERGED_ATTR)
-    if not record or budget.job_end is None or record.get("job_end") != budget.job_end:
+def converged_record(attrs):
+    """The ``search_converged`` record (``_converged``) of the current job in a study's user
+    attributes ``attrs``, or None."""
+    record, job_end = attrs.get(CONVERGED_ATTR), attrs.get("job_end")
+    if not record or job_end is None or record.get("job_end") != job_end:
         return None
     return record
 

@@ -24,6 +24,7 @@ new job stops after the floor and ``PATIENCE_TRIALS`` new trials unless one of t
 """
 
 import time
+from typing import NamedTuple
 
 import numpy as np
 from optuna.study import StudyDirection
@@ -36,6 +37,7 @@ __all__ = [
     "CONVERGED_ATTR",
     "PATIENCE_FLOOR_SHARE",
     "PATIENCE_TRIALS",
+    "Progress",
     "check_converged",
     "converged_record",
     "search_progress",
@@ -72,33 +74,36 @@ def _scored(trial, cv):
     return bool(folds) and len(folds) == cv
 
 
+class Progress(NamedTuple):
+    """The search's last progress (see :func:`search_progress`)."""
+
+    anchor: object  # the trial of the last progress (a FrozenTrial), or None before any score
+    at: float  # seconds from the job's start to its end (0 for a trial that ended before)
+    since: int  # trials ended after it and after the job's start
+    gains: int  # how often the anchor moved (0: it is the first trial with a score)
+
+
 def search_progress(trials, *, started, cv, sign=1.0):
-    """The search's last progress among ``trials``: (anchor trial or None, seconds from
-    ``started`` to its end (0 for a trial that ended before), trials ended after it and after
-    ``started``)."""
+    """The search's last progress among ``trials`` (a :class:`Progress`), ``started`` the job's
+    start (unix time)."""
     ended = sorted(
         (t for t in trials if t.state in _FINISHED and t.datetime_complete is not None),
         key=lambda t: t.datetime_complete,
     )
-    anchor = None
+    anchor, gains = None, 0
     for trial in ended:
         if not _scored(trial, cv):
             continue
-        if anchor is None or significant_gain(
-            anchor.user_attrs["fold_scores"], trial.user_attrs["fold_scores"], sign
-        ):
+        if anchor is None:
             anchor = trial
+        elif significant_gain(anchor.user_attrs["fold_scores"], trial.user_attrs["fold_scores"], sign):
+            anchor, gains = trial, gains + 1
     if anchor is None:
-        return None, 0.0, 0
+        return Progress(None, 0.0, 0, 0)
     anchor_end = anchor.datetime_complete.timestamp()
     since = max(anchor_end, started)
     n_since = sum(t.datetime_complete.timestamp() > since for t in ended)
-    return anchor, max(0.0, anchor_end - started), n_since
-
-
-def _first_scored(trials, cv):
-    scored = [t for t in trials if t.datetime_complete is not None and _scored(t, cv)]
-    return min(scored, key=lambda t: t.datetime_complete, default=None)
+    return Progress(anchor, max(0.0, anchor_end - started), n_since, gains)
 
 
 def check_converged(study, cv, now=None):
@@ -109,7 +114,7 @@ def check_converged(study, cv, now=None):
     if budget.timeout is None or not budget.stop_when_converged:
         return None
     started = budget.job_end - budget.timeout
-    done = converged_record(study, budget)
+    done = converged_record(attrs)
     if done is not None:
         # another worker's deadline update (a refit's, read before the record was written) may
         # have moved the deadline past the moment the search converged: put it back
@@ -124,7 +129,7 @@ def check_converged(study, cv, now=None):
     if not default or any(t.state not in _FINISHED for t in default):
         return None  # the untuned default may still be the best: let it end
     sign = -1.0 if study.direction == StudyDirection.MAXIMIZE else 1.0
-    anchor, anchor_at, n_since = search_progress(trials, started=started, cv=cv, sign=sign)
+    anchor, anchor_at, n_since, gains = search_progress(trials, started=started, cv=cv, sign=sign)
     if anchor is None:
         return None
     elapsed = now - started
@@ -137,7 +142,7 @@ def check_converged(study, cv, now=None):
         "timeout": budget.timeout,
         "anchor_trial": anchor.number,
         "anchor_at": round(anchor_at, 3),
-        "anchor_first": anchor.number == _first_scored(trials, cv).number,
+        "anchor_first": gains == 0,
         "anchor_earlier": anchor.datetime_complete.timestamp() < started,
         "trials_since": int(n_since),
         "patience": round(patience, 3),
