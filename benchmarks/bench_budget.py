@@ -35,6 +35,7 @@ Timings are wall-clock on whatever else the machine is doing; they go into no te
 
 import argparse
 import json
+import math
 import os
 import shutil
 import statistics
@@ -1042,6 +1043,42 @@ def _mean_text(row):
     return f"{row['defaults_mean']:.4g} ({len(errors)}) | {row['ratio_mean']:.3f}"
 
 
+def splits_markdown(files):
+    """The wall rows of several ``--json`` files (one split each, in the order given) side by side:
+    per data set (and budget, workers), the tuned model's test error over the untuned mean in
+    each file ("(d)": the final model is the default trial), their geometric mean, and the spread
+    of the untuned random states over their mean; then the cells above 1."""
+    runs = [
+        {(r["dataset"], r["timeout"], r["workers"]): r for r in rows if "ratio_mean" in r} for rows in files
+    ]
+    heads = " | ".join(f"file {i + 1}" for i in range(len(runs)))
+    lines = [
+        f"| data set | T s | workers | {heads} | geometric mean | untuned random states min-max / mean |",
+        "|---|---:|---:|" + "---:|" * (len(runs) + 2),
+    ]
+    above = []
+    for key in runs[0]:
+        cells = [run.get(key) for run in runs]
+        if any(cell is None for cell in cells):
+            continue
+        ratios = [cell["ratio_mean"] for cell in cells]
+        spread = [e / cell["defaults_mean"] for cell in cells for e in cell["defaults_errors"]]
+        texts = [
+            f"{ratio:.3f}" + (" (d)" if cell.get("final_is_default") else "")
+            for ratio, cell in zip(ratios, cells)
+        ]
+        mean = math.exp(float(np.mean(np.log(ratios))))
+        lines.append(
+            f"| {key[0]} | {key[1]} | {key[2]} | "
+            + " | ".join(texts)
+            + f" | {mean:.3f} | {min(spread):.3f}-{max(spread):.3f} |"
+        )
+        above += [f"{key[0]} file {i + 1}: {ratio:.4f}" for i, ratio in enumerate(ratios) if ratio > 1.0]
+    lines.append("")
+    lines.append("cells above the untuned mean: " + ("; ".join(above) if above else "none"))
+    return "\n".join(lines)
+
+
 # A dead trial's extremes (docs/benchmarks.md, "A fifth run"): parameter, test, label.
 EXTREMES = (
     ("alpha_per_row", lambda v: v > 0.03, "alpha_per_row > 0.03"),
@@ -1141,9 +1178,19 @@ def main(argv=None):
     parser.add_argument(
         "--dead", nargs="+", help="only print the dead trials of these --json files' wall rows as tables"
     )
+    parser.add_argument(
+        "--splits",
+        nargs="+",
+        metavar="JSON",
+        help="only print the wall rows of these --json files (one split each) side by side: the ratio "
+        "to the untuned mean per file, its geometric mean, the untuned states' spread",
+    )
     args = parser.parse_args(argv)
     if args.reference_seeds < 1:
         parser.error(f"--reference-seeds must be at least 1, got {args.reference_seeds}")
+    if args.splits:
+        print(splits_markdown([json.loads(Path(path).read_text())["wall"]["rows"] for path in args.splits]))
+        return
     if args.markdown or args.dead:
         for path in args.markdown or []:
             print(wall_markdown(json.loads(Path(path).read_text())["wall"]["rows"]))

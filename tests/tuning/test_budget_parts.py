@@ -599,6 +599,46 @@ class _AlwaysPrune(optuna.pruners.BasePruner):
         return True
 
 
+def test_the_default_trial_cap_follows_the_median_of_its_measured_steps():
+    # After epoch 1: 3 s spent, steps of 3 s: 2 more fit in a share of 10 s.
+    assert objective_module._measured_cap(1, 3.0, [3.0], 10.0) == 3
+    # The later steps take 1 s: the median moves, and so does the cap (what the first step
+    # alone predicted, floor(10 / 3) = 3 epochs, left 5 of the 10 s unused).
+    assert objective_module._measured_cap(2, 4.0, [3.0, 1.0], 10.0) == 5
+    assert objective_module._measured_cap(3, 5.0, [3.0, 1.0, 1.0], 10.0) == 8
+    # Never below the epochs done, nor below 1, when the share is spent.
+    assert objective_module._measured_cap(8, 10.5, [3.0] + [1.0] * 7, 10.0) == 8
+    assert objective_module._measured_cap(1, 30.0, [30.0], 10.0) == 1
+
+
+def test_a_slow_first_step_does_not_cut_the_default_trial_short(small_binary, monkeypatch):
+    # A clock of our own: the first epoch's steps take 3 s in all, every later epoch 1 s.
+    X, y = small_binary
+    config = _binary_config(X, {**TINY_TRIAL, "max_epochs": 60})
+    entry = dataclasses.replace(HYPERPARAMETERS["n_iter_no_change"], default=1000)  # no early stop
+    monkeypatch.setitem(objective_module.HYPERPARAMETERS, "n_iter_no_change", entry)
+    clock = {"now": 0.0, "steps": 0}
+    folds = cv_splits(y, task="binary", cv=3, seed=0)
+    real_step = objective_module._Fold.step
+
+    def step(fold, metric):
+        clock["steps"] += 1
+        clock["now"] += 1.0 if clock["steps"] <= len(folds) else 1.0 / len(folds)
+        return real_step(fold, metric)
+
+    monkeypatch.setattr(objective_module._Fold, "step", step)
+    monkeypatch.setattr(objective_module, "time", type("Clock", (), {"perf_counter": lambda: clock["now"]}))
+    study = optuna.create_study()
+    enqueue_slot(study, 0, default=({}, []))
+    budget = {"max_trial_seconds": 100.0, "default_trial_seconds": 10.0}
+    study.optimize(lambda t: run_cv_trial(t, config, X, y, folds, **budget), n_trials=1)
+    (trial,) = study.get_trials(deepcopy=False)
+    assert trial.state == optuna.trial.TrialState.COMPLETE
+    # 3 s + 7 epochs of 1 s: its whole share, where the first step's 3 s predicted 3 epochs.
+    assert trial.user_attrs["n_epochs"] == trial.user_attrs["epoch_cap"] == 8
+    assert trial.user_attrs["fit_time"] == pytest.approx(10.0)
+
+
 def test_the_pruner_never_stops_the_default_trial(small_binary):
     X, y = small_binary
     config = _binary_config(X, {**TINY_TRIAL, "max_epochs": 3})

@@ -240,7 +240,7 @@ def default_train_rows(max_train_rows, *, timeout, configuration=None, **sizes):
     budget-sized space, with the width or members the budget or the user fixed; None: the
     search's configuration) on them would take more than its whole share of the budget
     (``DEFAULT_TRIAL_SHARE``, on the cost model's slow machine; its epochs are then capped from
-    its measured first step), and never fewer than the search's ``max_train_rows`` (``sizes``: as
+    its measured steps), and never fewer than the search's ``max_train_rows`` (``sizes``: as
     :func:`train_rows_cap`'s).
 
     The search's trials train on ``max_train_rows`` so that Hyperband's first decisions come fast;

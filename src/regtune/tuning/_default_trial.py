@@ -15,7 +15,7 @@ it leaves the default out, the user asked for other values, and trial 0 samples 
 The training too (``_objective.run_cv_trial``): the pruner never stops trial 0, and with a time
 budget it trains as the untuned pipeline does: stopped when the mean validation score has not
 improved for its ``n_iter_no_change`` (10) epochs, within three quarters of the budget
-(``_budget.DEFAULT_TRIAL_SHARE``, its epochs capped by its own measured first step) and the
+(``_budget.DEFAULT_TRIAL_SHARE``, its epochs capped by its own measured steps) and the
 study's deadline; and where the budget shortened the space's epoch budget (``_budget_space``:
 ``max_epochs`` becomes what fits a quarter of the budget, 5 on 15,000 rows in a minute), it still
 trains up to the untuned ``max_epochs`` (50, :func:`default_epochs`). Without that, the "default"
