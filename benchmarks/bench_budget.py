@@ -1046,36 +1046,69 @@ def _mean_text(row):
 def splits_markdown(files):
     """The wall rows of several ``--json`` files (one split each, in the order given) side by side:
     per data set (and budget, workers), the tuned model's test error over the untuned mean in
-    each file ("(d)": the final model is the default trial), their geometric mean, and the spread
-    of the untuned random states over their mean; then the cells above 1."""
-    runs = [
-        {(r["dataset"], r["timeout"], r["workers"]): r for r in rows if "ratio_mean" in r} for rows in files
-    ]
+    each file ("(d)": the final model is the default trial; "over": the wall past its bound),
+    their geometric mean, and the spread of the untuned random states over their mean; then the
+    cells above 1 and what could not be put side by side (a row missing from a file, a failed
+    run, one row twice in a file). A ratio is against the mean of the random states the file's
+    run fit (``--reference-seeds``; their number is printed when it differs from 3)."""
+    runs, notes = [], []
+    for i, rows in enumerate(files):
+        run = {}
+        for r in rows:
+            key = (r["dataset"], r["timeout"], r["workers"])
+            if "ratio_mean" not in r:
+                continue  # a run without test rows (the bundled CSV, PostgreSQL)
+            if key in run:
+                notes.append(f"{key[0]} T={key[1]} workers={key[2]} twice in file {i + 1}: the last kept")
+            run[key] = r
+        runs.append(run)
     heads = " | ".join(f"file {i + 1}" for i in range(len(runs)))
     lines = [
         f"| data set | T s | workers | {heads} | geometric mean | untuned random states min-max / mean |",
         "|---|---:|---:|" + "---:|" * (len(runs) + 2),
     ]
     above = []
-    for key in runs[0]:
+    keys = list(dict.fromkeys(key for run in runs for key in run))
+    for key in keys:
         cells = [run.get(key) for run in runs]
-        if any(cell is None for cell in cells):
+        missing = [str(i + 1) for i, cell in enumerate(cells) if cell is None]
+        if missing:
+            notes.append(f"{key[0]} T={key[1]} workers={key[2]}: not in file {', '.join(missing)}")
             continue
-        ratios = [cell["ratio_mean"] for cell in cells]
-        spread = [e / cell["defaults_mean"] for cell in cells for e in cell["defaults_errors"]]
-        texts = [
-            f"{ratio:.3f}" + (" (d)" if cell.get("final_is_default") else "")
-            for ratio, cell in zip(ratios, cells)
+        failed = [
+            str(i + 1)
+            for i, cell in enumerate(cells)
+            if not (cell["ok"] and math.isfinite(cell["ratio_mean"]))
         ]
+        if failed:
+            notes.append(f"{key[0]} T={key[1]} workers={key[2]}: failed in file {', '.join(failed)}")
+            continue
+        texts = []
+        for cell in cells:
+            text = f"{cell['ratio_mean']:.3f}" + (" (d)" if cell.get("final_is_default") else "")
+            if cell["wall"] > cell["bound"]:
+                text += " **over**"
+            if len(cell["defaults_errors"]) != 3:
+                text += (
+                    f" ({len(cell['defaults_errors'])} seed{'s' if len(cell['defaults_errors']) > 1 else ''})"
+                )
+            texts.append(text)
+        ratios = [cell["ratio_mean"] for cell in cells]
         mean = math.exp(float(np.mean(np.log(ratios))))
+        spread = [
+            e / c["defaults_mean"]
+            for c in cells
+            if len(c["defaults_errors"]) > 1
+            for e in c["defaults_errors"]
+        ]
+        spread_text = f"{min(spread):.3f}-{max(spread):.3f}" if spread else "-"
         lines.append(
-            f"| {key[0]} | {key[1]} | {key[2]} | "
-            + " | ".join(texts)
-            + f" | {mean:.3f} | {min(spread):.3f}-{max(spread):.3f} |"
+            f"| {key[0]} | {key[1]} | {key[2]} | " + " | ".join(texts) + f" | {mean:.3f} | {spread_text} |"
         )
         above += [f"{key[0]} file {i + 1}: {ratio:.4f}" for i, ratio in enumerate(ratios) if ratio > 1.0]
     lines.append("")
     lines.append("cells above the untuned mean: " + ("; ".join(above) if above else "none"))
+    lines += [f"not side by side: {note}" for note in notes]
     return "\n".join(lines)
 
 

@@ -4,6 +4,7 @@ best-model file, the final model from array input."""
 import dataclasses
 import json
 import time
+import types
 
 import numpy as np
 import optuna
@@ -611,32 +612,50 @@ def test_the_default_trial_cap_follows_the_median_of_its_measured_steps():
     assert objective_module._measured_cap(1, 30.0, [30.0], 10.0) == 1
 
 
-def test_a_slow_first_step_does_not_cut_the_default_trial_short(small_binary, monkeypatch):
-    # A clock of our own: the first epoch's steps take 3 s in all, every later epoch 1 s.
-    X, y = small_binary
+def _default_trial_on_a_clock(X, y, monkeypatch, share, deadline=None):
+    """Run a default trial under a budget on a clock of our own: its first epoch's steps take 3 s
+    in all, every later epoch 1 s (whole seconds, so the sums are exact); no early stop."""
     config = _binary_config(X, {**TINY_TRIAL, "max_epochs": 60})
-    entry = dataclasses.replace(HYPERPARAMETERS["n_iter_no_change"], default=1000)  # no early stop
+    entry = dataclasses.replace(HYPERPARAMETERS["n_iter_no_change"], default=1000)
     monkeypatch.setitem(objective_module.HYPERPARAMETERS, "n_iter_no_change", entry)
     clock = {"now": 0.0, "steps": 0}
     folds = cv_splits(y, task="binary", cv=3, seed=0)
     real_step = objective_module._Fold.step
 
     def step(fold, metric):
+        if clock["steps"] % len(folds) == 0:  # each epoch's first fold
+            clock["now"] += 3.0 if clock["steps"] == 0 else 1.0
         clock["steps"] += 1
-        clock["now"] += 1.0 if clock["steps"] <= len(folds) else 1.0 / len(folds)
         return real_step(fold, metric)
 
     monkeypatch.setattr(objective_module._Fold, "step", step)
-    monkeypatch.setattr(objective_module, "time", type("Clock", (), {"perf_counter": lambda: clock["now"]}))
+    monkeypatch.setattr(objective_module, "time", types.SimpleNamespace(perf_counter=lambda: clock["now"]))
     study = optuna.create_study()
     enqueue_slot(study, 0, default=({}, []))
-    budget = {"max_trial_seconds": 100.0, "default_trial_seconds": 10.0}
-    study.optimize(lambda t: run_cv_trial(t, config, X, y, folds, **budget), n_trials=1)
+    budget = {"max_trial_seconds": 100.0, "default_trial_seconds": share}
+    watch = None if deadline is None else types.SimpleNamespace(passed=lambda: clock["now"] >= deadline)
+    study.optimize(lambda t: run_cv_trial(t, config, X, y, folds, deadline=watch, **budget), n_trials=1)
     (trial,) = study.get_trials(deepcopy=False)
+    return trial
+
+
+def test_a_slow_first_step_does_not_cut_the_default_trial_short(small_binary, monkeypatch):
+    trial = _default_trial_on_a_clock(*small_binary, monkeypatch, share=10.0)
     assert trial.state == optuna.trial.TrialState.COMPLETE
     # 3 s + 7 epochs of 1 s: its whole share, where the first step's 3 s predicted 3 epochs.
     assert trial.user_attrs["n_epochs"] == trial.user_attrs["epoch_cap"] == 8
-    assert trial.user_attrs["fit_time"] == pytest.approx(10.0)
+    assert trial.user_attrs["fit_time"] == 10.0
+
+
+def test_a_cap_that_moves_past_a_passed_deadline_still_stops_there(small_binary, monkeypatch):
+    # Share 6 s: after epoch 1 (3 s) the cap is 2; after epoch 2 (4 s, median step 2 s) it is 3,
+    # but the deadline passed at 4 s: the trial stops at epoch 2, as any trial at its first step
+    # boundary past the deadline, instead of training epoch 3.
+    trial = _default_trial_on_a_clock(*small_binary, monkeypatch, share=6.0, deadline=4.0)
+    assert trial.state == optuna.trial.TrialState.PRUNED
+    assert trial.user_attrs["pruned_reason"] == "deadline"
+    assert trial.user_attrs["n_epochs"] == trial.user_attrs["pruned_at"] == 2
+    assert trial.user_attrs["epoch_cap"] == 3
 
 
 def test_the_pruner_never_stops_the_default_trial(small_binary):

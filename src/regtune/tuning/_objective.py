@@ -265,7 +265,7 @@ def run_cv_trial(
             if epoch < n_epochs and deadline is not None and deadline.passed():
                 state = "deadline"
                 step_times.append(time.perf_counter() - tick)
-                raise optuna.TrialPruned(f"stopped by the study's deadline at epoch {epoch}")
+                raise _deadline_stop(epoch)
             if unsampled is None and trial.should_prune():  # the pruner never stops the default
                 state = "pruned"  # recorded as pruned_at = the epochs trained
                 step_times.append(time.perf_counter() - tick)
@@ -274,10 +274,13 @@ def run_cv_trial(
             if patience is not None:
                 if cap is not None:  # the default trial's cap from its measured steps so far
                     elapsed = time.perf_counter() - start
-                    measured = _measured_cap(epoch, elapsed, step_times, max_trial_seconds)
-                    if measured != cap or epoch == 1:
-                        cap, n_epochs = measured, min(planned, measured)
+                    cap = _measured_cap(epoch, elapsed, step_times, max_trial_seconds)
+                    if min(planned, cap) != n_epochs or epoch == 1:
+                        n_epochs = min(planned, cap)
                         set_user_attrs(trial, {"epoch_cap": cap})
+                    if epoch < n_epochs and deadline is not None and deadline.passed():
+                        state = "deadline"  # the cap moved past an epoch the check above ended on
+                        raise _deadline_stop(epoch)
                 if epoch - best_at >= patience:
                     break  # no better mean score for `patience` epochs: the untuned stop
             if epoch >= n_epochs:
@@ -295,10 +298,16 @@ def run_cv_trial(
     return mean_curve[best]
 
 
+def _deadline_stop(epoch):
+    return optuna.TrialPruned(f"stopped by the study's deadline at epoch {epoch}")
+
+
 def _measured_cap(epoch, elapsed, step_times, max_seconds):
     """The default trial's epoch cap after ``epoch`` epochs, ``elapsed`` seconds into the trial:
     the epochs done and as many more as the median of its measured ``step_times`` fits in what is
-    left of ``max_seconds`` (at least the epochs done, and 1).
+    left of ``max_seconds`` (at least the epochs done, and 1). ``elapsed`` counts from the trial's
+    start, its setup (preprocessing the folds) included: the share is the trial's whole time, as
+    ``Budget.start`` sizes it.
 
     The median, not the first step: the first epoch is the slowest (on the quality benchmark's
     tables at T = 60 s up to 67 % slower than the median; txhousing 1.81 s against 1.16 s), and a
@@ -306,9 +315,8 @@ def _measured_cap(epoch, elapsed, step_times, max_seconds):
     with a third of its share unused (docs/benchmarks.md, "T = 60 s on three splits with the
     converged search, and the default trial's epochs from its measured steps").
     """
-    step = float(np.median(step_times))
-    more = math.floor(max(0.0, max_seconds - elapsed) / step) if step > 0 else 0
-    return max(1, epoch + more)
+    step = max(float(np.median(step_times)), 1e-9)  # a step too fast to time: no cap to speak of
+    return max(1, epoch + math.floor(max(0.0, max_seconds - elapsed) / step))
 
 
 def _best_epoch(mean_curve, direction):
