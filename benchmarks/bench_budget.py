@@ -1088,10 +1088,9 @@ def splits_markdown(files):
             text = f"{cell['ratio_mean']:.3f}" + (" (d)" if cell.get("final_is_default") else "")
             if cell["wall"] > cell["bound"]:
                 text += " **over**"
-            if len(cell["defaults_errors"]) != 3:
-                text += (
-                    f" ({len(cell['defaults_errors'])} seed{'s' if len(cell['defaults_errors']) > 1 else ''})"
-                )
+            seeds = len(cell["defaults_errors"])
+            if seeds != 3:
+                text += f" ({seeds} seed{'s' if seeds > 1 else ''})"
             texts.append(text)
         ratios = [cell["ratio_mean"] for cell in cells]
         mean = math.exp(float(np.mean(np.log(ratios))))

@@ -210,7 +210,7 @@ def update_deadline(study, trial, cv):
         return
     if study.best_trial.number != trial.number:
         return
-    reserve = final_reserve(budget.timeout) + refit_seconds(trial, cv, study.user_attrs.get("n_rows"))
+    reserve = final_reserve(budget.timeout) + refit_seconds(trial, cv, attrs.get("n_rows"))
     deadline = budget.job_end - min(reserve, 0.5 * budget.timeout)
     converged = converged_record(attrs)
     if converged is not None:  # the search ended there already
